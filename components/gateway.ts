@@ -1,0 +1,68 @@
+// OpenClawGateway: the gateway on Kubernetes as one component. The objects
+// themselves are plain data from manifests.ts; this file only registers them.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import type { GatewaySettings } from "./config";
+import { buildManifests, TOKEN_KEY, type GatewayManifests, type K8sObject } from "./manifests";
+
+export interface OpenClawGatewayArgs {
+  settings: GatewaySettings;
+  /** The gateway token; kept a secret end to end. */
+  token: pulumi.Input<string>;
+  provider: k8s.Provider;
+}
+
+export class OpenClawGateway extends pulumi.ComponentResource {
+  declare public readonly namespace: pulumi.Output<string>;
+  declare public readonly deploymentName: pulumi.Output<string>;
+  declare public readonly serviceName: pulumi.Output<string | undefined>;
+  declare public readonly serviceHost: pulumi.Output<string | undefined>;
+  declare public readonly configChecksum: pulumi.Output<string>;
+  /** The plain objects this component registered (token excluded), for evidence and tests. */
+  public readonly manifests: GatewayManifests;
+  public readonly deployment: k8s.apps.v1.Deployment;
+  public readonly service?: k8s.core.v1.Service;
+  public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+
+  constructor(name: string, args: OpenClawGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
+    super("openclaw:k8s:Gateway", name, {}, opts);
+    const m = buildManifests(args.settings);
+    this.manifests = m;
+    const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
+
+    const namespace = m.namespace ? new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace as k8s.core.v1.NamespaceArgs, base) : undefined;
+    const inNamespace: pulumi.CustomResourceOptions = { ...base, dependsOn: namespace ? [namespace] : [] };
+    const child = <T>(Ctor: new (n: string, a: never, o: pulumi.CustomResourceOptions) => T, suffix: string, obj: K8sObject, opts = inNamespace): T =>
+      new Ctor(`${name}-${suffix}`, obj as never, opts);
+
+    const serviceAccount = child(k8s.core.v1.ServiceAccount, "serviceaccount", m.serviceAccount);
+    const configMap = child(k8s.core.v1.ConfigMap, "config", m.configMap);
+    const secret = new k8s.core.v1.Secret(
+      `${name}-token`,
+      { ...(m.secret as k8s.core.v1.SecretArgs), stringData: { [TOKEN_KEY]: pulumi.secret(args.token) } },
+      { ...inNamespace, additionalSecretOutputs: ["data", "stringData"] },
+    );
+    const claim = m.stateClaim ? child(k8s.core.v1.PersistentVolumeClaim, "state", m.stateClaim) : undefined;
+
+    this.deployment = child(k8s.apps.v1.Deployment, "deployment", m.deployment, {
+      ...inNamespace,
+      dependsOn: [...(namespace ? [namespace] : []), serviceAccount, configMap, secret, ...(claim ? [claim] : [])],
+    });
+    this.service = m.service ? child(k8s.core.v1.Service, "service", m.service) : undefined;
+    this.networkPolicy = child(k8s.networking.v1.NetworkPolicy, "networkpolicy", m.networkPolicy);
+    if (m.podDisruptionBudget) child(k8s.policy.v1.PodDisruptionBudget, "pdb", m.podDisruptionBudget);
+
+    this.namespace = pulumi.output(args.settings.config.namespace);
+    this.deploymentName = this.deployment.metadata.name;
+    this.serviceName = this.service ? this.service.metadata.name : pulumi.output(undefined);
+    this.serviceHost = pulumi.output(m.derived.serviceHost);
+    this.configChecksum = pulumi.output(m.derived.configChecksum);
+    this.registerOutputs({
+      namespace: this.namespace,
+      deploymentName: this.deploymentName,
+      serviceName: this.serviceName,
+      serviceHost: this.serviceHost,
+      configChecksum: this.configChecksum,
+    });
+  }
+}

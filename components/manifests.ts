@@ -1,0 +1,325 @@
+// The Kubernetes objects of one gateway, as plain data derived from the parsed
+// config. No Pulumi here: the component registers these, the tests validate
+// them against the upstream schema, and the policy rules read the same shapes.
+// Every value is written once (port, labels, names) and derived everywhere else.
+import { createHash } from "node:crypto";
+import type { GatewaySettings } from "./config";
+
+export const APP_NAME = "openclaw-gateway";
+export const CONTAINER_NAME = "gateway";
+export const PORT_NAME = "gateway";
+export const CONFIG_DIR = "/etc/openclaw";
+export const CONFIG_FILE = "openclaw.json";
+export const STATE_DIR = "/home/node/.openclaw";
+export const TOKEN_KEY = "OPENCLAW_GATEWAY_TOKEN";
+/** Pods carrying this label may call the gateway port: the in-cluster smoke-check Job. */
+export const SMOKE_CLIENT_LABEL = "openclaw.ai/smoke-client";
+/** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
+export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
+/** The image runs as user `node` (FACTS.md §1). */
+const UID = 1000;
+
+/** Annotations the policy pack reads: observed figures a manifest alone cannot show. */
+export const ANNOTATIONS = {
+  p95: "openclaw.ai/p95-working-set",
+  bootPeak: "openclaw.ai/boot-peak",
+  minRatio: "openclaw.ai/headroom-min-ratio",
+  maxRatio: "openclaw.ai/headroom-max-ratio",
+  reason: "openclaw.ai/headroom-reason",
+  coldStart: "openclaw.ai/cold-start-seconds",
+  kubeletCidrs: "openclaw.ai/kubelet-cidrs",
+  ingressSources: "openclaw.ai/ingress-sources",
+  release: "openclaw.ai/release",
+  buildId: "openclaw.ai/build-id",
+  configChecksum: "openclaw.ai/config-checksum",
+} as const;
+
+export type K8sObject = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [field: string]: unknown;
+};
+
+export interface GatewayManifests {
+  namespace?: K8sObject;
+  serviceAccount: K8sObject;
+  configMap: K8sObject;
+  /** Without data: the component adds the token as a secret output. */
+  secret: K8sObject;
+  stateClaim?: K8sObject;
+  deployment: K8sObject;
+  service?: K8sObject;
+  networkPolicy: K8sObject;
+  podDisruptionBudget?: K8sObject;
+  /** The values other parts (ticket, smoke checks, policies) need. */
+  derived: {
+    selectorLabels: Record<string, string>;
+    configJson: string;
+    configChecksum: string;
+    serviceHost?: string;
+    probePorts: { startup: string; readiness: string; liveness: string };
+  };
+}
+
+/** The gateway's own config file: gateway.mode=local, port, bind, auth, a writable log path. */
+export function gatewayConfigFile(s: GatewaySettings): string {
+  const g = s.config.gateway;
+  const doc = {
+    gateway: { mode: "local", port: g.port, bind: g.bind, auth: { mode: g.auth } },
+    // /tmp is an emptyDir: the root filesystem is read-only.
+    logging: { file: "/tmp/openclaw/openclaw.log" },
+  };
+  return `${JSON.stringify(doc, null, 2)}\n`;
+}
+
+export function buildManifests(s: GatewaySettings): GatewayManifests {
+  const c = s.config;
+  const ns = c.namespace;
+  const selectorLabels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/instance": c.environment };
+  const labels: Record<string, string> = {
+    ...c.labels,
+    ...selectorLabels,
+    "app.kubernetes.io/component": "gateway",
+    "app.kubernetes.io/part-of": "openclaw",
+    "app.kubernetes.io/version": c.image.release,
+    "app.kubernetes.io/managed-by": "pulumi",
+  };
+  const meta = (name: string, extra: Partial<K8sObject["metadata"]> = {}) => ({ name, namespace: ns, labels, ...extra });
+
+  const configJson = gatewayConfigFile(s);
+  const configChecksum = createHash("sha256").update(configJson).digest("hex");
+
+  const annotations: Record<string, string> = {
+    [ANNOTATIONS.p95]: c.resources.observed.p95WorkingSet,
+    [ANNOTATIONS.bootPeak]: c.resources.observed.bootPeak,
+    [ANNOTATIONS.coldStart]: String(c.gateway.coldStartSeconds),
+    [ANNOTATIONS.kubeletCidrs]: c.network.kubeletCidrs.join(","),
+    [ANNOTATIONS.ingressSources]: JSON.stringify(c.network.ingressSources),
+    [ANNOTATIONS.release]: c.image.release,
+    [ANNOTATIONS.buildId]: c.image.buildId,
+  };
+  if (c.resources.headroom) {
+    annotations[ANNOTATIONS.minRatio] = String(c.resources.headroom.minRatio);
+    annotations[ANNOTATIONS.maxRatio] = String(c.resources.headroom.maxRatio);
+    annotations[ANNOTATIONS.reason] = c.resources.headroom.reason;
+  }
+
+  const namespace: K8sObject | undefined = c.createNamespace
+    ? {
+        apiVersion: "v1",
+        kind: "Namespace",
+        metadata: {
+          name: ns,
+          labels: {
+            ...labels,
+            // The gateway pods meet the "restricted" Pod Security Standard; let the namespace enforce it.
+            "pod-security.kubernetes.io/enforce": "restricted",
+            "pod-security.kubernetes.io/enforce-version": "latest",
+          },
+        },
+      }
+    : undefined;
+
+  const serviceAccount: K8sObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(APP_NAME), automountServiceAccountToken: false };
+  const configMap: K8sObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${APP_NAME}-config`), data: { [CONFIG_FILE]: configJson } };
+  const secret: K8sObject = { apiVersion: "v1", kind: "Secret", metadata: meta(`${APP_NAME}-token`), type: "Opaque" };
+
+  const sv = c.stateVolume;
+  const stateClaim: K8sObject | undefined = sv.type === "pvc"
+    ? {
+        apiVersion: "v1",
+        kind: "PersistentVolumeClaim",
+        metadata: meta(`${APP_NAME}-state`),
+        spec: {
+          accessModes: [sv.accessMode],
+          resources: { requests: { storage: sv.size } },
+          ...(sv.storageClass ? { storageClassName: sv.storageClass } : {}),
+        },
+      }
+    : undefined;
+
+  const port = c.gateway.port;
+  const httpProbe = (path: string) => ({ httpGet: { path, port: PORT_NAME, scheme: "HTTP" } });
+  const container = {
+    name: CONTAINER_NAME,
+    image: c.image.ref,
+    imagePullPolicy: "IfNotPresent",
+    command: GATEWAY_COMMAND,
+    // Bind and port are always explicit: without --bind the gateway picks "auto",
+    // which depends on container detection (FACTS.md §1).
+    args: ["gateway", "run", "--bind", c.gateway.bind, "--port", String(port)],
+    ports: [{ name: PORT_NAME, containerPort: port, protocol: "TCP" }],
+    env: [
+      { name: "HOME", value: "/home/node" },
+      { name: "OPENCLAW_CONFIG_PATH", value: `${CONFIG_DIR}/${CONFIG_FILE}` },
+      { name: "OPENCLAW_STATE_DIR", value: STATE_DIR },
+      { name: TOKEN_KEY, valueFrom: { secretKeyRef: { name: secret.metadata.name, key: TOKEN_KEY } } },
+      // V8 sizes its heap from host RAM, not the cgroup: cap it under the limit (openclaw #45160, #35773).
+      { name: "NODE_OPTIONS", value: `--max-old-space-size=${s.memory.heapCapMiB}` },
+    ],
+    resources: {
+      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest },
+      limits: { memory: c.resources.memoryLimit, ...(c.resources.cpuLimit ? { cpu: c.resources.cpuLimit } : {}) },
+    },
+    // Cold start (workspace and skills load) must not flip liveness: runbook §4.4, §5.
+    startupProbe: { ...httpProbe("/startupz"), periodSeconds: s.startup.periodSeconds, failureThreshold: s.startup.failureThreshold, timeoutSeconds: 3 },
+    // Same protocol, port and path family as real traffic (runbook §4.4); never exec.
+    readinessProbe: { ...httpProbe("/readyz"), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    livenessProbe: { ...httpProbe("/healthz"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    securityContext: {
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      runAsNonRoot: true,
+      runAsUser: UID,
+      runAsGroup: UID,
+      capabilities: { drop: ["ALL"] },
+      seccompProfile: { type: "RuntimeDefault" },
+    },
+    volumeMounts: [
+      { name: "config", mountPath: CONFIG_DIR, readOnly: true },
+      { name: "state", mountPath: STATE_DIR },
+      // The gateway writes /tmp/openclaw and /tmp/openclaw-state-locks-<uid> (FACTS.md §1).
+      { name: "tmp", mountPath: "/tmp" },
+    ],
+  };
+
+  const singleWriter = sv.type === "pvc" && sv.accessMode === "ReadWriteOnce";
+  const deployment: K8sObject = {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: meta(APP_NAME, { annotations }),
+    spec: {
+      replicas: c.replicas,
+      revisionHistoryLimit: 10,
+      selector: { matchLabels: selectorLabels },
+      // A single RWO volume cannot be mounted by the old and the new pod at once.
+      strategy: singleWriter ? { type: "Recreate" } : { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: {
+          labels,
+          // A config change rolls the pods.
+          annotations: { ...annotations, [ANNOTATIONS.configChecksum]: configChecksum },
+        },
+        spec: {
+          serviceAccountName: serviceAccount.metadata.name,
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          terminationGracePeriodSeconds: 30,
+          securityContext: {
+            runAsNonRoot: true,
+            runAsUser: UID,
+            runAsGroup: UID,
+            fsGroup: UID,
+            seccompProfile: { type: "RuntimeDefault" },
+          },
+          ...(c.replicas > 1
+            ? {
+                affinity: {
+                  podAntiAffinity: {
+                    preferredDuringSchedulingIgnoredDuringExecution: [
+                      { weight: 100, podAffinityTerm: { topologyKey: "kubernetes.io/hostname", labelSelector: { matchLabels: selectorLabels } } },
+                    ],
+                  },
+                },
+              }
+            : {}),
+          containers: [container],
+          volumes: [
+            { name: "config", configMap: { name: configMap.metadata.name } },
+            sv.type === "pvc"
+              ? { name: "state", persistentVolumeClaim: { claimName: stateClaim!.metadata.name } }
+              : { name: "state", emptyDir: { sizeLimit: sv.sizeLimit } },
+            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+          ],
+        },
+      },
+    },
+  };
+
+  const service: K8sObject | undefined = c.service.enabled
+    ? {
+        apiVersion: "v1",
+        kind: "Service",
+        metadata: meta(APP_NAME),
+        spec: {
+          type: "ClusterIP",
+          selector: selectorLabels,
+          ports: [{ name: PORT_NAME, port, targetPort: PORT_NAME, protocol: "TCP" }],
+        },
+      }
+    : undefined;
+
+  const gatewayPort = [{ protocol: "TCP", port: PORT_NAME }];
+  const networkPolicy: K8sObject = {
+    apiVersion: "networking.k8s.io/v1",
+    kind: "NetworkPolicy",
+    metadata: meta(APP_NAME),
+    spec: {
+      podSelector: { matchLabels: selectorLabels },
+      policyTypes: ["Ingress", "Egress"],
+      ingress: [
+        { from: c.network.ingressSources.map(toPeer), ports: gatewayPort },
+        // The kubelet probes from the node's address: drop it and pods go NotReady (runbook §2, §6).
+        { from: c.network.kubeletCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: gatewayPort },
+        { from: [{ podSelector: { matchLabels: { [SMOKE_CLIENT_LABEL]: "true" } } }], ports: gatewayPort },
+      ],
+      egress: [
+        ...(c.network.egress.dns
+          ? [
+              {
+                to: [{ namespaceSelector: { matchLabels: { "kubernetes.io/metadata.name": "kube-system" } }, podSelector: { matchLabels: { "k8s-app": "kube-dns" } } }],
+                ports: [
+                  { protocol: "UDP", port: 53 },
+                  { protocol: "TCP", port: 53 },
+                ],
+              },
+            ]
+          : []),
+        ...(c.network.egress.httpsCidrs.length
+          ? [{ to: c.network.egress.httpsCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: [{ protocol: "TCP", port: 443 }] }]
+          : []),
+      ],
+    },
+  };
+
+  const podDisruptionBudget: K8sObject | undefined = c.replicas > 1
+    ? { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(APP_NAME), spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels } } }
+    : undefined;
+
+  return {
+    namespace,
+    serviceAccount,
+    configMap,
+    secret,
+    stateClaim,
+    deployment,
+    service,
+    networkPolicy,
+    podDisruptionBudget,
+    derived: {
+      selectorLabels,
+      configJson,
+      configChecksum,
+      serviceHost: service ? `${service.metadata.name}.${ns}.svc.cluster.local` : undefined,
+      probePorts: { startup: PORT_NAME, readiness: PORT_NAME, liveness: PORT_NAME },
+    },
+  };
+}
+
+type IngressSource = GatewaySettings["config"]["network"]["ingressSources"][number];
+
+function toPeer(src: IngressSource): Record<string, unknown> {
+  if ("cidr" in src) return { ipBlock: { cidr: src.cidr, ...(src.except ? { except: src.except } : {}) } };
+  if ("namespaceSelector" in src) {
+    return { namespaceSelector: { matchLabels: src.namespaceSelector }, ...(src.podSelector ? { podSelector: { matchLabels: src.podSelector } } : {}) };
+  }
+  return { podSelector: { matchLabels: src.podSelector } };
+}
+
+/** All objects in apply order, for tests, rendering and the manifest checker. */
+export function allObjects(m: GatewayManifests): K8sObject[] {
+  return [m.namespace, m.serviceAccount, m.configMap, m.secret, m.stateClaim, m.deployment, m.service, m.networkPolicy, m.podDisruptionBudget].filter(
+    (o): o is K8sObject => o !== undefined,
+  );
+}

@@ -1,0 +1,54 @@
+// The Pulumi edge of the config: reads this stack's raw values once and hands
+// them to the pure schema in config.ts. Nothing else reads pulumi.Config.
+import * as pulumi from "@pulumi/pulumi";
+import { ConfigError, LOCAL_PLACEHOLDER_TOKEN, parseStackConfig, PROJECT, type GatewaySettings } from "./config";
+
+// Marked @internal in the SDK but it is how Pulumi itself knows a key is secret.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
+
+export interface LoadedStack {
+  stack: string;
+  settings: GatewaySettings;
+  token: pulumi.Output<string>;
+}
+
+/** Raw project config as typed values: Pulumi hands structured values over as JSON text. */
+export function rawProjectConfig(all: Record<string, string>, project = PROJECT): Record<string, unknown> {
+  const raw: Record<string, unknown> = {};
+  for (const [fullKey, text] of Object.entries(all)) {
+    if (!fullKey.startsWith(`${project}:`)) continue;
+    const key = fullKey.slice(project.length + 1);
+    raw[key] = parseValue(text);
+  }
+  return raw;
+}
+
+function parseValue(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+export function loadStack(): LoadedStack {
+  const stack = pulumi.getStack();
+  const raw = rawProjectConfig(pulumi.runtime.allConfig());
+  // The token is a free string: never let JSON parsing turn it into a number.
+  if (raw.gatewayToken !== undefined) raw.gatewayToken = String(pulumi.runtime.allConfig()[`${PROJECT}:gatewayToken`]);
+  if (raw.environment === undefined) raw.environment = stack;
+  const secretKeys = new Set(Object.keys(raw).filter((k) => isConfigSecret(`${PROJECT}:${k}`)));
+  let settings: GatewaySettings;
+  try {
+    settings = parseStackConfig(raw, secretKeys);
+  } catch (e) {
+    // RunError: Pulumi prints the message alone, without a stack trace.
+    if (e instanceof ConfigError) throw new pulumi.RunError(`${e.message}\n(stack "${stack}": Pulumi.${stack}.yaml)`);
+    throw e;
+  }
+  const token = settings.renderOnly
+    ? pulumi.secret(LOCAL_PLACEHOLDER_TOKEN)
+    : new pulumi.Config(PROJECT).requireSecret("gatewayToken");
+  return { stack, settings, token };
+}

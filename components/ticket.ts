@@ -1,0 +1,155 @@
+// The change ticket: the evidence runbook §4.1 and §5 ask for, as one
+// structured record (a stack output) and as Markdown for the ticket itself.
+import { createHash } from "node:crypto";
+import { execFileSync } from "node:child_process";
+import type { GatewaySettings } from "./config";
+import { APP_NAME, PORT_NAME, type GatewayManifests } from "./manifests";
+import { formatMiB } from "../policy-pack/rules/quantity";
+
+export interface ProgramInfo {
+  name: string;
+  version: string;
+  commit: string;
+  /** True when the working tree had uncommitted changes at deploy time. */
+  dirty: boolean;
+}
+
+export interface ChangeTicket {
+  environment: string;
+  stack: string;
+  image: { ref: string; repo: string; tag: string | null; digest: string; release: string; buildId: string };
+  program: ProgramInfo;
+  valuesHash: string;
+  resources: {
+    observed: { p95WorkingSet: string; bootPeak: string; source: string };
+    requests: { memory: string; cpu: string };
+    limits: { memory: string; cpu: string | null };
+    headroomRatio: number;
+    headroomPolicy: { minRatio: number; maxRatio: number; reason: string | null };
+    nodeHeapCapMiB: number;
+  };
+  replicas: number;
+  rolloutStrategy: string;
+  network: {
+    bind: string;
+    port: number;
+    containerPort: { name: string; number: number };
+    serviceTargetPort: string | null;
+    probes: { startup: string; readiness: string; liveness: string };
+    startupGraceSeconds: number;
+    ingressSources: unknown[];
+    kubeletCidrs: string[];
+    egress: { dns: boolean; httpsCidrs: string[] };
+  };
+  endpoints: { namespace: string; deployment: string; service: string | null; serviceUrl: string | null };
+  rollback: {
+    target: { image: string; release: string } | null;
+    pulumi: string[];
+    emergency: string[];
+    afterRollback: string[];
+  };
+  renderedOnly: boolean;
+}
+
+/** sha256 over the canonical effective config (defaults applied, secrets removed). */
+export function valuesHash(s: GatewaySettings): string {
+  const { gatewayToken: _secret, ...rest } = s.config;
+  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+}
+
+/** JSON with object keys sorted at every level, so equal values hash equally. */
+export function canonicalJson(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    const entries = Object.entries(v as Record<string, unknown>)
+      .filter(([, x]) => x !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, x]) => `${JSON.stringify(k)}:${canonicalJson(x)}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+export function programInfo(dir: string): ProgramInfo {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pkg = require(`${dir}/package.json`) as { name: string; version: string };
+  const git = (...args: string[]) => execFileSync("git", ["-C", dir, ...args], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }).trim();
+  let commit = "unknown";
+  let dirty = false;
+  try {
+    commit = git("rev-parse", "HEAD");
+    dirty = git("status", "--porcelain", "--untracked-files=no").length > 0;
+  } catch {
+    // Not a git checkout (e.g. a packed release): the version still identifies it.
+  }
+  return { name: pkg.name, version: pkg.version, commit, dirty };
+}
+
+export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayManifests, program: ProgramInfo): ChangeTicket {
+  const c = s.config;
+  const ns = c.namespace;
+  const service = m.service?.metadata.name ?? null;
+  const rollbackTarget = c.rollback ? { image: c.rollback.image, release: c.rollback.release } : null;
+  const setImage = rollbackTarget
+    ? [
+        `pulumi config set --stack ${stack} --path image.ref '${rollbackTarget.image}'`,
+        `pulumi config set --stack ${stack} --path image.release '${rollbackTarget.release}'`,
+        `pulumi config set --stack ${stack} --path image.buildId '<build id of ${rollbackTarget.release}>'`,
+        `pulumi up --stack ${stack}`,
+      ]
+    : [`# no rollback target recorded: set rollback.image in Pulumi.${stack}.yaml before the next change`];
+  const strategy = (m.deployment.spec as { strategy: { type: string; rollingUpdate?: { maxUnavailable: number; maxSurge: number } } }).strategy;
+  return {
+    environment: c.environment,
+    stack,
+    image: { ref: c.image.ref, repo: s.image.repo, tag: s.image.tag ?? null, digest: s.image.digest, release: c.image.release, buildId: c.image.buildId },
+    program,
+    valuesHash: valuesHash(s),
+    resources: {
+      observed: c.resources.observed,
+      requests: { memory: formatMiB(s.memory.requestBytes), cpu: c.resources.cpuRequest },
+      limits: { memory: formatMiB(s.memory.limitBytes), cpu: c.resources.cpuLimit ?? null },
+      headroomRatio: Math.round(s.memory.ratio * 1000) / 1000,
+      headroomPolicy: { minRatio: s.memory.minRatio, maxRatio: s.memory.maxRatio, reason: c.resources.headroom?.reason ?? null },
+      nodeHeapCapMiB: s.memory.heapCapMiB,
+    },
+    replicas: c.replicas,
+    rolloutStrategy: strategy.rollingUpdate
+      ? `RollingUpdate maxUnavailable=${strategy.rollingUpdate.maxUnavailable} maxSurge=${strategy.rollingUpdate.maxSurge}`
+      : strategy.type,
+    network: {
+      bind: c.gateway.bind,
+      port: c.gateway.port,
+      containerPort: { name: PORT_NAME, number: c.gateway.port },
+      serviceTargetPort: service ? PORT_NAME : null,
+      probes: {
+        startup: `httpGet /startupz port ${PORT_NAME}`,
+        readiness: `httpGet /readyz port ${PORT_NAME}`,
+        liveness: `httpGet /healthz port ${PORT_NAME}`,
+      },
+      startupGraceSeconds: s.startup.failureThreshold * s.startup.periodSeconds,
+      ingressSources: c.network.ingressSources,
+      kubeletCidrs: c.network.kubeletCidrs,
+      egress: c.network.egress,
+    },
+    endpoints: {
+      namespace: ns,
+      deployment: APP_NAME,
+      service,
+      serviceUrl: m.derived.serviceHost ? `http://${m.derived.serviceHost}:${c.gateway.port}` : null,
+    },
+    rollback: {
+      target: rollbackTarget,
+      pulumi: setImage,
+      emergency: [
+        `kubectl --namespace ${ns} rollout undo deployment/${APP_NAME}`,
+        `kubectl --namespace ${ns} rollout status deployment/${APP_NAME} --timeout=10m`,
+        `pulumi refresh --stack ${stack} --yes`,
+      ],
+      afterRollback: [
+        `npm run smoke -- --stack ${stack}`,
+        `# then set image.ref to the rolled-back digest in Pulumi.${stack}.yaml, or the next pulumi up re-applies ${c.image.ref}`,
+      ],
+    },
+    renderedOnly: s.renderOnly,
+  };
+}

@@ -1,0 +1,32 @@
+// config → components → outputs. Nothing else belongs here.
+import * as k8s from "@pulumi/kubernetes";
+import * as pulumi from "@pulumi/pulumi";
+import { OpenClawGateway } from "./components/gateway";
+import { loadStack } from "./components/stack";
+import { buildChangeTicket, programInfo } from "./components/ticket";
+
+const { stack, settings, token } = loadStack();
+const c = settings.config;
+
+// A local stack renders manifests and never talks to a cluster; staging and prod apply.
+const provider = settings.renderOnly
+  ? new k8s.Provider("render", { renderYamlToDirectory: c.render!.directory })
+  : new k8s.Provider("cluster", { context: c.cluster?.context, kubeconfig: c.cluster?.kubeconfig, enableServerSideApply: true });
+
+const gateway = new OpenClawGateway("openclaw-gateway", { settings, token, provider });
+
+const ticket = buildChangeTicket(stack, settings, gateway.manifests, programInfo(__dirname));
+
+export const changeTicket = ticket;
+export const environment = ticket.environment;
+export const image = ticket.image;
+export const programVersion = ticket.program.version;
+export const programCommit = ticket.program.commit;
+export const valuesHash = ticket.valuesHash;
+export const resources = ticket.resources;
+export const headroomRatio = ticket.resources.headroomRatio;
+export const bindPortProbe = ticket.network;
+export const networkPolicySources = { ingress: ticket.network.ingressSources, kubelet: ticket.network.kubeletCidrs };
+export const rollback = ticket.rollback;
+export const endpoints = ticket.endpoints;
+export const deploymentName: pulumi.Output<string> = gateway.deploymentName;
