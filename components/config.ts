@@ -272,10 +272,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
     const where = path.length ? `${key}: unknown` : `${PROJECT}: unknown config`;
     return `${where} key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${known.length ? `; known keys here: ${known.join(", ")}` : ""}`;
   }
-  if (issue.code === "invalid_type" && issue.input === undefined) {
-    message = `is required${issue.message.startsWith("Invalid input") ? "" : `: ${issue.message}`}`;
-    return `${key} ${message}`;
-  }
+  if (issue.code === "invalid_type" && valueAt(raw, path) === undefined) return `${key} is required`;
+  if (issue.code === "invalid_type") message = `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+  // A bad record key: zod nests the key's own issue.
+  if (issue.code === "invalid_key" && issue.issues[0]) message = `the key ${issue.issues[0].message}`;
   const given = top !== undefined && SECRET_KEYS.has(top) ? "(secret, not shown)" : show(valueAt(raw, path));
   return `${key} = ${given}: ${message}`;
 }

@@ -13,7 +13,26 @@ export const ROOT = path.resolve(__dirname, "../..");
 export interface RegisteredResource {
   type: string;
   name: string;
+  /** Inputs with Pulumi secrets unwrapped to their plain values. */
   inputs: Record<string, any>;
+  /** Dotted paths of the inputs that arrived as Pulumi secrets. */
+  secretPaths: string[];
+}
+
+// How the engine marks a secret value on the wire (sdk/nodejs/runtime/rpc.ts).
+const SECRET_SIG = "4dabf18193072939515e22adb298388d";
+const SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270";
+
+function unwrapSecrets(v: any, at: string, found: string[]): any {
+  if (Array.isArray(v)) return v.map((x, i) => unwrapSecrets(x, `${at}[${i}]`, found));
+  if (v !== null && typeof v === "object") {
+    if (v[SECRET_SIG] === SECRET_VALUE) {
+      found.push(at);
+      return unwrapSecrets(v.value, at, found);
+    }
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unwrapSecrets(x, at ? `${at}.${k}` : k, found)]));
+  }
+  return v;
 }
 
 export interface ProgramRun {
@@ -22,6 +41,31 @@ export interface ProgramRun {
   token: string;
   byType(type: string): RegisteredResource[];
   one(type: string): RegisteredResource;
+}
+
+/** The program refused to run; `resources` is what it had registered by then. */
+export class ProgramError extends Error {
+  constructor(
+    public readonly cause: Error,
+    public readonly resources: RegisteredResource[],
+  ) {
+    super(cause.message);
+  }
+}
+
+/** Runs a stack that must fail, returning the error and what was registered before it. */
+export async function runProgramExpectingError(
+  stack: string,
+  mutate: (raw: Record<string, any>) => void,
+  options: { token?: string | null; tokenSecret?: boolean } = {},
+): Promise<ProgramError> {
+  try {
+    await runProgram(stack, mutate, options);
+  } catch (e) {
+    if (e instanceof ProgramError) return e;
+    throw e;
+  }
+  throw new Error(`stack ${stack} ran although its config was expected to be refused`);
 }
 
 /** Stack config as Pulumi hands it to a program: "<project>:<key>" → text (objects as JSON). */
@@ -59,7 +103,8 @@ export async function runProgram(
   await pulumi.runtime.setMocks(
     {
       newResource: (args) => {
-        resources.push({ type: args.type, name: args.name, inputs: args.inputs });
+        const secretPaths: string[] = [];
+        resources.push({ type: args.type, name: args.name, inputs: unwrapSecrets(args.inputs, "", secretPaths), secretPaths });
         return { id: `${args.name}-id`, state: args.inputs };
       },
       call: (args) => args.inputs,
@@ -70,7 +115,12 @@ export async function runProgram(
   );
 
   vi.resetModules();
-  const program = (await import("../../index")) as Record<string, unknown>;
+  let program: Record<string, unknown>;
+  try {
+    program = (await import(path.join(ROOT, "index.ts"))) as Record<string, unknown>;
+  } catch (error) {
+    throw new ProgramError(error as Error, resources);
+  }
   const outputs: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(program)) outputs[key] = await resolve(value);
   // Let any registration still in flight finish.
