@@ -1,0 +1,79 @@
+// Turns the smoke library (checks.ts, kube.ts: Node built-ins only) into one
+// self-contained CommonJS script. The same text is
+//  - shipped in a ConfigMap and run with the `node` of the pinned gateway image
+//    by the in-cluster Job (no extra image to pin),
+//  - captured as plain data by the dynamic provider, which compiles it at run
+//    time (closure serialization cannot carry imported modules: FACTS.md §2),
+//  - run inside the test's network namespace against the real gateway.
+// TypeScript is only transpiled (no type check here; `npm run build` does that).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+
+/** Modules of the bundle, in dependency order; each may require only earlier ones and node: built-ins. */
+const MODULES = ["checks", "kube"] as const;
+export type SmokeModule = (typeof MODULES)[number];
+
+function transpile(name: string): string {
+  const src = readFileSync(join(__dirname, `${name}.ts`), "utf8");
+  const out = ts.transpileModule(src, {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: false },
+    fileName: `${name}.ts`,
+    reportDiagnostics: true,
+  });
+  if (out.diagnostics?.length) {
+    throw new Error(`transpiling ${name}.ts: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("; ")}`);
+  }
+  return out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, "");
+}
+
+let cached: string | undefined;
+
+/**
+ * The bundle: a CommonJS script whose exports are those of checks.ts and kube.ts.
+ * Run with `node` it is the in-cluster Job: reads SMOKE_BASE_URL, SMOKE_BUDGET_MS,
+ * SMOKE_PATH_NAME and OPENCLAW_GATEWAY_TOKEN, prints the evidence JSON to stdout
+ * and the termination message, exits 0 (pass), 1 (fail) or 2 (bad input).
+ */
+export function smokeBundle(): string {
+  if (cached) return cached;
+  const parts = MODULES.map(
+    (m) => `  ${JSON.stringify(`./${m}`)}: function (exports, require, module) {\n${transpile(m)}\n  },`,
+  );
+  cached = `"use strict";
+// openclaw-gateway-infra smoke checks: generated from components/smoke/*.ts by bundle.ts. Node built-ins only.
+const __smokeModules = {
+${parts.join("\n")}
+};
+const __smokeCache = {};
+function __smokeRequire(id) {
+  const key = id.replace(/\\.(js|ts)$/, "");
+  if (Object.prototype.hasOwnProperty.call(__smokeModules, key)) {
+    if (!__smokeCache[key]) {
+      const mod = { exports: {} };
+      __smokeCache[key] = mod;
+      __smokeModules[key](mod.exports, __smokeRequire, mod);
+    }
+    return __smokeCache[key].exports;
+  }
+  return require(id);
+}
+module.exports = Object.assign({}, __smokeRequire("./checks"), __smokeRequire("./kube"));
+if (require.main === module) {
+  module.exports
+    .jobMain(process.env, (p, t) => require("node:fs").writeFileSync(p, t), (t) => process.stdout.write(t + "\\n"))
+    .then((code) => { process.exitCode = code; }, (err) => { process.stderr.write("smoke: " + (err && err.message ? err.message : String(err)) + "\\n"); process.exitCode = 2; });
+}
+`;
+  return cached;
+}
+
+/** Loads a bundle text as a module in this process (what the dynamic provider does). */
+export function loadBundle(text: string): typeof import("./checks") & typeof import("./kube") {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const Module = require("node:module") as { new (id: string): { _compile(code: string, file: string): void; exports: unknown; filename: string; paths: string[] } };
+  const m = new Module("openclaw-smoke-bundle");
+  m.filename = "/openclaw-smoke-bundle.cjs";
+  m._compile(text, m.filename);
+  return m.exports as typeof import("./checks") & typeof import("./kube");
+}

@@ -1,0 +1,330 @@
+// The two paths into a cluster (runbook step 5), driven through kubectl.
+//
+// Why kubectl and not a client library: port-forward must reach 127.0.0.1
+// inside the pod's network namespace exactly as the operator's own
+// `kubectl port-forward deploy/openclaw-gateway 18789:18789` does, with the same
+// kubeconfig, auth plugins (exec/OIDC/cloud) and RBAC (pods/portforward); the
+// evidence is then reproducible by hand with the printed command. A client
+// library would add a dependency with its own SPDY/WebSocket and auth-plugin
+// code to pin, and would not run inside the dynamic provider without being
+// closure-serialized. @pulumi/kubernetes has no port-forward at all.
+//
+// Node built-ins only: this file is bundled into the in-cluster Job script and
+// the dynamic provider (bundle.ts). It may import ./checks and node: modules.
+import { spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { comparePaths, redact, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+
+/** Label the in-cluster Job pod carries; the gateway's NetworkPolicy admits it on the gateway port. */
+export const SMOKE_CLIENT_LABEL = { key: "openclaw.ai/smoke-client", value: "true" } as const;
+
+export interface ClusterTarget {
+  namespace: string;
+  serviceName: string;
+  deploymentName: string;
+  /** The gateway port (containerPort = Service port = targetPort by name). */
+  port: number;
+  /** Pinned gateway image, `repo[:tag]@sha256:<hex>`; the Job runs its `node`. */
+  image: string;
+  /** The gateway's Secret holding OPENCLAW_GATEWAY_TOKEN: the Job reads the token from it, never from its manifest. */
+  tokenSecretName: string;
+  tokenSecretKey: string;
+  budgetMs: number;
+  /** Kubeconfig text; written to a 0600 temp file for kubectl. Default: kubectl's own ($KUBECONFIG, ~/.kube/config). */
+  kubeconfig?: string;
+  context?: string;
+  kubectl?: string;
+  /** Suffix that makes the Job name unique per run (e.g. digest+values hash prefix). */
+  runId: string;
+}
+
+export interface SmokeRun {
+  portForward: Evidence;
+  inCluster: Evidence;
+  agreement: Agreement;
+}
+
+export function serviceUrl(t: Pick<ClusterTarget, "serviceName" | "namespace" | "port">): string {
+  return `http://${t.serviceName}.${t.namespace}.svc.cluster.local:${t.port}`;
+}
+
+function kubectlBase(t: ClusterTarget, kubeconfigPath: string | undefined): string[] {
+  const a: string[] = [];
+  if (kubeconfigPath) a.push("--kubeconfig", kubeconfigPath);
+  if (t.context) a.push("--context", t.context);
+  a.push("--namespace", t.namespace);
+  return a;
+}
+
+/**
+ * `kubectl port-forward deployment/<name> :<port>`: a free local port on
+ * 127.0.0.1 only (never 0.0.0.0), so parallel runs and an operator's own
+ * forward on 18789 do not collide.
+ */
+export function portForwardArgs(t: ClusterTarget, kubeconfigPath?: string): string[] {
+  const podTimeout = `${Math.max(5, Math.ceil(t.budgetMs / 1000))}s`;
+  return [...kubectlBase(t, kubeconfigPath), "port-forward", `deployment/${t.deploymentName}`, `:${t.port}`, "--address", "127.0.0.1", `--pod-running-timeout=${podTimeout}`];
+}
+
+/** Parses kubectl's "Forwarding from 127.0.0.1:41234 -> 18789" line. */
+export function parseForwardingLine(line: string): number | null {
+  const m = /Forwarding from 127\.0\.0\.1:(\d+) -> \d+/.exec(line);
+  return m ? Number(m[1]) : null;
+}
+
+export function jobName(t: Pick<ClusterTarget, "runId">): string {
+  const id = t.runId.toLowerCase().replace(/[^a-z0-9-]/g, "").slice(0, 40);
+  return `openclaw-smoke-${id}`.slice(0, 63).replace(/-+$/, "");
+}
+
+export function smokeLabels(): Record<string, string> {
+  return {
+    "app.kubernetes.io/name": "openclaw-gateway-smoke",
+    "app.kubernetes.io/component": "smoke",
+    "app.kubernetes.io/managed-by": "openclaw-gateway-infra",
+    [SMOKE_CLIENT_LABEL.key]: SMOKE_CLIENT_LABEL.value,
+  };
+}
+
+/** ConfigMap carrying the bundled check script (bundle.ts). */
+export function scriptConfigMap(t: ClusterTarget, script: string): Record<string, unknown> {
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: { name: jobName(t), namespace: t.namespace, labels: smokeLabels() },
+    data: { "smoke.cjs": script },
+  };
+}
+
+/**
+ * The in-cluster path: a Job running the same checks with the `node` of the
+ * pinned gateway image, under the Pod Security Standards "restricted" profile.
+ * The evidence comes back as the termination message (and stdout).
+ */
+export function smokeJob(t: ClusterTarget): Record<string, unknown> {
+  const name = jobName(t);
+  const labels = smokeLabels();
+  const deadline = Math.ceil(t.budgetMs / 1000) + 60;
+  return {
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { name, namespace: t.namespace, labels },
+    spec: {
+      backoffLimit: 0,
+      activeDeadlineSeconds: deadline,
+      ttlSecondsAfterFinished: 600, // safety net if the provider dies before deleting it
+      template: {
+        metadata: { labels },
+        spec: {
+          restartPolicy: "Never",
+          automountServiceAccountToken: false,
+          enableServiceLinks: false,
+          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          containers: [
+            {
+              name: "smoke",
+              image: t.image,
+              command: ["node", "/smoke/smoke.cjs"],
+              env: [
+                { name: "SMOKE_BASE_URL", value: serviceUrl(t) },
+                { name: "SMOKE_PATH_NAME", value: "inCluster" },
+                { name: "SMOKE_BUDGET_MS", value: String(t.budgetMs) },
+                { name: "OPENCLAW_GATEWAY_TOKEN", valueFrom: { secretKeyRef: { name: t.tokenSecretName, key: t.tokenSecretKey } } },
+              ],
+              terminationMessagePath: "/dev/termination-log",
+              terminationMessagePolicy: "FallbackToLogsOnError",
+              resources: { requests: { cpu: "50m", memory: "64Mi" }, limits: { cpu: "500m", memory: "128Mi" } },
+              securityContext: {
+                allowPrivilegeEscalation: false,
+                readOnlyRootFilesystem: true,
+                runAsNonRoot: true,
+                capabilities: { drop: ["ALL"] },
+              },
+              volumeMounts: [
+                { name: "smoke", mountPath: "/smoke", readOnly: true },
+                { name: "tmp", mountPath: "/tmp" },
+              ],
+            },
+          ],
+          volumes: [
+            { name: "smoke", configMap: { name, defaultMode: 0o444 } },
+            { name: "tmp", emptyDir: { sizeLimit: "16Mi" } },
+          ],
+        },
+      },
+    },
+  };
+}
+
+/** Evidence for a path that never got to run its checks (kubectl failed, Job never finished). */
+export function failedPathEvidence(pathName: string, url: string, budgetMs: number, reason: string, startedAt: Date): Evidence {
+  const now = new Date();
+  return {
+    schema: EVIDENCE_SCHEMA,
+    pathName,
+    url,
+    ok: false,
+    startedAt: startedAt.toISOString(),
+    finishedAt: now.toISOString(),
+    durationMs: now.getTime() - startedAt.getTime(),
+    budgetMs,
+    gatewayVersion: null,
+    checks: (["startup", "liveness", "readiness", "toolCall"] as const).map((name) => ({
+      name,
+      method: name === "toolCall" ? ("POST" as const) : ("GET" as const),
+      path: { startup: "/startupz", liveness: "/healthz", readiness: "/readyz", toolCall: "/tools/invoke" }[name],
+      ok: false,
+      status: null,
+      latencyMs: null,
+      attempts: 0,
+      passedAfterMs: null,
+      failure: "network" as const,
+      reason,
+    })),
+  };
+}
+
+interface Exec {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+function run(bin: string, args: string[], input: string | undefined, timeoutMs: number): Promise<Exec> {
+  return new Promise((resolve) => {
+    const child = spawn(bin, args, { stdio: ["pipe", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.on("error", (e) => {
+      clearTimeout(timer);
+      resolve({ code: 127, stdout, stderr: stderr + String(e.message) });
+    });
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+    child.stdin.end(input ?? "");
+  });
+}
+
+function withKubeconfig<T>(t: ClusterTarget, fn: (path: string | undefined) => Promise<T>): Promise<T> {
+  if (!t.kubeconfig) return fn(undefined);
+  const dir = mkdtempSync(join(tmpdir(), "openclaw-smoke-kc-"));
+  const path = join(dir, "kubeconfig");
+  writeFileSync(path, t.kubeconfig, { mode: 0o600 });
+  return fn(path).finally(() => rmSync(dir, { recursive: true, force: true }));
+}
+
+/** Port-forward path: kubectl port-forward to the Deployment, then the checks through 127.0.0.1. */
+export function runPortForwardPath(t: ClusterTarget, token: string): Promise<Evidence> {
+  return withKubeconfig(t, (kc) => portForwardWith(t, token, kc));
+}
+
+function portForwardWith(t: ClusterTarget, token: string, kc: string | undefined): Promise<Evidence> {
+  const startedAt = new Date();
+  const url = `kubectl port-forward deployment/${t.deploymentName} -> 127.0.0.1`;
+  return new Promise((resolve) => {
+    const child = spawn(t.kubectl ?? "kubectl", portForwardArgs(t, kc), { stdio: ["ignore", "pipe", "pipe"] });
+    let out = "";
+    let err = "";
+    let settled = false;
+    const finish = (ev: Evidence) => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      child.kill("SIGTERM");
+      resolve(ev);
+    };
+    const timer = setTimeout(
+      () => finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl port-forward did not start forwarding within ${t.budgetMs} ms: ${redact(err.trim(), [token]) || "no output"}`, startedAt)),
+      t.budgetMs,
+    );
+    child.on("error", (e) => finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl could not be run: ${e.message}`, startedAt)));
+    child.stderr.on("data", (d) => (err += d));
+    child.on("exit", (code) => {
+      if (!settled) finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl port-forward exited ${code}: ${redact(err.trim(), [token]).slice(0, 500)}`, startedAt));
+    });
+    child.stdout.on("data", (d) => {
+      out += d;
+      const local = parseForwardingLine(out);
+      if (local === null || settled) return;
+      const left = Math.max(1000, t.budgetMs - (Date.now() - startedAt.getTime()));
+      runChecks({ baseUrl: `http://127.0.0.1:${local}`, token, budgetMs: left, pathName: "portForward" }).then(
+        (ev) => finish({ ...ev, url: `${ev.url} (kubectl port-forward deployment/${t.deploymentName} :${t.port})` }),
+        (e) => finish(failedPathEvidence("portForward", url, t.budgetMs, `checks crashed: ${String(e)}`, startedAt)),
+      );
+    });
+  });
+}
+
+function parseTerminationMessage(podList: string): { done: boolean; message?: string; why: string } {
+  let items: Array<Record<string, any>> = [];
+  try {
+    items = JSON.parse(podList).items ?? [];
+  } catch {
+    return { done: false, why: "no pod list yet" };
+  }
+  const pod = items[0];
+  if (!pod) return { done: false, why: "the Job has not created its pod yet" };
+  const cs = pod.status?.containerStatuses?.[0];
+  const term = cs?.state?.terminated;
+  if (term) return { done: true, message: term.message, why: `container terminated: exit ${term.exitCode} (${term.reason ?? ""})` };
+  const waiting = cs?.state?.waiting;
+  const cond = (pod.status?.conditions ?? []).find((c: any) => c.status === "False" && c.message);
+  return { done: false, why: `pod ${pod.status?.phase ?? "?"}${waiting ? `, waiting: ${waiting.reason} ${waiting.message ?? ""}` : ""}${cond ? `, ${cond.type}: ${cond.message}` : ""}` };
+}
+
+/** In-cluster path: create ConfigMap + Job, wait for its pod to terminate, read the evidence, delete both. */
+export function runInClusterPath(t: ClusterTarget, script: string): Promise<Evidence> {
+  return withKubeconfig(t, async (kc) => {
+    const kubectl = t.kubectl ?? "kubectl";
+    const base = kubectlBase(t, kc);
+    const name = jobName(t);
+    const startedAt = new Date();
+    const url = serviceUrl(t);
+    const fail = (reason: string) => failedPathEvidence("inCluster", url, t.budgetMs, reason, startedAt);
+    const manifests = { apiVersion: "v1", kind: "List", items: [scriptConfigMap(t, script), smokeJob(t)] };
+    const created = await run(kubectl, [...base, "create", "-f", "-", "-o", "name"], JSON.stringify(manifests), 60_000);
+    try {
+      if (created.code !== 0) return fail(`kubectl create of the smoke Job failed: ${created.stderr.trim().slice(0, 500)}`);
+      // The Job has activeDeadlineSeconds = budget + 60 s; wait a little longer for the pod to report.
+      const deadline = Date.now() + t.budgetMs + 90_000;
+      let why = "not started";
+      while (Date.now() < deadline) {
+        const pods = await run(kubectl, [...base, "get", "pods", "-l", `job-name=${name}`, "-o", "json"], undefined, 30_000);
+        const st = parseTerminationMessage(pods.stdout);
+        why = st.why;
+        if (st.done) {
+          let msg = st.message ?? "";
+          if (!msg.trim().startsWith("{")) {
+            const logs = await run(kubectl, [...base, "logs", `job/${name}`], undefined, 30_000);
+            msg = logs.stdout.trim().split("\n").pop() ?? "";
+          }
+          try {
+            const ev = JSON.parse(msg) as Evidence;
+            if (ev.schema !== EVIDENCE_SCHEMA || !Array.isArray(ev.checks)) return fail(`the Job's output is not smoke evidence: ${msg.slice(0, 200)}`);
+            return ev;
+          } catch {
+            return fail(`the Job finished (${why}) without evidence JSON: ${msg.slice(0, 300)}`);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 1000));
+      }
+      return fail(`the smoke Job did not finish in time: ${why}`);
+    } finally {
+      await run(kubectl, [...base, "delete", "job", name, "--ignore-not-found", "--wait=false", "--cascade=background"], undefined, 30_000);
+      await run(kubectl, [...base, "delete", "configmap", name, "--ignore-not-found", "--wait=false"], undefined, 30_000);
+    }
+  });
+}
+
+/** Both paths in parallel, then whether they agree (and why not). */
+export async function runBothPaths(t: ClusterTarget, token: string, script: string, ctx: DiagnosisContext = {}): Promise<SmokeRun> {
+  const [portForward, inCluster] = await Promise.all([runPortForwardPath(t, token), runInClusterPath(t, script)]);
+  return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, ctx) };
+}

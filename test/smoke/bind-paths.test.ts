@@ -1,0 +1,102 @@
+// Issue 4, real tests 1, 2 and 6: the real gateway inside a network namespace
+// the test creates (standing in for a pod). The in-pod path is 127.0.0.1 inside
+// the namespace (what kubectl port-forward reaches); the pod-IP path is the
+// namespace's veth address (what a Service reaches). Both run the bundled Job
+// script for real; the pod-IP path also runs the library in-process.
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { comparePaths, runChecks } from "../../components/smoke/checks";
+import { startGateway, type RunningGateway } from "../support/gateway";
+import { createNetns, type Netns } from "../support/netns";
+import { byName, runJobScript } from "./support";
+
+const READY_MS = 90_000;
+
+describe("bind=lan in a pod-like namespace (test 1, test 6)", () => {
+  let ns: Netns;
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    ns = createNetns();
+    gw = await startGateway({ bind: "lan", netns: ns, readOnlyConfig: true });
+    await gw.waitReady(READY_MS);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    ns?.destroy();
+  });
+
+  it("starts with its config file and directory mounted read-only (like the ConfigMap at /etc/openclaw)", async () => {
+    // The gateway reached ready in beforeAll; prove the mount it saw really was read-only.
+    const { readFileSync } = await import("node:fs");
+    const etc = gw.configPath.replace(/\/[^/]+$/, "");
+    const mount = readFileSync(`/proc/${gw.pid}/mountinfo`, "utf8")
+      .split("\n")
+      .find((l) => l.split(" ")[4] === etc);
+    expect(mount, `no mount of ${etc} in the gateway's mount namespace`).toBeDefined();
+    expect(mount!.split(" ")[5].split(",")).toContain("ro");
+    expect(gw.output()).toMatch(/listening/);
+  });
+
+  it("in-pod path (127.0.0.1 inside the namespace) and pod-IP path both pass and agree", async () => {
+    const [inPod, podIp, library] = await Promise.all([
+      runJobScript({ baseUrl: gw.inPodUrl, token: gw.token, budgetMs: 15_000, pathName: "portForward", netns: ns }),
+      runJobScript({ baseUrl: gw.baseUrl!, token: gw.token, budgetMs: 15_000, pathName: "inCluster" }),
+      runChecks({ baseUrl: gw.baseUrl!, token: gw.token, budgetMs: 15_000, pathName: "podIp" }),
+    ]);
+    for (const run of [inPod, podIp]) {
+      expect(run.code, run.stdout + run.stderr).toBe(0);
+      expect(run.evidence.ok).toBe(true);
+      expect(run.terminationMessage).toBe(run.stdout.trim());
+      expect(run.stdout).not.toContain(gw.token);
+    }
+    expect(library.ok).toBe(true);
+    const c = byName(inPod.evidence);
+    expect(c.startup.status).toBe(200);
+    expect(c.toolCall.status).toBe(200);
+    // Loopback peers get the version from /startupz; off-loopback peers only {ok,status} (FACTS.md §1).
+    expect(inPod.evidence.gatewayVersion).toBe("2026.9.6");
+    expect(podIp.evidence.gatewayVersion).toBeNull();
+    expect(podIp.evidence.url).toBe(`http://${ns.podIp}:${gw.port}`);
+    const a = comparePaths(inPod.evidence, podIp.evidence, { bind: "lan" });
+    expect(a).toMatchObject({ signedOff: true, agree: true, verdict: "signed-off", diagnosis: [] });
+  });
+});
+
+describe("bind=loopback in the same setup (test 2)", () => {
+  let ns: Netns;
+  let gw: RunningGateway;
+  beforeAll(async () => {
+    ns = createNetns();
+    gw = await startGateway({ bind: "loopback", netns: ns });
+    await gw.waitReady(READY_MS);
+  });
+  afterAll(async () => {
+    await gw?.stop();
+    ns?.destroy();
+  });
+
+  it("in-pod passes, pod-IP is refused, and the diagnosis says the bind is loopback", async () => {
+    const [inPod, podIp] = await Promise.all([
+      runJobScript({ baseUrl: gw.inPodUrl, token: gw.token, budgetMs: 10_000, pathName: "portForward", netns: ns }),
+      runJobScript({ baseUrl: `http://${ns.podIp}:${gw.port}`, token: gw.token, budgetMs: 2_000, pathName: "inCluster" }),
+    ]);
+    expect(inPod.code).toBe(0);
+    expect(inPod.evidence.ok).toBe(true);
+    expect(podIp.code).toBe(1);
+    expect(podIp.evidence.ok).toBe(false);
+    for (const c of podIp.evidence.checks) {
+      expect(c.failure).toBe("connection-refused");
+      expect(c.status).toBeNull();
+      expect(c.reason).toMatch(/connection refused/);
+    }
+    // Without knowing the deployed bind, the evidence alone points at loopback first.
+    const blind = comparePaths(inPod.evidence, podIp.evidence);
+    expect(blind.verdict).toBe("disagree");
+    expect(blind.signedOff).toBe(false);
+    expect(blind.diagnosis[0].cause).toBe("bind-loopback");
+    expect(blind.summary).toMatch(/portForward passes but inCluster fails; likely: bind-loopback/);
+    // With the deployed bind known, it says so outright.
+    const known = comparePaths(inPod.evidence, podIp.evidence, { bind: "loopback" });
+    expect(known.diagnosis[0]).toMatchObject({ cause: "bind-loopback" });
+    expect(known.diagnosis[0].because).toMatch(/deployed with bind=loopback/);
+  });
+});
