@@ -1,0 +1,221 @@
+#!/usr/bin/env bash
+# Builds the Pulumi engine this project runs on from the Go module proxy, at
+# pinned versions, into a cache directory outside the repository, and verifies
+# it. Air-gapped networks that mirror only package registries (Go proxy, npm,
+# PyPI) can run the project this way: no download from get.pulumi.com.
+#
+#   npm run bootstrap:pulumi            # build if the cache is missing, then verify
+#   npm run bootstrap:pulumi -- --force # rebuild even when the cache is there
+#   npm run bootstrap:pulumi -- --check # verify the cache only; exit 1 when missing
+#
+# What ends up in $OPENCLAW_TOOLCHAIN (see scripts/pulumi-env.sh for the path):
+#   bin/pulumi                         CLI, github.com/pulumi/pulumi/pkg/v3 (tools/pulumi-toolchain/cli)
+#   bin/pulumi-language-nodejs         this project's Node.js language host (tools/pulumi-toolchain/cli/langhost):
+#                                      the upstream module is refused by the proxy (see tools/pulumi-toolchain/README.md)
+#   bin/pulumi-resource-pulumi-nodejs  dynamic-provider host: runs @pulumi/pulumi/cmd/dynamic-provider
+#   pulumi-home/plugins/resource-kubernetes-v4.34.2   provider built from pulumi-kubernetes/provider/v4
+#   bin/kube-score, bin/kubeconform    manifest checkers (go install, pinned)
+#   kubernetes-json-schema/            Kubernetes JSON schemas for kubeconform (PyPI kubernetes-validate)
+#   toolchain.json                     what was built from what, and how long each step took
+#
+# Needs: go >= 1.26.6 (GOTOOLCHAIN=local is respected), node (any; JSON only), pip.
+# The machine has 2 shared cores: Go builds run one at a time with -p=2.
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=scripts/pulumi-env.sh
+source "$here/pulumi-env.sh"
+repo="$OPENCLAW_REPO"
+tools="$repo/tools/pulumi-toolchain"
+
+mode="build"
+force=0
+for arg in "$@"; do
+  case "$arg" in
+    --force) force=1 ;;
+    --check) mode="check" ;;
+    -h | --help)
+      sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      exit 0
+      ;;
+    *)
+      echo "bootstrap-pulumi: unknown argument '$arg' (expected --force, --check or --help)" >&2
+      exit 2
+      ;;
+  esac
+done
+
+log() { printf '[bootstrap-pulumi] %s\n' "$*" >&2; }
+die() {
+  printf '[bootstrap-pulumi] error: %s\n' "$*" >&2
+  exit 1
+}
+
+# verify DIR: the checks `pulumi version` and `pulumi plugin ls` and the
+# checkers' own version flags; prints a one-line summary.
+verify() {
+  local dir="$1" v plugins
+  local bin="$dir/bin"
+  for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs kube-score kubeconform; do
+    [[ -x "$bin/$f" ]] || die "$bin/$f is missing or not executable"
+  done
+  v="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" version)"
+  [[ "$v" == "v$OPENCLAW_PULUMI_VERSION" ]] ||
+    die "pulumi version printed '$v', expected v$OPENCLAW_PULUMI_VERSION"
+  plugins="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" plugin ls 2>&1)"
+  grep -Eq "^kubernetes[[:space:]]+resource[[:space:]]+${OPENCLAW_K8S_PROVIDER_VERSION}[[:space:]]" <<<"$plugins" ||
+    die "pulumi plugin ls does not list resource kubernetes $OPENCLAW_K8S_PROVIDER_VERSION:
+$plugins"
+  "$bin/kube-score" version >/dev/null 2>&1 || die "kube-score does not run"
+  "$bin/kubeconform" -v >/dev/null 2>&1 || die "kubeconform does not run"
+  [[ -f "$dir/kubernetes-json-schema/v$OPENCLAW_K8S_SCHEMA_VERSION-local-strict/deployment-apps-v1.json" ]] ||
+    die "Kubernetes JSON schemas missing under $dir/kubernetes-json-schema"
+  log "pulumi version: $v"
+  log "pulumi plugin ls:"
+  printf '%s\n' "$plugins" | sed 's/^/    /' >&2
+  log "kube-score $("$bin/kube-score" version 2>&1 | head -1), kubeconform $("$bin/kubeconform" -v 2>&1 | head -1)"
+}
+
+if [[ -f "$OPENCLAW_TOOLCHAIN/.complete" && "$force" -eq 0 ]]; then
+  log "toolchain cached at $OPENCLAW_TOOLCHAIN"
+  verify "$OPENCLAW_TOOLCHAIN"
+  exit 0
+fi
+if [[ "$mode" == "check" ]]; then
+  die "no toolchain at $OPENCLAW_TOOLCHAIN; run: npm run bootstrap:pulumi"
+fi
+
+command -v go >/dev/null || die "go is not on PATH; install Go >= 1.26.6 (the CLI's go.mod asks for it)"
+go_version="$(go env GOVERSION)"
+need_go="go1.26.6"
+if [[ "$(printf '%s\n%s\n' "$need_go" "$go_version" | sort -V | head -1)" != "$need_go" ]]; then
+  die "go is $go_version; the Pulumi CLI $OPENCLAW_PULUMI_VERSION needs >= $need_go"
+fi
+command -v node >/dev/null || die "node is not on PATH (needed to stamp the provider schema)"
+command -v pip >/dev/null || command -v pip3 >/dev/null || die "pip is not on PATH (needed for the Kubernetes JSON schemas)"
+pip_cmd="$(command -v pip || command -v pip3)"
+
+toolchains="$OPENCLAW_INFRA_CACHE/toolchain"
+mkdir -p "$toolchains"
+# One bootstrap at a time per cache (local:up and test:e2e may race).
+exec 9>"$toolchains/.lock"
+if ! flock -n 9; then
+  log "another bootstrap holds $toolchains/.lock; waiting for it"
+  flock 9
+fi
+if [[ -f "$OPENCLAW_TOOLCHAIN/.complete" && "$force" -eq 0 ]]; then
+  log "toolchain built meanwhile at $OPENCLAW_TOOLCHAIN"
+  verify "$OPENCLAW_TOOLCHAIN"
+  exit 0
+fi
+
+work="$(mktemp -d "$toolchains/.build.XXXXXX")"
+cleanup() { rm -rf "$work"; }
+trap cleanup EXIT
+stage="$work/stage"
+mkdir -p "$stage/bin" "$stage/pulumi-home"
+
+export GOFLAGS="-p=2 -buildvcs=false -trimpath -mod=readonly"
+timings=()
+step() {
+  local name="$1" start=$SECONDS
+  shift
+  log "$name ..."
+  "$@"
+  timings+=("\"$name\": $((SECONDS - start))")
+  log "$name: $((SECONDS - start)) s"
+}
+
+build_cli() {
+  (cd "$tools/cli" && go build \
+    -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$OPENCLAW_PULUMI_VERSION" \
+    -o "$stage/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
+}
+
+build_langhost() {
+  (cd "$tools/cli" && go build -ldflags "-s -w -X main.version=$OPENCLAW_PULUMI_VERSION" \
+    -o "$stage/bin/pulumi-language-nodejs" ./langhost)
+  # The dynamic-provider host, as upstream ships it: a script that runs the
+  # @pulumi/pulumi installed in the program's directory (the engine starts
+  # providers with the program directory as working directory).
+  cat >"$stage/bin/pulumi-resource-pulumi-nodejs" <<'EOF'
+#!/bin/sh
+# Pulumi dynamic-provider host: serves pulumi.dynamic.Resource providers with
+# the @pulumi/pulumi of the program being run.
+exec node "$(node -p "require.resolve('@pulumi/pulumi/cmd/dynamic-provider')")" "$@"
+EOF
+  chmod 0755 "$stage/bin/pulumi-resource-pulumi-nodejs"
+}
+
+build_kubernetes() {
+  local src="$work/kubernetes" moddir
+  mkdir -p "$src"
+  cp "$tools/kubernetes/go.mod" "$tools/kubernetes/go.sum" "$tools/kubernetes/main.go" "$src/"
+  moddir="$(cd "$src" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+  [[ -n "$moddir" && -f "$moddir/cmd/pulumi-resource-kubernetes/schema.json" ]] ||
+    die "schema.json not found in the pulumi-kubernetes provider module ($moddir)"
+  # Upstream's generate.go: stamp the version into the schema, minify both files.
+  (cd "$src" && node -e '
+    const fs = require("fs");
+    const [dir, version] = process.argv.slice(1);
+    const schema = JSON.parse(fs.readFileSync(dir + "/schema.json", "utf8"));
+    schema.version = version;
+    fs.writeFileSync("schema-embed.json", JSON.stringify(schema));
+    const mapping = JSON.parse(fs.readFileSync(dir + "/terraform-mapping.json", "utf8"));
+    fs.writeFileSync("terraform-mapping-embed.json", JSON.stringify(mapping));
+  ' "$moddir/cmd/pulumi-resource-kubernetes" "$OPENCLAW_K8S_PROVIDER_VERSION")
+  (cd "$src" && go build \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-kubernetes/provider/v4/pkg/version.Version=$OPENCLAW_K8S_PROVIDER_VERSION" \
+    -o "$work/pulumi-resource-kubernetes" .)
+  PULUMI_HOME="$stage/pulumi-home" "$stage/bin/pulumi" plugin install resource kubernetes \
+    "$OPENCLAW_K8S_PROVIDER_VERSION" --file "$work/pulumi-resource-kubernetes" >&2
+}
+
+build_checkers() {
+  # go install honours the tool's own go.mod and checks it against the checksum database.
+  GOFLAGS="-p=2 -buildvcs=false -trimpath" GOBIN="$stage/bin" \
+    go install -ldflags "-s -w" "github.com/zegl/kube-score/cmd/kube-score@$OPENCLAW_KUBE_SCORE_VERSION"
+  GOFLAGS="-p=2 -buildvcs=false -trimpath" GOBIN="$stage/bin" \
+    go install -ldflags "-s -w" "github.com/yannh/kubeconform/cmd/kubeconform@$OPENCLAW_KUBECONFORM_VERSION"
+}
+
+fetch_schemas() {
+  local dl="$work/pip" wheel sub="v$OPENCLAW_K8S_SCHEMA_VERSION"
+  "$pip_cmd" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
+    -d "$dl" "$OPENCLAW_K8S_SCHEMA_PACKAGE" >&2
+  wheel="$(find "$dl" -name '*.whl' | head -1)"
+  [[ -n "$wheel" ]] || die "pip downloaded no wheel for $OPENCLAW_K8S_SCHEMA_PACKAGE"
+  (cd "$work" && unzip -q "$wheel" "kubernetes_validate/kubernetes-json-schema/$sub-local/*" \
+    "kubernetes_validate/kubernetes-json-schema/$sub-local-strict/*")
+  mv "$work/kubernetes_validate/kubernetes-json-schema" "$stage/kubernetes-json-schema"
+}
+
+total_start=$SECONDS
+log "building toolchain $OPENCLAW_TOOLCHAIN_KEY (go $go_version, GOFLAGS=$GOFLAGS)"
+step cli build_cli
+step langhost build_langhost
+step kubernetes build_kubernetes
+step checkers build_checkers
+step schemas fetch_schemas
+
+k8s_origin="$(cd "$tools/kubernetes" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+cat >"$stage/toolchain.json" <<EOF
+{
+  "key": "$OPENCLAW_TOOLCHAIN_KEY",
+  "go": "$go_version",
+  "pulumi": "v$OPENCLAW_PULUMI_VERSION",
+  "languageHost": "tools/pulumi-toolchain/cli/langhost (project code, sdk/v3 v$OPENCLAW_PULUMI_VERSION)",
+  "kubernetesProvider": {"registeredAs": "$OPENCLAW_K8S_PROVIDER_VERSION", "builtFrom": "github.com/pulumi/pulumi-kubernetes/provider/v4@$k8s_origin"},
+  "kubeScore": "$OPENCLAW_KUBE_SCORE_VERSION",
+  "kubeconform": "$OPENCLAW_KUBECONFORM_VERSION",
+  "kubernetesSchemas": {"package": "$OPENCLAW_K8S_SCHEMA_PACKAGE", "version": "$OPENCLAW_K8S_SCHEMA_VERSION"},
+  "buildSeconds": {$(IFS=,; echo "${timings[*]}"), "total": $((SECONDS - total_start))}
+}
+EOF
+
+verify "$stage"
+rm -rf "$OPENCLAW_TOOLCHAIN"
+mv "$stage" "$OPENCLAW_TOOLCHAIN"
+touch "$OPENCLAW_TOOLCHAIN/.complete"
+log "toolchain ready at $OPENCLAW_TOOLCHAIN in $((SECONDS - total_start)) s"
+log "use it: source scripts/pulumi-env.sh"
