@@ -79,15 +79,15 @@ export function heapCapMiB(limitBytes: number, fraction = HEAP_FRACTION): number
 }
 
 /** Why a heap cap does not leave room under the limit, or undefined when it does. */
-export function checkHeapCap(heapMiB: number | undefined, limitBytes: number | undefined): string | undefined {
+export function checkHeapCap(heapMiB: number | undefined, limitBytes: number | undefined, maxFraction = MAX_HEAP_FRACTION): string | undefined {
   if (limitBytes === undefined) return "limits.memory is not set, so no heap cap can be checked against it";
   const suggested = heapCapMiB(limitBytes);
   if (heapMiB === undefined) {
     return `NODE_OPTIONS has no --max-old-space-size; V8 ignores the cgroup limit, set --max-old-space-size=${suggested} (75% of ${formatMiB(limitBytes)})`;
   }
-  const max = Math.floor(mibFromBytes(limitBytes) * MAX_HEAP_FRACTION);
+  const max = Math.floor(mibFromBytes(limitBytes) * maxFraction);
   if (heapMiB > max) {
-    return `--max-old-space-size=${heapMiB} leaves too little room under limits.memory ${formatMiB(limitBytes)} (at most ${max}, ${MAX_HEAP_FRACTION * 100}%); use ${suggested}`;
+    return `--max-old-space-size=${heapMiB} leaves too little room under limits.memory ${formatMiB(limitBytes)} (at most ${max}, ${Math.round(maxFraction * 100)}%); use ${suggested}`;
   }
   return undefined;
 }

@@ -1,0 +1,277 @@
+// Gateway workloads and the objects around them: which containers run the
+// OpenClaw gateway, what they listen on (argv, env and the config file traced
+// through volume mounts to its ConfigMap), and which Services and NetworkPolicies
+// see them. Indexes keep cross-object checks linear in the number of objects.
+
+import {
+  effectiveAuth, effectiveBind, effectivePort, isGatewayContainer, parseGatewayArgv, parseGatewayConfig,
+  DEFAULT_GATEWAY_ENTRY_PATTERNS, DEFAULT_GATEWAY_IMAGE_PATTERNS,
+  type AuthSetting, type EnvMap, type GatewayArgv, type GatewayConfigFile, type ResolvedSetting,
+} from "../rules/gateway";
+import type { ContainerPort } from "../rules/probe";
+import { selectorMatches, serviceSelects, type LabelSelector, type Labels } from "../rules/selector";
+import { containerPorts, containers, envOf, mounts, plain, podTemplate, type ContainerView, type KObject, type PodTemplate } from "./k8s";
+
+export interface GatewayMatchConfig {
+  gatewayImagePatterns?: string[];
+  gatewayEntryPatterns?: string[];
+}
+
+/** Config schema fragment shared by every policy that looks at gateway pods. */
+export const GATEWAY_MATCH_SCHEMA = {
+  gatewayImagePatterns: {
+    type: "array",
+    items: { type: "string" },
+    default: DEFAULT_GATEWAY_IMAGE_PATTERNS,
+    description: "Regexes over the image repository (registry/path, no tag or digest) that identify the OpenClaw gateway image.",
+  },
+  gatewayEntryPatterns: {
+    type: "array",
+    items: { type: "string" },
+    default: DEFAULT_GATEWAY_ENTRY_PATTERNS,
+    description: "Regexes over command/args tokens naming an openclaw entry point; followed by `gateway` or `gateway run` they mark a gateway container.",
+  },
+} as const;
+
+export interface Gateway {
+  workload: KObject;
+  pod: PodTemplate;
+  container: ContainerView;
+  ports: ContainerPort[];
+  /** `Deployment/ns/name container "gateway"`. */
+  where: string;
+}
+
+export function gatewaysOf(o: KObject, cfg: GatewayMatchConfig): Gateway[] {
+  const pod = podTemplate(o);
+  if (!pod) return [];
+  const out: Gateway[] = [];
+  for (const c of containers(pod.spec, ["container"])) {
+    if (!isGatewayContainer(c, { imagePatterns: cfg.gatewayImagePatterns, entryPatterns: cfg.gatewayEntryPatterns })) continue;
+    out.push({ workload: o, pod, container: c, ports: containerPorts(c), where: `${o.ref} container "${c.name}"` });
+  }
+  return out;
+}
+
+/** A declared fact: the pod template's annotation, else the workload's. */
+export function annotation(gw: Gateway, key: string): string | undefined {
+  return gw.pod.annotations[key] ?? gw.workload.annotations[key];
+}
+
+// ---- the cluster index ---------------------------------------------------------------
+
+class SelectorIndex {
+  private buckets = new Map<string, KObject[]>();
+  private wildcard: KObject[] = [];
+  add(o: KObject, labels: Labels | undefined): void {
+    const first = labels ? Object.entries(labels)[0] : undefined;
+    if (!first) {
+      this.wildcard.push(o);
+      return;
+    }
+    const k = `${first[0]}=${first[1]}`;
+    const b = this.buckets.get(k);
+    if (b) b.push(o);
+    else this.buckets.set(k, [o]);
+  }
+  candidates(labels: Labels): KObject[] {
+    const out = [...this.wildcard];
+    for (const [k, v] of Object.entries(labels)) {
+      const b = this.buckets.get(`${k}=${v}`);
+      if (b) out.push(...b);
+    }
+    return out;
+  }
+}
+
+interface Namespace {
+  services: SelectorIndex;
+  policies: SelectorIndex;
+  configMaps: Map<string, KObject>;
+}
+
+export class Cluster {
+  readonly objects: KObject[];
+  private namespaces = new Map<string, Namespace>();
+  /** Objects whose namespace could not be read (unknown in preview): they may be anywhere. */
+  private floating: KObject[] = [];
+
+  constructor(objects: KObject[]) {
+    this.objects = objects;
+    for (const o of objects) {
+      if (o.kind !== "Service" && o.kind !== "NetworkPolicy" && o.kind !== "ConfigMap") continue;
+      let ns: string;
+      try {
+        ns = o.namespace;
+      } catch {
+        this.floating.push(o);
+        continue;
+      }
+      const n = this.ns(ns);
+      try {
+        if (o.kind === "ConfigMap") n.configMaps.set(o.name, o);
+        else if (o.kind === "Service") n.services.add(o, plainLabels(o.raw.spec?.selector));
+        else n.policies.add(o, plainLabels(o.raw.spec?.podSelector?.matchLabels));
+      } catch {
+        this.floating.push(o);
+      }
+    }
+  }
+
+  private ns(name: string): Namespace {
+    let n = this.namespaces.get(name);
+    if (!n) {
+      n = { services: new SelectorIndex(), policies: new SelectorIndex(), configMaps: new Map() };
+      this.namespaces.set(name, n);
+    }
+    return n;
+  }
+
+  /** Reading a floating object's namespace rethrows its unknown-value error for the caller to report. */
+  private floatingIn(kind: string, ns: string): KObject[] {
+    return this.floating.filter((o) => o.kind === kind && o.namespace === ns);
+  }
+
+  servicesSelecting(ns: string, podLabels: Labels): KObject[] {
+    const cands = [...(this.namespaces.get(ns)?.services.candidates(podLabels) ?? []), ...this.floatingIn("Service", ns)];
+    return unique(cands).filter((s) => serviceSelects(plainLabels(s.raw.spec?.selector), podLabels));
+  }
+
+  /** NetworkPolicies of the namespace whose podSelector selects the labels (any policyTypes). */
+  policiesSelecting(ns: string, podLabels: Labels): KObject[] {
+    const cands = [...(this.namespaces.get(ns)?.policies.candidates(podLabels) ?? []), ...this.floatingIn("NetworkPolicy", ns)];
+    return unique(cands).filter((p) => selectorMatches(plain<LabelSelector>(p.raw.spec?.podSelector ?? {}), podLabels));
+  }
+
+  configMap(ns: string, name: string): KObject | undefined {
+    return this.namespaces.get(ns)?.configMaps.get(name) ?? this.floatingIn("ConfigMap", ns).find((c) => c.name === name);
+  }
+
+  configMapsIn(ns: string): KObject[] {
+    return [...(this.namespaces.get(ns)?.configMaps.values() ?? [])];
+  }
+}
+
+function unique<T>(xs: T[]): T[] {
+  return xs.length < 2 ? xs : [...new Set(xs)];
+}
+
+function plainLabels(v: any): Labels | undefined {
+  if (!v || typeof v !== "object") return undefined;
+  const out: Labels = {};
+  for (const k of Object.keys(v)) out[k] = String(v[k]);
+  return out;
+}
+
+// ---- effective settings ---------------------------------------------------------------
+
+export interface GatewaySettings {
+  argv: GatewayArgv;
+  env: EnvMap;
+  config?: GatewayConfigFile;
+  /** Where the config file was found, or why it was not. */
+  configSource: string;
+  configError?: string;
+  bind: ResolvedSetting<string>;
+  port: ResolvedSetting<number | undefined>;
+  auth: AuthSetting;
+}
+
+const CONFIG_FILE = "openclaw.json";
+
+export function settingsOf(gw: Gateway, cluster: Cluster, cfg: GatewayMatchConfig): GatewaySettings {
+  const ns = gw.workload.namespace;
+  const lookup = (name: string, key?: string) => {
+    const cm = cluster.configMap(ns, name);
+    if (!cm) return undefined;
+    const data = cm.raw.data;
+    if (!data) return undefined;
+    if (key === undefined) return plain<Labels>(data);
+    const v = data[key];
+    return typeof v === "string" ? v : undefined;
+  };
+  const env = envOf(gw.container, lookup);
+  const argv = parseGatewayArgv([...gw.container.command, ...gw.container.args], cfg.gatewayEntryPatterns);
+  const file = configFile(gw, cluster, env);
+  let config: GatewayConfigFile | undefined;
+  let configError: string | undefined;
+  if (file.text !== undefined) {
+    const parsed = parseGatewayConfig(file.text);
+    if (parsed.ok) config = parsed.config;
+    else configError = `${file.source} is ${parsed.error}`;
+  }
+  return {
+    argv,
+    env,
+    config,
+    configSource: file.source,
+    configError,
+    bind: effectiveBind(argv, env, config),
+    port: effectivePort(argv, env, config),
+    auth: effectiveAuth(argv, env, config),
+  };
+}
+
+/**
+ * Traces the gateway's config file ($OPENCLAW_CONFIG_PATH, else $OPENCLAW_STATE_DIR/openclaw.json,
+ * else ~node/.openclaw/openclaw.json) through the container's volume mounts to a ConfigMap key.
+ * When the file lives on another volume (upstream copies it from a ConfigMap into a PVC with an
+ * init container), falls back to a ConfigMap with an `openclaw.json` key mounted in the pod.
+ */
+function configFile(gw: Gateway, cluster: Cluster, env: EnvMap): { text?: string; source: string } {
+  const ns = gw.workload.namespace;
+  const lit = (k: string) => (env[k] && "value" in env[k] ? (env[k] as { value: string }).value : undefined);
+  const path = lit("OPENCLAW_CONFIG_PATH") ?? `${lit("OPENCLAW_STATE_DIR") ?? "/home/node/.openclaw"}/${CONFIG_FILE}`;
+  const volumes = volumesOf(gw.pod.spec);
+  const ms = mounts(gw.container)
+    .filter((m) => (m.subPath ? m.mountPath === path : path.startsWith(m.mountPath.endsWith("/") ? m.mountPath : `${m.mountPath}/`)))
+    .sort((a, b) => b.mountPath.length - a.mountPath.length);
+  const m = ms[0];
+  if (m) {
+    const rel = m.subPath ?? path.slice(m.mountPath.replace(/\/$/, "").length + 1);
+    const vol = volumes.get(m.name);
+    for (const src of vol ? configMapSources(vol) : []) {
+      const key = src.items ? src.items.find((i) => i.path === rel)?.key : rel;
+      if (!key) continue;
+      const cm = cluster.configMap(ns, src.name);
+      const where = `ConfigMap/${ns}/${src.name} key ${key} (mounted at ${path})`;
+      if (!cm) return { source: `${where}, but that ConfigMap is not among the objects checked` };
+      const v = cm.raw.data?.[key];
+      if (typeof v === "string") return { text: v, source: where };
+      return { source: `${where}, but the key is missing` };
+    }
+  }
+  // Fallback: a ConfigMap carrying openclaw.json mounted anywhere in the pod.
+  for (const c of containers(gw.pod.spec, ["initContainer", "container"])) {
+    for (const mm of mounts(c)) {
+      const vol = volumes.get(mm.name);
+      for (const src of vol ? configMapSources(vol) : []) {
+        const cm = cluster.configMap(ns, src.name);
+        const v = cm?.raw.data?.[CONFIG_FILE];
+        if (typeof v === "string") {
+          return { text: v, source: `ConfigMap/${ns}/${src.name} key ${CONFIG_FILE} (mounted in the pod; assumed to become ${path})` };
+        }
+      }
+    }
+  }
+  return { source: `no ConfigMap provides ${path}` };
+}
+
+function volumesOf(spec: Record<string, any>): Map<string, Record<string, any>> {
+  const out = new Map<string, Record<string, any>>();
+  const vs = spec.volumes;
+  if (!Array.isArray(vs)) return out;
+  for (let i = 0; i < vs.length; i++) out.set(String(vs[i].name), vs[i]);
+  return out;
+}
+
+function configMapSources(vol: Record<string, any>): { name: string; items?: { key: string; path: string }[] }[] {
+  const out: { name: string; items?: { key: string; path: string }[] }[] = [];
+  const add = (cm: any) => {
+    if (cm) out.push({ name: String(cm.name), items: Array.isArray(cm.items) ? plain(cm.items) : undefined });
+  };
+  add(vol.configMap);
+  const sources = vol.projected?.sources;
+  if (Array.isArray(sources)) for (let i = 0; i < sources.length; i++) add(sources[i].configMap);
+  return out;
+}

@@ -1,0 +1,291 @@
+// A read-only view of Kubernetes objects that works the same over the policy
+// engine's props (wrapped in its unknown-checking proxy: reading an unknown value
+// throws, so the engine skips the check with an advisory) and over plain YAML.
+// Everything is read lazily, field by field, so an unknown value elsewhere in an
+// object does not stop a check that never reads it.
+
+import type { ContainerPort, Probe } from "../rules/probe";
+import type { EnvMap } from "../rules/gateway";
+import type { Labels } from "../rules/selector";
+import type { SecurityContext } from "../rules/security";
+
+export const POD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "ReplicationController"];
+
+/** Where an object came from, for messages: a Pulumi URN or a file and document index. */
+export interface Origin {
+  urn?: string;
+  file?: string;
+  doc?: number;
+}
+
+export class KObject {
+  private cache = new Map<string, unknown>();
+  constructor(
+    readonly kind: string,
+    readonly apiVersion: string,
+    /** The object as given (possibly a proxy). */
+    readonly raw: Record<string, any>,
+    readonly origin: Origin,
+    private readonly fallbackName: string,
+    private readonly defaultNamespace: string,
+  ) {}
+
+  private memo<T>(key: string, f: () => T): T {
+    if (this.cache.has(key)) return this.cache.get(key) as T;
+    const v = f();
+    this.cache.set(key, v);
+    return v;
+  }
+
+  get name(): string {
+    return this.memo("name", () => str(this.raw.metadata?.name) ?? this.fallbackName);
+  }
+  get namespace(): string {
+    return this.memo("ns", () => str(this.raw.metadata?.namespace) ?? this.defaultNamespace);
+  }
+  get labels(): Labels {
+    return this.memo("labels", () => stringMap(this.raw.metadata?.labels));
+  }
+  get annotations(): Labels {
+    return this.memo("ann", () => stringMap(this.raw.metadata?.annotations));
+  }
+  /** `Kind/namespace/name`, how every message names an object. */
+  get ref(): string {
+    let ns: string;
+    let name: string;
+    try {
+      ns = this.namespace;
+    } catch {
+      ns = "(unknown namespace)";
+    }
+    try {
+      name = this.name;
+    } catch {
+      name = this.fallbackName;
+    }
+    return `${this.kind}/${ns}/${name}`;
+  }
+  get key(): string {
+    return `${this.namespace}/${this.name}`;
+  }
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function stringMap(v: any): Labels {
+  const out: Labels = {};
+  if (!v || typeof v !== "object") return out;
+  for (const k of Object.keys(v)) {
+    const x = v[k];
+    if (typeof x === "string") out[k] = x;
+    else if (x !== undefined && x !== null) out[k] = String(x);
+  }
+  return out;
+}
+
+/** A deep plain copy (reading every field through the proxy). Use on small subtrees only. */
+export function plain<T = any>(v: any): T {
+  if (v === null || typeof v !== "object") return v;
+  if (Array.isArray(v)) {
+    const out: unknown[] = [];
+    for (let i = 0; i < v.length; i++) out.push(plain(v[i]));
+    return out as T;
+  }
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v)) {
+    const x = plain(v[k]);
+    if (x !== undefined) out[k] = x;
+  }
+  return out as T;
+}
+
+/** `kubernetes:apps/v1:Deployment` → { apiVersion: "apps/v1", kind: "Deployment" }. */
+export function parsePulumiType(type: string): { apiVersion: string; kind: string } | undefined {
+  const m = /^kubernetes:([^/:]+)\/([^/:]+):([A-Za-z0-9]+)$/.exec(type);
+  if (!m) return undefined;
+  return { apiVersion: m[1] === "core" ? m[2] : `${m[1]}/${m[2]}`, kind: m[3] };
+}
+
+export function pulumiTypeOf(apiVersion: string, kind: string): string {
+  const slash = apiVersion.indexOf("/");
+  const group = slash < 0 ? "core" : apiVersion.slice(0, slash);
+  const version = slash < 0 ? apiVersion : apiVersion.slice(slash + 1);
+  return `kubernetes:${group}/${version}:${kind}`;
+}
+
+/** An object from the policy engine's view of a resource, or undefined for non-Kubernetes resources. */
+export function fromPulumi(
+  type: string,
+  props: Record<string, any>,
+  urn: string,
+  name: string,
+  providerNamespace?: () => string | undefined,
+): KObject | undefined {
+  const t = parsePulumiType(type);
+  if (!t || t.kind.endsWith("Patch") || t.kind.endsWith("List")) return undefined;
+  let ns = "default";
+  if (providerNamespace) {
+    try {
+      ns = providerNamespace() ?? "default";
+    } catch {
+      ns = "default";
+    }
+  }
+  return new KObject(t.kind, t.apiVersion, props, { urn }, name, ns);
+}
+
+// ---- pods and containers -------------------------------------------------------------
+
+export interface PodTemplate {
+  spec: Record<string, any>;
+  labels: Labels;
+  annotations: Labels;
+  /** JSON path prefix of the pod spec inside the object, for messages. */
+  path: string;
+}
+
+/** The pod template of a pod-bearing object, or undefined. */
+export function podTemplate(o: KObject): PodTemplate | undefined {
+  const r = o.raw;
+  switch (o.kind) {
+    case "Pod":
+      return r.spec ? { spec: r.spec, labels: o.labels, annotations: o.annotations, path: "spec" } : undefined;
+    case "CronJob": {
+      const t = r.spec?.jobTemplate?.spec?.template;
+      return t?.spec ? { spec: t.spec, labels: stringMap(t.metadata?.labels), annotations: stringMap(t.metadata?.annotations), path: "spec.jobTemplate.spec.template.spec" } : undefined;
+    }
+    default: {
+      if (!POD_KINDS.includes(o.kind)) return undefined;
+      const t = r.spec?.template;
+      return t?.spec ? { spec: t.spec, labels: stringMap(t.metadata?.labels), annotations: stringMap(t.metadata?.annotations), path: "spec.template.spec" } : undefined;
+    }
+  }
+}
+
+export interface ContainerView {
+  kind: "container" | "initContainer" | "ephemeralContainer";
+  index: number;
+  raw: Record<string, any>;
+  name: string;
+  image?: string;
+  command: string[];
+  args: string[];
+}
+
+export function containers(spec: Record<string, any>, which: ContainerView["kind"][] = ["container", "initContainer"]): ContainerView[] {
+  const out: ContainerView[] = [];
+  const fields: Record<ContainerView["kind"], string> = { container: "containers", initContainer: "initContainers", ephemeralContainer: "ephemeralContainers" };
+  for (const kind of which) {
+    const list = spec[fields[kind]];
+    if (!Array.isArray(list)) continue;
+    for (let i = 0; i < list.length; i++) {
+      const c = list[i];
+      out.push({
+        kind,
+        index: i,
+        raw: c,
+        name: str(c.name) ?? `#${i}`,
+        image: typeof c.image === "string" ? c.image : undefined,
+        command: strings(c.command),
+        args: strings(c.args),
+      });
+    }
+  }
+  return out;
+}
+
+function strings(v: any): string[] {
+  if (!Array.isArray(v)) return [];
+  const out: string[] = [];
+  for (let i = 0; i < v.length; i++) out.push(String(v[i]));
+  return out;
+}
+
+export function containerPorts(c: ContainerView): ContainerPort[] {
+  const ports = c.raw.ports;
+  if (!Array.isArray(ports)) return [];
+  const out: ContainerPort[] = [];
+  for (let i = 0; i < ports.length; i++) {
+    const p = ports[i];
+    out.push({ name: str(p.name), containerPort: Number(p.containerPort), protocol: str(p.protocol) ?? "TCP" });
+  }
+  return out;
+}
+
+export function probe(c: ContainerView, which: "readinessProbe" | "livenessProbe" | "startupProbe"): Probe | undefined {
+  const p = c.raw[which];
+  return p ? plain<Probe>(p) : undefined;
+}
+
+export function securityContext(c: ContainerView): SecurityContext | undefined {
+  const s = c.raw.securityContext;
+  return s ? plain<SecurityContext>(s) : undefined;
+}
+
+export interface Resources {
+  requests: Record<string, unknown>;
+  limits: Record<string, unknown>;
+}
+
+export function resources(c: ContainerView): Resources {
+  const r = c.raw.resources;
+  return { requests: r?.requests ? plain(r.requests) : {}, limits: r?.limits ? plain(r.limits) : {} };
+}
+
+/**
+ * The container's environment: literals as values, references by what they point at.
+ * `lookup` resolves configMapKeyRef/envFrom configMap entries when the ConfigMap is known.
+ */
+export function envOf(c: ContainerView, lookup?: (configMap: string, key?: string) => Labels | string | undefined): EnvMap {
+  const env: EnvMap = {};
+  const from = c.raw.envFrom;
+  if (Array.isArray(from)) {
+    for (let i = 0; i < from.length; i++) {
+      const f = from[i];
+      const prefix = str(f.prefix) ?? "";
+      if (f.configMapRef) {
+        const m = lookup?.(String(f.configMapRef.name));
+        if (m && typeof m === "object") for (const [k, v] of Object.entries(m)) env[prefix + k] = { value: v };
+      } else if (f.secretRef) {
+        // Keys of a Secret are not known from the pod spec; nothing to add by name.
+      }
+    }
+  }
+  const list = c.raw.env;
+  if (Array.isArray(list)) {
+    for (let i = 0; i < list.length; i++) {
+      const e = list[i];
+      const name = String(e.name);
+      if (e.valueFrom) {
+        const vf = e.valueFrom;
+        if (vf.configMapKeyRef) {
+          const cm = String(vf.configMapKeyRef.name);
+          const key = String(vf.configMapKeyRef.key);
+          const v = lookup?.(cm, key);
+          env[name] = typeof v === "string" ? { value: v } : { ref: `configMap ${cm} key ${key}` };
+        } else if (vf.secretKeyRef) {
+          env[name] = { ref: `secret ${String(vf.secretKeyRef.name)} key ${String(vf.secretKeyRef.key)}` };
+        } else {
+          env[name] = { ref: "a field reference" };
+        }
+      } else {
+        env[name] = { value: e.value === undefined || e.value === null ? "" : String(e.value) };
+      }
+    }
+  }
+  return env;
+}
+
+/** Volume mounts of a container: mountPath → { volume, subPath }. */
+export function mounts(c: ContainerView): { mountPath: string; name: string; subPath?: string }[] {
+  const list = c.raw.volumeMounts;
+  if (!Array.isArray(list)) return [];
+  const out = [];
+  for (let i = 0; i < list.length; i++) {
+    const m = list[i];
+    out.push({ mountPath: String(m.mountPath), name: String(m.name), subPath: str(m.subPath) });
+  }
+  return out;
+}

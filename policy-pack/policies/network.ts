@@ -1,0 +1,252 @@
+// Network: where the gateway listens against how traffic reaches it (runbook §3, §4.3),
+// one port across config, container, Service and probes, auth off loopback, and
+// NetworkPolicies that still admit the kubelet's probes (runbook §2, §6).
+
+import { bindReachability, checkAuthOffLoopback } from "../rules/gateway";
+import {
+  describeSource, ingressAdmitted, isValidCidr, sourceFromSpec, type NetworkPolicy, type SourceSpec,
+} from "../rules/networkpolicy";
+import { probeTarget, resolvePort } from "../rules/probe";
+import { formatSelector } from "../rules/selector";
+import { plain, probe, type KObject } from "../model/k8s";
+import { gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type Gateway, type GatewayMatchConfig, type GatewaySettings } from "../model/gateway";
+import { stackPolicy, type StackContext } from "./framework";
+import { ANNOTATIONS, fact, isError, WORKLOADS_SCHEMA } from "./facts";
+
+/** Runs `f` for every gateway container in the stack, each workload guarded against unknowns. */
+export function forEachGateway<C extends GatewayMatchConfig>(
+  ctx: StackContext<C>,
+  f: (gw: Gateway, s: GatewaySettings, report: (msg: string) => void) => void,
+): void {
+  for (const o of ctx.cluster.objects) {
+    ctx.guard(o, () => {
+      for (const gw of gatewaysOf(o, ctx.cfg)) {
+        const s = settingsOf(gw, ctx.cluster, ctx.cfg);
+        f(gw, s, (msg) => ctx.report(o, `container "${gw.container.name}": ${msg}`));
+      }
+    });
+  }
+}
+
+function serviceNames(svcs: KObject[]): string {
+  return svcs.map((s) => `Service/${s.namespace}/${s.name}`).join(", ");
+}
+
+interface BindConfig extends GatewayMatchConfig {
+  allowAuto: boolean;
+}
+
+export const bindReachableFromService = stackPolicy<BindConfig>(
+  {
+    name: "bind-reachable-from-service",
+    description: "When a Service selects the gateway pods, the gateway's effective bind (--bind > gateway.bind > default auto) listens on the pod IP: lan, not loopback, not auto.",
+    why: "Runbook §3/§4.3: Service and kubelet traffic arrive on the pod IP; a loopback-bound gateway answers port-forward (which dials localhost in the pod) and nothing else. Upstream's Kubernetes manifests bind loopback by default. auto depends on container detection.",
+    concern: "network",
+    enforcementLevel: "mandatory",
+    configSchema: {
+      properties: {
+        ...GATEWAY_MATCH_SCHEMA,
+        allowAuto: { type: "boolean", default: false, description: "Accept bind auto (0.0.0.0 only when the gateway detects a container)." },
+      },
+    },
+  },
+  (ctx) =>
+    forEachGateway(ctx, (gw, s, report) => {
+      const svcs = ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels);
+      if (svcs.length === 0) return;
+      if (s.bind.source !== "--bind" && s.configError) report(`${s.configError}; the bind cannot be read from it`);
+      const custom = s.config?.gateway?.customBindHost;
+      const r = bindReachability(s.bind.value, custom);
+      if (r.reach === "pod-ip") return;
+      if (r.reach === "uncertain" && s.bind.value === "auto" && ctx.cfg.allowAuto) return;
+      report(
+        `bind "${s.bind.value}" (from ${s.bind.source}): ${r.why}, but ${serviceNames(svcs)} sends traffic to the pod IP; ` +
+          `pass --bind lan (and gateway.bind "lan") explicitly`,
+      );
+    }),
+);
+
+export const portsAligned = stackPolicy<GatewayMatchConfig>(
+  {
+    name: "ports-aligned",
+    description: "The gateway's port is the same in its config, --port/OPENCLAW_GATEWAY_PORT, the containerPort, every selecting Service's targetPort (number or name) and every probe.",
+    why: "Runbook §4.3: verify containerPort, targetPort and probe ports match. One TCP port carries RPC, probes, /tools/invoke and the UI; a mismatch shows up as NotReady or an empty Service, not as an error. kube-linter checks probe ports and named targetPorts exist; none compares them with the application's port.",
+    concern: "network",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...GATEWAY_MATCH_SCHEMA } },
+  },
+  (ctx) =>
+    forEachGateway(ctx, (gw, s, report) => {
+      const port = s.port.value;
+      if (port === undefined) {
+        report(`the gateway port cannot be determined (from ${s.port.source}); set --port explicitly`);
+        return;
+      }
+      const via = `${port} (from ${s.port.source})`;
+      const cfgPort = s.config?.gateway?.port;
+      if (cfgPort !== undefined && cfgPort !== port) report(`gateway.port ${String(cfgPort)} in ${s.configSource} differs from the port the gateway uses, ${via}; make them equal`);
+      const envPort = s.env.OPENCLAW_GATEWAY_PORT;
+      if (envPort && "value" in envPort && envPort.value.trim() !== String(port)) {
+        report(`OPENCLAW_GATEWAY_PORT=${envPort.value} differs from the port the gateway uses, ${via}`);
+      }
+      if (!gw.ports.some((p) => p.containerPort === port)) {
+        const have = gw.ports.map((p) => `${p.name ? `${p.name}:` : ""}${p.containerPort}`).join(", ") || "none";
+        report(`the gateway listens on ${via} but no containerPort is ${port} (ports: ${have}); declare { name: "gateway", containerPort: ${port} }`);
+      }
+      for (const which of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
+        const t = probeTarget(probe(gw.container, which), gw.ports);
+        if (t.kind === "none" || t.kind === "exec") continue;
+        if (t.portError) report(`${which} ${t.kind} ${t.portError}`);
+        else if (t.port !== port) report(`${which} ${t.kind} port ${String(t.portSpec)} (${t.port}) is not the gateway port ${via}`);
+      }
+      for (const svc of ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels)) {
+        const ports = svc.raw.spec?.ports;
+        const list = Array.isArray(ports) ? plain<{ name?: string; port: number; targetPort?: number | string }[]>(ports) : [];
+        let reaches = false;
+        for (const sp of list) {
+          const target = sp.targetPort ?? sp.port;
+          const r = resolvePort(target, gw.ports);
+          const label = `Service/${svc.namespace}/${svc.name} port ${sp.name ? `"${sp.name}" ` : ""}${sp.port} targetPort ${String(target)}`;
+          if (r.error) report(`${label}: ${r.error}`);
+          else if (r.port === port) reaches = true;
+          else if (!gw.ports.some((p) => p.containerPort === r.port)) report(`${label} is not a container port of the gateway; use targetPort "gateway" (${port})`);
+        }
+        if (!reaches) report(`no port of Service/${svc.namespace}/${svc.name} targets the gateway port ${via}; set targetPort to the container port name`);
+      }
+    }),
+);
+
+export const authRequiredOffLoopback = stackPolicy<GatewayMatchConfig>(
+  {
+    name: "auth-required-off-loopback",
+    description: "A gateway bound off loopback has token, password or trusted-proxy auth with its secret provided.",
+    why: "Off loopback without a token or password the gateway refuses to start (exit 78, \"Refusing to bind gateway to lan without auth\", FACTS §1): a CrashLoopBackOff that no generic linter predicts. The token belongs in a Secret (secretKeyRef).",
+    concern: "network",
+    enforcementLevel: "mandatory",
+    configSchema: { properties: { ...GATEWAY_MATCH_SCHEMA } },
+  },
+  (ctx) =>
+    forEachGateway(ctx, (_gw, s, report) => {
+      const problem = checkAuthOffLoopback(s.bind.value, s.config?.gateway?.customBindHost, s.auth);
+      if (problem) report(problem);
+    }),
+);
+
+interface NetpolConfig extends GatewayMatchConfig {
+  kubeletCidrs?: string[];
+  ingressSources?: SourceSpec[];
+  requireNetworkPolicy: boolean;
+  requireKubeletCidrs: boolean;
+  workloads?: Record<string, Record<string, unknown>>;
+}
+
+const SOURCE_SCHEMA = {
+  type: "object",
+  description: "{cidr} or {namespaceSelector, podSelector} (label selectors).",
+  properties: {
+    cidr: { type: "string" },
+    namespace: { type: "string" },
+    namespaceSelector: { type: "object" },
+    podSelector: { type: "object" },
+  },
+  additionalProperties: false,
+} as const;
+
+function parseCidrList(raw: string): string[] | undefined {
+  const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
+  return list.length > 0 && list.every(isValidCidr) ? list : undefined;
+}
+
+function parseSources(raw: string): SourceSpec[] | undefined {
+  try {
+    return validSources(JSON.parse(raw));
+  } catch {
+    return undefined;
+  }
+}
+
+function validSources(v: unknown): SourceSpec[] | undefined {
+  if (!Array.isArray(v)) return undefined;
+  for (const s of v) {
+    if (!s || typeof s !== "object") return undefined;
+    if ("cidr" in s && !isValidCidr(String((s as { cidr: unknown }).cidr))) return undefined;
+  }
+  return v as SourceSpec[];
+}
+
+export const probesAdmittedByNetworkPolicy = stackPolicy<NetpolConfig>(
+  {
+    name: "probes-admitted-by-networkpolicy",
+    description: "NetworkPolicies selecting the gateway pods for Ingress admit the node/kubelet CIDRs on every probe port and the declared ingress sources on the traffic port (podSelector, namespaceSelector, ipBlock with except, named ports; policies are additive).",
+    why: "Runbook §2/§6: bind=lan is right but a NetworkPolicy that only allows the Ingress CIDR drops kubelet probes: NotReady while traffic blacks out (cilium#48444, #37317, #18183; flux2#1450). Sources come from openclaw.ai/kubelet-cidrs and openclaw.ai/ingress-sources, or policy config.",
+    concern: "network",
+    enforcementLevel: "mandatory",
+    configSchema: {
+      properties: {
+        ...GATEWAY_MATCH_SCHEMA,
+        kubeletCidrs: { type: "array", items: { type: "string" }, description: "Node CIDRs kubelet probes come from, for workloads without the openclaw.ai/kubelet-cidrs annotation." },
+        ingressSources: { type: "array", items: SOURCE_SCHEMA, description: "Sources that must reach the traffic port, for workloads without openclaw.ai/ingress-sources." },
+        requireNetworkPolicy: { type: "boolean", default: true, description: "Fail gateway pods no NetworkPolicy isolates (kube-score pod-networkpolicy, Polaris missingNetworkPolicy, Checkov CKV2_K8S_6)." },
+        requireKubeletCidrs: { type: "boolean", default: true, description: "Fail isolated gateway pods with no declared node CIDRs: without them the probes cannot be shown to get through." },
+        workloads: WORKLOADS_SCHEMA({ kubeletCidrs: { type: "array", items: { type: "string" } }, ingressSources: { type: "array", items: SOURCE_SCHEMA } }),
+      },
+    },
+  },
+  (ctx) =>
+    forEachGateway(ctx, (gw, s, report) => {
+      const ns = gw.workload.namespace;
+      const isolating = ctx.cluster
+        .policiesSelecting(ns, gw.pod.labels)
+        .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
+        .filter((p) => (p.spec.policyTypes?.length ? p.spec.policyTypes : p.spec.egress?.length ? ["Ingress", "Egress"] : ["Ingress"]).includes("Ingress"));
+      if (isolating.length === 0) {
+        if (ctx.cfg.requireNetworkPolicy) {
+          report(`no NetworkPolicy in namespace ${ns} selects pods [${formatSelector(gw.pod.labels)}] for Ingress, so anything in the cluster reaches the gateway; add one admitting the ingress sources on the gateway port and the node CIDRs on the probe port`);
+        }
+        return;
+      }
+      const names = isolating.map((p) => `NetworkPolicy/${p.namespace}/${p.name}`).join(", ");
+
+      // Probe ports: what the kubelet dials.
+      const probePorts = new Map<number, string[]>();
+      for (const which of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
+        const t = probeTarget(probe(gw.container, which), gw.ports);
+        if ((t.kind === "httpGet" || t.kind === "tcpSocket" || t.kind === "grpc") && t.port !== undefined && !t.host) {
+          probePorts.set(t.port, [...(probePorts.get(t.port) ?? []), which]);
+        }
+      }
+      const kubelet = fact(gw, ctx.cfg, "kubeletCidrs", ANNOTATIONS.kubeletCidrs, parseCidrList, (v) =>
+        Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === "string" && isValidCidr(c)) ? (v as string[]) : undefined);
+      if (isError(kubelet)) report(`${kubelet.error}; write comma-separated CIDRs such as 10.0.0.0/16`);
+      else if (!kubelet) {
+        if (probePorts.size > 0 && ctx.cfg.requireKubeletCidrs) {
+          report(`${names} isolate the gateway pods but no node CIDRs are declared (annotation ${ANNOTATIONS.kubeletCidrs} or policy config kubeletCidrs), so kubelet probes cannot be shown to get through`);
+        }
+      } else {
+        for (const cidr of kubelet.value) {
+          for (const [port, whiches] of probePorts) {
+            const v = ingressAdmitted(isolating, { cidr }, port, ns, gw.pod.labels, gw.ports);
+            if (v.admitted) continue;
+            const named = gw.ports.find((p) => p.containerPort === port)?.name;
+            const part = v.partial.length ? ` (${v.partial.join(", ")} admit only part of it: check ipBlock.except)` : "";
+            report(
+              `kubelet probes (${whiches.join(", ")}) from node CIDR ${cidr} (${kubelet.source}) to port ${port} are dropped by ${names}${part}; ` +
+                `add an ingress rule from ipBlock ${cidr} on port ${named ? `"${named}"` : port}, or the pods go NotReady while the process is alive`,
+            );
+          }
+        }
+      }
+
+      // Ingress sources: what the traffic port must admit.
+      const port = s.port.value;
+      const sources = fact(gw, ctx.cfg, "ingressSources", ANNOTATIONS.ingressSources, parseSources, validSources);
+      if (isError(sources)) report(`${sources.error}; write a JSON array of {"cidr": ...} or {"namespaceSelector": ..., "podSelector": ...}`);
+      else if (sources && port !== undefined) {
+        for (const src of sources.value) {
+          const v = ingressAdmitted(isolating, sourceFromSpec(src), port, ns, gw.pod.labels, gw.ports);
+          if (v.admitted) continue;
+          report(`ingress source ${describeSource(src)} (${sources.source}) cannot reach the gateway port ${port}: ${names} admit it on no rule; add it to an ingress rule on port "gateway"`);
+        }
+      }
+    }),
+);
