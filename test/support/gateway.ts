@@ -12,7 +12,7 @@
 // inside a test-owned network namespace; on the host it binds loopback.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, chmodSync } from "node:fs";
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -189,6 +189,9 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
     stop(graceMs = 10_000) {
       stopped ??= (async () => {
         running.delete(gw);
+        // The spawn-broker worker runs in a process group of its own (observed): collect
+        // every descendant now, while the tree is intact, and kill leftovers at the end.
+        const tree = descendants(pid);
         if (!exitInfo) {
           signalGroup(pid, "SIGTERM");
           const timer = new Promise<"timeout">((r) => setTimeout(() => r("timeout"), graceMs).unref());
@@ -199,6 +202,13 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
         }
         // Workers of the group may outlive the main process by a moment.
         signalGroup(pid, "SIGKILL");
+        for (const p of tree) {
+          try {
+            process.kill(p, "SIGKILL");
+          } catch {
+            /* exited with its parent */
+          }
+        }
         rmSync(dir, { recursive: true, force: true });
       })();
       return stopped;
@@ -220,6 +230,32 @@ function cleanEnv(): NodeJS.ProcessEnv {
     env[k] = v;
   }
   return env;
+}
+
+/** PIDs of every descendant of pid, from /proc (Linux). */
+export function descendants(pid: number): number[] {
+  const children = new Map<number, number[]>();
+  for (const d of readdirSync("/proc")) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      const list = children.get(ppid) ?? [];
+      list.push(Number(d));
+      children.set(ppid, list);
+    } catch {
+      /* exited meanwhile */
+    }
+  }
+  const out: number[] = [];
+  const walk = (p: number) => {
+    for (const c of children.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
+  walk(pid);
+  return out;
 }
 
 function signalGroup(pid: number, sig: NodeJS.Signals): void {
@@ -252,5 +288,15 @@ export async function stopAllGateways(): Promise<void> {
 }
 
 process.on("exit", () => {
-  for (const g of running) signalGroup(g.pid, "SIGKILL");
+  for (const g of running) {
+    const tree = descendants(g.pid);
+    signalGroup(g.pid, "SIGKILL");
+    for (const p of tree) {
+      try {
+        process.kill(p, "SIGKILL");
+      } catch {
+        /* gone */
+      }
+    }
+  }
 });

@@ -1,0 +1,97 @@
+// Issue 4, real tests 3, 4 and 5 against one real gateway bound to 127.0.0.1
+// on the host, started once for the file: the checks wait through its cold
+// start (4), see a wrong token as auth (3), fail within the budget once it is
+// down (4), and refuse a server that answers the catch-all page everywhere (5).
+import { createServer, type Server } from "node:http";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatEvidence, runChecks } from "../../components/smoke/checks";
+import { freeLoopbackPort, startGateway, type RunningGateway } from "../support/gateway";
+import { byName } from "./support";
+
+describe("one real gateway through its life", () => {
+  let gw: RunningGateway;
+  let gwStarted: Promise<RunningGateway>;
+  beforeAll(() => {
+    // Not awaited for readiness: test 4 runs the checks while it is still cold.
+    gwStarted = startGateway({ bind: "loopback" }).then((g) => (gw = g));
+  });
+  afterAll(async () => {
+    await (gw ?? (await gwStarted.catch(() => undefined)))?.stop();
+  });
+
+  it("test 4a: while the gateway is still starting, the checks wait within the budget and pass", async () => {
+    const g = await gwStarted;
+    const ev = await runChecks({ baseUrl: g.baseUrl!, token: g.token, budgetMs: 90_000, pathName: "coldStart" });
+    expect(ev.ok, formatEvidence(ev)).toBe(true);
+    const c = byName(ev);
+    // The first attempts met a gateway that was not listening yet: they were retried, not slept through.
+    expect(c.startup.attempts).toBeGreaterThan(1);
+    expect(c.readiness.attempts).toBeGreaterThan(1);
+    expect(ev.durationMs).toBeLessThan(ev.budgetMs);
+    // Readiness can only pass at or after startup (the gateway mounts /readyz first, then becomes ready).
+    expect(c.readiness.passedAfterMs!).toBeGreaterThan(1000);
+    expect(ev.gatewayVersion).toBe("2026.9.6");
+  });
+
+  it("test 3: a wrong token fails the tool call with 401 and says it is auth", async () => {
+    const wrong = "not-the-token-0123456789";
+    const t0 = performance.now();
+    const ev = await runChecks({ baseUrl: gw.baseUrl!, token: wrong, budgetMs: 20_000, pathName: "wrongToken" });
+    const c = byName(ev);
+    expect(ev.ok).toBe(false);
+    expect(c.toolCall).toMatchObject({ ok: false, status: 401, failure: "auth", attempts: 1 });
+    expect(c.toolCall.reason).toMatch(/authentication failed \(HTTP 401\).*token is wrong or missing/);
+    // Health checks need no token and still pass; a wrong token is not worth retrying.
+    expect(c.startup.ok && c.liveness.ok && c.readiness.ok).toBe(true);
+    expect(performance.now() - t0).toBeLessThan(5_000);
+    const text = JSON.stringify(ev) + formatEvidence(ev);
+    expect(text).not.toContain(wrong);
+    expect(text).not.toContain(gw.token);
+  });
+
+  it("test 4b: with the gateway down, the checks fail within the budget with connection refused in the evidence", async () => {
+    const port = gw.port;
+    await gw.stop();
+    const budgetMs = 3_000;
+    const t0 = performance.now();
+    const ev = await runChecks({ baseUrl: `http://127.0.0.1:${port}`, token: gw.token, budgetMs, pathName: "down" });
+    const took = performance.now() - t0;
+    expect(ev.ok).toBe(false);
+    expect(took).toBeGreaterThanOrEqual(budgetMs - 50);
+    expect(took).toBeLessThan(budgetMs + 1_000);
+    for (const c of ev.checks) {
+      expect(c).toMatchObject({ ok: false, status: null, failure: "connection-refused" });
+      expect(c.reason).toMatch(/connection refused/);
+      expect(c.attempts).toBeGreaterThan(2);
+    }
+  });
+});
+
+describe("test 5: a server that answers 200 HTML on every path", () => {
+  let srv: Server;
+  let url: string;
+  beforeAll(async () => {
+    // The shape of the gateway's Control UI catch-all (observed on 2026.9.6 for `/`, `/livez`, `/status`).
+    const page = `<!doctype html>\n<html data-openclaw-control-ui-base-path="" lang="en"><head><meta charset="UTF-8"><title>OpenClaw</title></head><body><div id="app"></div></body></html>`;
+    srv = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { "content-type": "text/html; charset=utf-8" });
+      res.end(page);
+    });
+    const port = await freeLoopbackPort();
+    await new Promise<void>((r) => srv.listen(port, "127.0.0.1", r));
+    url = `http://127.0.0.1:${port}`;
+  });
+  afterAll(() => new Promise<void>((r) => srv.close(() => r())));
+
+  it("fails every check as a catch-all page, not a probe response", async () => {
+    const ev = await runChecks({ baseUrl: url, token: "t0ken-for-catch-all", budgetMs: 1_500, pathName: "catchAll" });
+    expect(ev.ok).toBe(false);
+    expect(ev.checks).toHaveLength(4);
+    for (const c of ev.checks) {
+      expect(c).toMatchObject({ ok: false, status: 200, failure: "catch-all-html" });
+      expect(c.reason).toMatch(/catch-all page, not a probe response/);
+    }
+    expect(ev.gatewayVersion).toBeNull();
+  });
+});
