@@ -8,10 +8,15 @@ import { formatMiB, parseCpu, parseMemory } from "../policy-pack/rules/quantity"
 
 export const PROJECT = "openclaw-gateway-infra";
 
-/** Measured on the real gateway (FACTS.md §1): main process 739–800 MB + workers ≈ 0.91–0.97 GB. */
-export const MEASURED_P95_WORKING_SET = "925Mi";
-/** Boot peak of the same gateway; V8 start-up allocates before it settles. */
-export const MEASURED_BOOT_PEAK = "960Mi";
+/**
+ * Measured on the real gateway with `npm run bench:memory -- --seconds 30`: PSS of
+ * the process tree (main process + workers) while 4 concurrent sessions_list
+ * tool calls ran; idle it sits at 0.91–0.97 GB (FACTS.md §1).
+ */
+export const MEASURED_P95_WORKING_SET = "1013Mi";
+/** Boot peak (spawn → /readyz 200) from the same run. */
+export const MEASURED_BOOT_PEAK = "874Mi";
+export const MEASURED_SOURCE = "npm run bench:memory: openclaw 2026.9.6, PSS of the process tree, 4 concurrent sessions_list calls, 2 cores";
 /** The ratio applied when the stack does not choose one: the middle of runbook §5's 1.25–1.40. */
 export const DEFAULT_LIMIT_RATIO = 1.3;
 /** The token the local (render-only) stack uses. Rendered Secrets are plain text, so it must be fake. */
@@ -55,9 +60,9 @@ const resourcesSchema = z
       .strictObject({
         p95WorkingSet: memory("resources.observed.p95WorkingSet").default(MEASURED_P95_WORKING_SET),
         bootPeak: memory("resources.observed.bootPeak").default(MEASURED_BOOT_PEAK),
-        source: z.string().min(1).default("FACTS.md §1: openclaw 2026.9.6 measured on 2 cores, no channels"),
+        source: z.string().min(1).default(MEASURED_SOURCE),
       })
-      .default({ p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: "FACTS.md §1: openclaw 2026.9.6 measured on 2 cores, no channels" }),
+      .default({ p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: MEASURED_SOURCE }),
     memoryRequest: memory("resources.memoryRequest").optional(),
     memoryLimit: memory("resources.memoryLimit").optional(),
     cpuRequest: cpu("resources.cpuRequest").default("500m"),
@@ -70,7 +75,7 @@ const resourcesSchema = z
       })
       .optional(),
   })
-  .default({ observed: { p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: "FACTS.md §1: openclaw 2026.9.6 measured on 2 cores, no channels" }, cpuRequest: "500m" });
+  .default({ observed: { p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: MEASURED_SOURCE }, cpuRequest: "500m" });
 
 const gatewaySchema = z
   .strictObject({
