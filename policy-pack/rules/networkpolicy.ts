@@ -7,7 +7,7 @@
 // pod's container ports; an ipBlock admits its CIDR minus `except`.
 // Kubelet probes come from the node (runbook §2, §6; cilium#48444, #37317, flux2#1450).
 
-import { representativeLabels, selectorMatches, type LabelSelector, type Labels } from "./selector";
+import { asSelector, representativeLabels, selectorMatches, type LabelSelector, type Labels } from "./selector";
 import type { ContainerPort } from "./probe";
 
 export interface NetworkPolicyPeer {
@@ -50,8 +50,8 @@ export function sourceFromSpec(s: SourceSpec): Source {
   if ("cidr" in s) return { cidr: s.cidr };
   return {
     namespace: s.namespace,
-    namespaceLabels: s.namespaceSelector ? representativeLabels(s.namespaceSelector) : undefined,
-    podLabels: representativeLabels(s.podSelector),
+    namespaceLabels: s.namespaceSelector ? representativeLabels(asSelector(s.namespaceSelector)) : undefined,
+    podLabels: representativeLabels(asSelector(s.podSelector)),
   };
 }
 
@@ -60,10 +60,9 @@ export function describeSource(s: SourceSpec | Source): string {
   const parts: string[] = [];
   const any = s as Record<string, unknown>;
   const fmt = (l: unknown) => {
-    const sel = l as LabelSelector & Labels;
-    const m = sel?.matchLabels ?? (sel?.matchExpressions ? {} : sel) ?? {};
-    const e = Object.entries(m as Labels).map(([k, v]) => `${k}=${v}`);
-    for (const x of sel?.matchExpressions ?? []) e.push(`${x.key} ${x.operator} (${(x.values ?? []).join(",")})`);
+    const sel = asSelector(l);
+    const e = Object.entries(sel.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+    for (const x of sel.matchExpressions ?? []) e.push(`${x.key} ${x.operator} (${(x.values ?? []).join(",")})`);
     return e.length ? e.join(",") : "any";
   };
   if (any.namespace) parts.push(`namespace ${any.namespace}`);

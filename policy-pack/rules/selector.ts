@@ -13,6 +13,19 @@ export interface LabelSelector {
   matchExpressions?: LabelSelectorRequirement[];
 }
 
+/**
+ * A selector as people write it in config: a LabelSelector, or a plain label map
+ * (`{"kubernetes.io/metadata.name": "ingress-nginx"}`) meaning matchLabels.
+ */
+export function asSelector(v: unknown): LabelSelector {
+  if (!v || typeof v !== "object") return {};
+  const o = v as Record<string, unknown>;
+  if ("matchLabels" in o || "matchExpressions" in o) return o as LabelSelector;
+  const labels: Labels = {};
+  for (const [k, x] of Object.entries(o)) labels[k] = String(x);
+  return { matchLabels: labels };
+}
+
 /** `{}` selects everything; `undefined` is treated by callers (it means "nothing" for a peer's absent field). */
 export function selectorMatches(sel: LabelSelector, labels: Labels): boolean {
   for (const [k, v] of Object.entries(sel.matchLabels ?? {})) {
