@@ -4,6 +4,7 @@
 import { z } from "zod";
 import { checkImagePinned, type ImageRef } from "../policy-pack/rules/image";
 import { checkHeadroom, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB } from "../policy-pack/rules/headroom";
+import { isValidCidr } from "../policy-pack/rules/networkpolicy";
 import { formatMiB, parseCpu, parseMemory } from "../policy-pack/rules/quantity";
 
 export const PROJECT = "openclaw-gateway-infra";
@@ -321,21 +322,7 @@ function unwrap(schema: z.ZodType): z.ZodType {
   }
 }
 
+/** A CIDR with an explicit prefix, as NetworkPolicy ipBlock requires (a bare address is refused by the API). */
 export function isCidr(v: string): boolean {
-  const m = /^(.+)\/([0-9]{1,3})$/.exec(v);
-  if (!m) return false;
-  const prefix = Number(m[2]);
-  if (isIPv4(m[1])) return prefix <= 32;
-  return isIPv6(m[1]) && prefix <= 128;
-}
-
-function isIPv4(v: string): boolean {
-  const parts = v.split(".");
-  return parts.length === 4 && parts.every((p) => /^[0-9]{1,3}$/.test(p) && Number(p) <= 255);
-}
-
-function isIPv6(v: string): boolean {
-  if (!/^[0-9a-fA-F:]+$/.test(v) || (v.match(/::/g) ?? []).length > 1) return false;
-  const groups = v.split(":").filter((g) => g !== "");
-  return groups.every((g) => g.length <= 4) && (v.includes("::") ? groups.length < 8 : groups.length === 8);
+  return v.includes("/") && isValidCidr(v);
 }
