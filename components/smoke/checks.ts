@@ -22,7 +22,8 @@ export type FailureKind =
   | "not-found" // 404: the tool is denied or unknown
   | "not-ready" // /readyz answered 503 or ready:false
   | "unexpected-body" // JSON, but not the body a healthy gateway returns
-  | "http-status"; // any other status
+  | "http-status" // any other status
+  | "path-not-run"; // the path itself could not be set up (kubectl failed, the Job never finished)
 
 export interface CheckResult {
   name: CheckName;
@@ -324,6 +325,10 @@ export async function runChecks(opts: RunChecksOptions): Promise<Evidence> {
 /** One line per check, for logs and error messages. */
 export function formatEvidence(ev: Evidence): string {
   const lines = [`${ev.pathName} ${ev.url}: ${ev.ok ? "PASS" : "FAIL"} in ${ev.durationMs} ms (budget ${ev.budgetMs} ms)${ev.gatewayVersion ? `, gateway ${ev.gatewayVersion}` : ""}`];
+  if (!ev.ok && ev.checks.every((c) => c.failure === "path-not-run")) {
+    lines.push(`  not run: ${ev.checks[0]?.reason}`);
+    return lines.join("\n");
+  }
   for (const c of ev.checks) {
     const what = c.ok ? `ok HTTP ${c.status} ${c.latencyMs} ms` : `FAIL ${c.failure}: ${c.reason}`;
     lines.push(`  ${c.name.padEnd(9)} ${c.method} ${c.path.padEnd(13)} ${what} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"})`);
@@ -344,7 +349,8 @@ export type Cause =
   | "token-mismatch"
   | "service-dns"
   | "port-forward-broken"
-  | "gateway-unhealthy";
+  | "gateway-unhealthy"
+  | "path-not-run";
 
 export const CAUSE_ORDER: Cause[] = [
   "bind-loopback",
@@ -355,6 +361,7 @@ export const CAUSE_ORDER: Cause[] = [
   "service-dns",
   "port-forward-broken",
   "gateway-unhealthy",
+  "path-not-run",
 ];
 
 export interface DiagnosisContext {
@@ -401,6 +408,19 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
   };
   const svc = failures(viaService);
   const pod = failures(inPod);
+  const notRun = [inPod, viaService].filter((e) => !e.ok && e.checks.every((c) => c.failure === "path-not-run"));
+  if (notRun.length > 0) {
+    // Nothing can be said about the gateway from a path that never reached it.
+    add("path-not-run", notRun.map((e) => `${e.pathName} could not run: ${e.checks[0]?.reason ?? "unknown"}`).join("; "));
+    const verdict = "disagree" as const;
+    return {
+      signedOff: false,
+      agree: false,
+      verdict: notRun.length === 2 ? "both-fail" : verdict,
+      diagnosis: found,
+      summary: `${notRun.map((e) => e.pathName).join(" and ")} could not run; likely: path-not-run`,
+    };
+  }
 
   if (inPod.ok && !viaService.ok) {
     if (ctx.bind === "loopback") {

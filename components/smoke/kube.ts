@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { comparePaths, redact, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+import { comparePaths, formatAgreement, formatEvidence, redact, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
 
 /** Label the in-cluster Job pod carries; the gateway's NetworkPolicy admits it on the gateway port. */
 export const SMOKE_CLIENT_LABEL = { key: "openclaw.ai/smoke-client", value: "true" } as const;
@@ -180,7 +180,7 @@ export function failedPathEvidence(pathName: string, url: string, budgetMs: numb
       latencyMs: null,
       attempts: 0,
       passedAfterMs: null,
-      failure: "network" as const,
+      failure: "path-not-run" as const,
       reason,
     })),
   };
@@ -190,6 +190,17 @@ interface Exec {
   code: number | null;
   stdout: string;
   stderr: string;
+}
+
+/** kubectl's stderr, shortened: klog prefixes removed, repeated lines once, at most 400 chars. */
+export function kubectlError(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /, "").trim())
+    .filter(Boolean);
+  const unique = [...new Set(lines)];
+  const text = unique.slice(-2).join(" | ");
+  return text.length > 400 ? `${text.slice(0, 397)}...` : text || "no output";
 }
 
 function run(bin: string, args: string[], input: string | undefined, timeoutMs: number): Promise<Exec> {
@@ -241,13 +252,13 @@ function portForwardWith(t: ClusterTarget, token: string, kc: string | undefined
       resolve(ev);
     };
     const timer = setTimeout(
-      () => finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl port-forward did not start forwarding within ${t.budgetMs} ms: ${redact(err.trim(), [token]) || "no output"}`, startedAt)),
+      () => finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl port-forward did not start forwarding within ${t.budgetMs} ms: ${redact(kubectlError(err), [token])}`, startedAt)),
       t.budgetMs,
     );
     child.on("error", (e) => finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl could not be run: ${e.message}`, startedAt)));
     child.stderr.on("data", (d) => (err += d));
     child.on("exit", (code) => {
-      if (!settled) finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl port-forward exited ${code}: ${redact(err.trim(), [token]).slice(0, 500)}`, startedAt));
+      if (!settled) finish(failedPathEvidence("portForward", url, t.budgetMs, `kubectl port-forward exited ${code}: ${redact(kubectlError(err), [token])}`, startedAt));
     });
     child.stdout.on("data", (d) => {
       out += d;
@@ -291,7 +302,7 @@ export function runInClusterPath(t: ClusterTarget, script: string): Promise<Evid
     const manifests = { apiVersion: "v1", kind: "List", items: [scriptConfigMap(t, script), smokeJob(t)] };
     const created = await run(kubectl, [...base, "create", "-f", "-", "-o", "name"], JSON.stringify(manifests), 60_000);
     try {
-      if (created.code !== 0) return fail(`kubectl create of the smoke Job failed: ${created.stderr.trim().slice(0, 500)}`);
+      if (created.code !== 0) return fail(`kubectl create of the smoke Job failed: ${kubectlError(created.stderr)}`);
       // The Job has activeDeadlineSeconds = budget + 60 s; wait a little longer for the pod to report.
       const deadline = Date.now() + t.budgetMs + 90_000;
       let why = "not started";
@@ -327,4 +338,58 @@ export function runInClusterPath(t: ClusterTarget, script: string): Promise<Evid
 export async function runBothPaths(t: ClusterTarget, token: string, script: string, ctx: DiagnosisContext = {}): Promise<SmokeRun> {
   const [portForward, inCluster] = await Promise.all([runPortForwardPath(t, token), runInClusterPath(t, script)]);
   return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, ctx) };
+}
+
+/** What the change ticket carries: both paths' evidence, the verdict, and how to repeat it by hand. */
+export interface SmokeRecord {
+  schema: "openclaw.smoke.run/v1";
+  ranAt: string;
+  image: string;
+  valuesHash: string;
+  verdict: Agreement["verdict"];
+  signedOff: boolean;
+  agree: boolean;
+  summary: string;
+  diagnosis: Agreement["diagnosis"];
+  portForward: Evidence;
+  inCluster: Evidence;
+  /** Commands an operator runs to repeat both paths (runbook step 5; FAQ after a rollback). */
+  reproduce: { portForward: string; inCluster: string };
+}
+
+export function smokeRecord(t: ClusterTarget, run: SmokeRun, valuesHash: string, token: string): SmokeRecord {
+  const ctx = t.context ? ` --context ${t.context}` : "";
+  const record: SmokeRecord = {
+    schema: "openclaw.smoke.run/v1",
+    ranAt: new Date().toISOString(),
+    image: t.image,
+    valuesHash,
+    verdict: run.agreement.verdict,
+    signedOff: run.agreement.signedOff,
+    agree: run.agreement.agree,
+    summary: run.agreement.summary,
+    diagnosis: run.agreement.diagnosis,
+    portForward: run.portForward,
+    inCluster: run.inCluster,
+    reproduce: {
+      portForward: `kubectl${ctx} -n ${t.namespace} port-forward deployment/${t.deploymentName} ${t.port}:${t.port}  # then: npm run smoke -- --url http://127.0.0.1:${t.port} --token-env OPENCLAW_GATEWAY_TOKEN`,
+      inCluster: `npm run smoke -- --stack <stack>  # runs the in-cluster Job against ${serviceUrl(t)}`,
+    },
+  };
+  // Defence in depth: nothing the gateway or kubectl echoed may carry the token into state.
+  return JSON.parse(redact(JSON.stringify(record), [token])) as SmokeRecord;
+}
+
+/** The error that fails `pulumi up`: the verdict, the diagnosis, then each path's evidence. Never the token. */
+export function smokeFailureMessage(record: SmokeRecord, token: string): string {
+  const agreement: Agreement = { signedOff: record.signedOff, agree: record.agree, verdict: record.verdict, diagnosis: record.diagnosis, summary: record.summary };
+  const text = [
+    `smoke checks failed for ${record.image} (values ${record.valuesHash.slice(0, 12)}): ${record.verdict}`,
+    formatAgreement(agreement),
+    "evidence:",
+    formatEvidence(record.portForward),
+    formatEvidence(record.inCluster),
+    `repeat by hand: ${record.reproduce.portForward}`,
+  ].join("\n");
+  return redact(text, [token]);
 }

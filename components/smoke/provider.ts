@@ -1,0 +1,136 @@
+// The dynamic provider that runs both smoke paths during `pulumi up`.
+//
+// Pulumi serializes this provider by capturing closures (FACTS.md §2). So it
+// captures plain data only: the bundled smoke library as a string (bundle.ts,
+// the same text the in-cluster Job runs) and the functions below, which
+// `require()` Node built-ins inside their bodies. Nothing imported at the top
+// of this file is used at run time (type imports only).
+import type * as pulumi from "@pulumi/pulumi";
+import type * as Checks from "./checks";
+import type * as Kube from "./kube";
+
+/** Inputs the dynamic resource receives (plain values; the token arrives unwrapped from its secret). */
+export interface SmokeInputs {
+  namespace: string;
+  serviceName: string;
+  deploymentName: string;
+  port: number;
+  /** Pinned image `repo[:tag]@sha256:<hex>`: a trigger. */
+  image: string;
+  /** sha256 of the effective config: a trigger. */
+  valuesHash: string;
+  token: string;
+  tokenSecretName: string;
+  tokenSecretKey: string;
+  budgetMs: number;
+  kubeconfig?: string;
+  context?: string;
+  kubectl?: string;
+  /** Diagnosis context: what was deployed. */
+  bind?: string;
+  containerPort?: number;
+  targetPort?: number;
+}
+
+/** Outputs (the state): the triggers, the verdict and the evidence record. No token, no kubeconfig. */
+export interface SmokeOutputs {
+  image: string;
+  valuesHash: string;
+  verdict: string;
+  signedOff: boolean;
+  record: Kube.SmokeRecord;
+}
+
+/** Only these inputs re-run the checks (issue 4: digest or values hash changed). */
+export const SMOKE_TRIGGERS = ["image", "valuesHash"] as const;
+
+/**
+ * Builds the provider around a bundle text (smokeBundle()). `runner` replaces
+ * the cluster paths in tests that exercise create/update without a cluster;
+ * it must itself be serializable.
+ */
+export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
+  const triggers = ["image", "valuesHash"];
+
+  function load(): typeof Checks & typeof Kube {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Module = require("module");
+    const m = new Module("openclaw-smoke-bundle");
+    m.filename = "/openclaw-smoke-bundle.cjs";
+    m.paths = [];
+    m._compile(bundle, m.filename);
+    return m.exports;
+  }
+
+  function validate(news: Record<string, unknown>): Array<{ property: string; reason: string }> {
+    const failures: Array<{ property: string; reason: string }> = [];
+    const unknown = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"; // the engine's placeholder for values known only after apply
+    const str = (k: string) => {
+      const v = news[k];
+      if (v === unknown) return;
+      if (typeof v !== "string" || v === "") failures.push({ property: k, reason: `${k} must be a non-empty string` });
+    };
+    ["namespace", "serviceName", "deploymentName", "valuesHash", "tokenSecretName", "tokenSecretKey"].forEach(str);
+    if (news.image !== unknown && !/^[^@\s]+@sha256:[a-f0-9]{64}$/.test(String(news.image))) {
+      failures.push({ property: "image", reason: `image must be pinned by digest (repo@sha256:<64 hex>); got ${JSON.stringify(news.image)}` });
+    }
+    if (news.port !== unknown && !(Number.isInteger(news.port) && (news.port as number) > 0 && (news.port as number) < 65536)) {
+      failures.push({ property: "port", reason: `port must be 1-65535; got ${JSON.stringify(news.port)}` });
+    }
+    if (news.budgetMs !== unknown && !(typeof news.budgetMs === "number" && news.budgetMs >= 1000)) {
+      failures.push({ property: "budgetMs", reason: `budgetMs must be at least 1000; got ${JSON.stringify(news.budgetMs)}` });
+    }
+    return failures;
+  }
+
+  async function run(inputs: SmokeInputs): Promise<SmokeOutputs> {
+    const lib = load();
+    const crypto = require("crypto");
+    const runId = `${crypto.createHash("sha256").update(`${inputs.image}\n${inputs.valuesHash}`).digest("hex").slice(0, 10)}-${Date.now().toString(36).slice(-5)}`;
+    const target: Kube.ClusterTarget = {
+      namespace: inputs.namespace,
+      serviceName: inputs.serviceName,
+      deploymentName: inputs.deploymentName,
+      port: inputs.port,
+      image: inputs.image,
+      tokenSecretName: inputs.tokenSecretName,
+      tokenSecretKey: inputs.tokenSecretKey,
+      budgetMs: inputs.budgetMs,
+      kubeconfig: inputs.kubeconfig || undefined,
+      context: inputs.context || undefined,
+      kubectl: inputs.kubectl || undefined,
+      runId,
+    };
+    const result = await lib.runBothPaths(target, inputs.token, bundle, {
+      bind: inputs.bind,
+      containerPort: inputs.containerPort,
+      targetPort: inputs.targetPort,
+    });
+    const record = lib.smokeRecord(target, result, inputs.valuesHash, inputs.token);
+    if (!record.signedOff) {
+      // Fails `pulumi up`: evidence and diagnosis in the error, the token redacted from all of it.
+      throw new Error(lib.smokeFailureMessage(record, inputs.token));
+    }
+    return { image: inputs.image, valuesHash: inputs.valuesHash, verdict: record.verdict, signedOff: record.signedOff, record };
+  }
+
+  return {
+    async check(_olds: Record<string, unknown>, news: Record<string, unknown>) {
+      return { inputs: news, failures: validate(news) };
+    },
+    // `olds` are the outputs of the last successful run: they carry the triggers.
+    async diff(_id: string, olds: Record<string, unknown>, news: Record<string, unknown>) {
+      const changed = triggers.filter((k) => olds[k] !== news[k]);
+      return { changes: changed.length > 0, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: Record<string, unknown>) {
+      const outs = await run(inputs as unknown as SmokeInputs);
+      return { id: `smoke-${outs.record.ranAt}`, outs };
+    },
+    async update(_id: string, _olds: Record<string, unknown>, news: Record<string, unknown>) {
+      return { outs: await run(news as unknown as SmokeInputs) };
+    },
+    // Nothing to remove: each run deletes its Job and ConfigMap (and the Job has a TTL).
+    async delete() {},
+  };
+}
