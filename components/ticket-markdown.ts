@@ -69,6 +69,11 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date): { markdo
     outputs.smoke ? fenced(outputs.smoke) : "_No smoke evidence in the outputs: the smoke checks did not run for this stack (render-only stacks never run them)._",
     "",
   ];
+  if (t.observe) {
+    lines.push("### Observe (runbook §4.6)", `Dashboard queries; ${t.observe.window}.`, "", "| signal | PromQL |", "|---|---|");
+    for (const [k, q] of Object.entries(t.observe.queries)) lines.push(row(k, `\`${q}\``));
+    lines.push("");
+  }
   if (outputs.macContrast) lines.push("### Bare-metal contrast (runbook §4.7)", fenced(outputs.macContrast), "");
   lines.push(
     "### Rollback (runbook FAQ)",

@@ -43,6 +43,8 @@ describe("npm run ticket", () => {
     expect(md).toContain(`pulumi config set --stack prod --path image.ref '${t.rollback.target.image}'`);
     expect(md).toContain("| config port = containerPort = Service targetPort | 18789 = gateway/18789 = gateway |");
     expect(md).toContain("10.30.0.0/16");
+    expect(md).toContain('kube_pod_container_status_last_terminated_reason{namespace="openclaw", pod=~"openclaw-gateway-.*", reason="OOMKilled"}');
+    expect(md).toContain(`/ ${1392 * 2 ** 20}`);
     expect(md).not.toContain(TEST_TOKEN);
     const json = JSON.parse(fs.readFileSync(path.join(dir, "out", files.find((f) => f.endsWith(".json"))!), "utf8"));
     expect(json.valuesHash).toBe(t.valuesHash);
