@@ -97,6 +97,8 @@ export const memoryHeadroom = resourcePolicy<HeadroomConfig>(
       const r = resources(gw.container);
       const requestBytes = parseMemory(r.requests.memory);
       const limitBytes = parseMemory(r.limits.memory);
+      // A quantity that is present but malformed is resources-declared's to report.
+      if ((r.requests.memory !== undefined && requestBytes === undefined) || (r.limits.memory !== undefined && limitBytes === undefined)) continue;
       const p95 = fact(gw, cfg, "p95WorkingSet", ANNOTATIONS.p95, parseMemory, quantity);
       const boot = fact(gw, cfg, "bootPeak", ANNOTATIONS.bootPeak, parseMemory, quantity);
       for (const f of [p95, boot]) if (isError(f)) out.push(`${where}: ${f.error}; write a quantity such as 950Mi`);
@@ -163,7 +165,9 @@ export const heapCapWithinLimit = stackPolicy<HeapConfig>(
       guard(o, () => {
         for (const gw of gatewaysOf(o, cfg)) {
           const s = settingsOf(gw, cluster, cfg);
-          const limitBytes = parseMemory(resources(gw.container).limits.memory);
+          const limit = resources(gw.container).limits.memory;
+          const limitBytes = parseMemory(limit);
+          if (limit !== undefined && limitBytes === undefined) continue; // resources-declared reports it
           const opts = s.env.NODE_OPTIONS;
           const fromArgv = gw.container.command[0] && /(^|\/)node$/.test(gw.container.command[0])
             ? parseHeapCap([...gw.container.command, ...gw.container.args].join(" "))

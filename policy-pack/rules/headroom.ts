@@ -56,8 +56,9 @@ export function checkHeadroom(input: HeadroomInput): HeadroomVerdict {
     ratio = input.limitBytes / base;
     const pct = Math.round((ratio - 1) * 100);
     if (ratio < minRatio - 1e-9) {
+      const how = ratio < 1 ? "is below" : `is only ${pct}% above`;
       problems.push(
-        `limits.memory ${formatMiB(input.limitBytes)} is only ${pct}% above ${baseName}; ` +
+        `limits.memory ${formatMiB(input.limitBytes)} ${how} ${baseName}; ` +
           `at least ${minRatio}× (${formatMiB(base * minRatio)}) is required for tool-call spikes`,
       );
     } else if (ratio > maxRatio + 1e-9) {
