@@ -215,6 +215,9 @@ function socketFailure(err: unknown, timeoutMs: number): Omit<Attempt, "latencyM
     case "EAI_AGAIN":
       return fail("dns", `the host name does not resolve (${code}): check the Service name and namespace`);
     default:
+      if (/bad port/i.test(e?.cause?.message ?? "")) {
+        return fail("network", "fetch refuses to connect to this port (it is on the WHATWG \"bad ports\" list); use another port", true);
+      }
       return fail("network", `request failed: ${code ?? e?.cause?.message ?? e?.message ?? String(err)}`);
   }
 }
@@ -267,7 +270,8 @@ async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, sta
   for (;;) {
     attempts += 1;
     const left = deadline - now();
-    last = await attempt(spec, base, opts.token, Math.max(50, Math.min(perAttempt, left)), now);
+    // AbortSignal.timeout() throws ERR_OUT_OF_RANGE on a fractional delay: whole ms only.
+    last = await attempt(spec, base, opts.token, Math.floor(Math.max(50, Math.min(perAttempt, left))), now);
     if (last.ok || last.terminal) break;
     const remaining = deadline - now();
     if (remaining <= 0) break;
@@ -425,7 +429,7 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
   if (inPod.ok && !viaService.ok) {
     if (ctx.bind === "loopback") {
       add("bind-loopback", `the gateway is deployed with bind=loopback: it answers on 127.0.0.1 inside the pod (port-forward passed) but not on the pod IP that ${viaService.pathName} reaches; set bind=lan`);
-    } else if (svc.has("connection-refused")) {
+    } else if (svc.has("connection-refused") && (ctx.bind === undefined || ctx.bind === "loopback")) {
       add("bind-loopback", `port-forward (127.0.0.1 inside the pod) passed but ${viaService.pathName} got "connection refused": nothing listens on the pod IP; the gateway is most likely bound to loopback (set bind=lan)`);
     }
     if (ctx.targetPort !== undefined && ctx.containerPort !== undefined && ctx.targetPort !== ctx.containerPort) {
