@@ -98,10 +98,11 @@ export function analyzeResolved(
   const levelOf = (p: OpenClawPolicy): EnforcementLevel => resolved[p.name]?.enforcementLevel ?? p.enforcementLevel ?? "advisory";
   const getConfig = (p: OpenClawPolicy) => () => copy(resolved[p.name]?.properties ?? {}) as never;
   const from = (p: OpenClawPolicy) => `policy '${p.name}' from policy pack '${pack.name}@v${pack.version}'`;
-  const reporter = (p: OpenClawPolicy, level: EnforcementLevel): ReportViolation => (detail: string, urn?: string) => {
+  // For a resource validation the CLI attributes a diagnostic without a URN to the resource analyzed.
+  const reporter = (p: OpenClawPolicy, level: EnforcementLevel, resourceUrn?: string): ReportViolation => (detail: string, urn?: string) => {
     diagnostics.push({
       policyName: p.name, policyPackName: pack.name, policyPackVersion: pack.version, description: p.description,
-      message: detail ? `${p.description}\n${detail}` : p.description, detail: detail ?? "", enforcementLevel: level, urn,
+      message: detail ? `${p.description}\n${detail}` : p.description, detail: detail ?? "", enforcementLevel: level, urn: urn ?? resourceUrn,
     });
   };
   const handle = (p: OpenClawPolicy, e: unknown, urn?: string) => {
@@ -132,7 +133,7 @@ export function analyzeResolved(
             isType: () => false, asType: () => undefined, getConfig: getConfig(p), notApplicable: throwNotApplicable,
           } as unknown as ResourceValidationArgs;
           if (r.provider) args.provider = { ...r.provider, props: unknownCheckingProxy(copy(r.provider.props)) };
-          validate(args, reporter(p, level));
+          validate(args, reporter(p, level, r.urn));
         } catch (e) {
           handle(p, e, r.urn);
         }

@@ -43,14 +43,14 @@ export function loadManifests(files: readonly string[], defaultNamespace = "defa
 
 export function parseManifestText(text: string, file: string, defaultNamespace = "default"): ManifestObject[] {
   const out: ManifestObject[] = [];
-  const docs = parseAllDocuments(text, { prettyErrors: false });
+  const docs = parseAllDocuments(text, { prettyErrors: true });
   if (!Array.isArray(docs)) throw new ManifestError(`${file}: not a YAML stream`);
   docs.forEach((d, i) => {
     const where = `${file}: document ${i + 1}`;
     if (d.errors.length > 0) {
       const e = d.errors[0];
       const pos = e.linePos?.[0];
-      throw new ManifestError(`${where}: YAML error${pos ? ` at line ${pos.line} column ${pos.col}` : ""}: ${e.message.split("\n")[0]}`);
+      throw new ManifestError(`${where}: YAML error${pos ? ` at line ${pos.line} column ${pos.col}` : ""}: ${e.message.split("\n")[0].replace(/ at line \d+, column \d+:?$/, "")}`);
     }
     const v = d.toJS({ maxAliasCount: 100 });
     if (v === null || v === undefined) return; // an empty document (a trailing ---)
@@ -89,7 +89,7 @@ function toObject(v: unknown, file: string, doc: number, where: string, defaultN
     resource: {
       type,
       props: o,
-      urn: `urn:pulumi:manifests::policy-check::${type}::${ns}/${o.metadata.name}#${doc}`,
+      urn: `urn:pulumi:manifests::policy-check::${type}::${file}#${doc}:${ns}/${o.metadata.name}`,
       name: o.metadata.name,
       provider: { type: "pulumi:providers:kubernetes", props: { namespace: defaultNamespace }, urn: "urn:pulumi:manifests::policy-check::pulumi:providers:kubernetes::default", name: "default" },
     },
