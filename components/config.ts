@@ -6,6 +6,7 @@ import { checkImagePinned, type ImageRef } from "../policy-pack/rules/image";
 import { checkHeadroom, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB } from "../policy-pack/rules/headroom";
 import { isValidCidr } from "../policy-pack/rules/networkpolicy";
 import { formatMiB, parseCpu, parseMemory } from "../policy-pack/rules/quantity";
+import { macConfigSchema, macReleaseIssues } from "./mac/config";
 
 export const PROJECT = "openclaw-gateway-infra";
 
@@ -146,6 +147,8 @@ export const configSchema = z
     rollback: rollbackSchema.optional(),
     render: z.strictObject({ directory: z.string().min(1) }).optional(),
     cluster: z.strictObject({ context: z.string().min(1).optional(), kubeconfig: z.string().min(1).optional() }).optional(),
+    /** The bare-metal contrast node (components/mac): same release under launchd over SSH. */
+    mac: macConfigSchema.optional(),
   })
   .superRefine((c, ctx) => {
     const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
@@ -190,6 +193,10 @@ export const configSchema = z
       add(["rollback", "image"], "is the image being deployed; name the previous pinned image so the ticket has a rollback target");
     }
 
+    if (c.mac) {
+      for (const issue of macReleaseIssues(c.mac, c.image)) add(issue.path, issue.message);
+    }
+
     if (c.render) {
       if (c.cluster) add(["render"], "and cluster are both set; a stack either renders manifests (local) or applies them to a cluster");
       if (c.gatewayToken !== undefined && c.gatewayToken !== LOCAL_PLACEHOLDER_TOKEN) {
@@ -218,8 +225,26 @@ export class ConfigError extends Error {
   }
 }
 
-/** Keys that hold secrets: their values never appear in error messages or hashes. */
-export const SECRET_KEYS = new Set(["gatewayToken"]);
+/** Config paths that hold secrets: their values never appear in error messages, hashes or outputs. */
+export const SECRET_PATHS = ["gatewayToken", "mac.ssh.privateKey", "mac.gateway.token"] as const;
+
+export function isSecretPath(path: readonly (string | number)[]): boolean {
+  const dotted = path.map(String).join(".");
+  return SECRET_PATHS.some((p) => dotted === p || dotted.startsWith(`${p}.`) || p.startsWith(`${dotted}.`));
+}
+
+/** A copy of the config without any secret value (for hashes and outputs). */
+export function withoutSecrets<T>(config: T): T {
+  const strip = (v: unknown, path: string[]): unknown => {
+    if ((SECRET_PATHS as readonly string[]).includes(path.join("."))) return undefined;
+    if (Array.isArray(v)) return v.map((x, i) => strip(x, [...path, String(i)]));
+    if (v !== null && typeof v === "object") {
+      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, strip(x, [...path, k])]).filter(([, x]) => x !== undefined));
+    }
+    return v;
+  };
+  return strip(config, []) as T;
+}
 
 /**
  * Parses raw stack config (keys without the project prefix) and derives every
@@ -235,6 +260,10 @@ export function parseStackConfig(raw: Record<string, unknown>, secretKeys: Reado
   }
   if (raw.gatewayToken !== undefined && !secretKeys.has("gatewayToken")) {
     problems.push(`${PROJECT}:gatewayToken is stored in plain text; store it as a secret: \`pulumi config set --secret gatewayToken <token>\``);
+  }
+  const mac = raw.mac as { ssh?: { privateKey?: unknown }; gateway?: { token?: unknown } } | undefined;
+  if ((mac?.ssh?.privateKey !== undefined || mac?.gateway?.token !== undefined) && !secretKeys.has("mac")) {
+    problems.push(`${PROJECT}:mac holds a private key or token in plain text; store them as secrets: \`pulumi config set --secret --path mac.ssh.privateKey < key\``);
   }
   if (!result.success || problems.length > 0) throw new ConfigError(problems);
   return derive(result.data);
@@ -271,7 +300,6 @@ function derive(config: StackConfig): GatewaySettings {
 function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
   const path = issue.path.map(String);
   const key = `${PROJECT}:${path.join(".")}`;
-  const top = path[0];
   let message = issue.message;
   if (issue.code === "unrecognized_keys") {
     const known = knownKeys(path);
@@ -282,7 +310,7 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
   if (issue.code === "invalid_type") message = `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
   // A bad record key: zod nests the key's own issue.
   if (issue.code === "invalid_key" && issue.issues[0]) message = `the key ${issue.issues[0].message}`;
-  const given = top !== undefined && SECRET_KEYS.has(top) ? "(secret, not shown)" : show(valueAt(raw, path));
+  const given = isSecretPath(path) ? "(secret, not shown)" : show(valueAt(raw, path));
   return `${key} = ${given}: ${message}`;
 }
 

@@ -2,7 +2,7 @@
 // structured record (a stack output) and as Markdown for the ticket itself.
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
-import type { GatewaySettings } from "./config";
+import { withoutSecrets, type GatewaySettings } from "./config";
 import { APP_NAME, PORT_NAME, type GatewayManifests } from "./manifests";
 import { formatMiB } from "../policy-pack/rules/quantity";
 
@@ -55,8 +55,7 @@ export interface ChangeTicket {
 
 /** sha256 over the canonical effective config (defaults applied, secrets removed). */
 export function valuesHash(s: GatewaySettings): string {
-  const { gatewayToken: _secret, ...rest } = s.config;
-  return createHash("sha256").update(canonicalJson(rest)).digest("hex");
+  return createHash("sha256").update(canonicalJson(withoutSecrets(s.config))).digest("hex");
 }
 
 /** JSON with object keys sorted at every level, so equal values hash equally. */

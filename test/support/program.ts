@@ -57,7 +57,7 @@ export class ProgramError extends Error {
 export async function runProgramExpectingError(
   stack: string,
   mutate: (raw: Record<string, any>) => void,
-  options: { token?: string | null; tokenSecret?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ProgramError> {
   try {
     await runProgram(stack, mutate, options);
@@ -76,6 +76,15 @@ export function stackConfig(stack: string): Record<string, unknown> {
   return raw;
 }
 
+export interface RunOptions {
+  /** The gatewayToken to set (undefined: the test token unless the stack renders; null: none). */
+  token?: string | null;
+  /** false: store the token in plain text. */
+  tokenSecret?: boolean;
+  /** Further top-level keys Pulumi holds as secrets (e.g. "mac"). */
+  extraSecrets?: string[];
+}
+
 export const TEST_TOKEN = "test-token-4f6b0e1d9a7c43b2b8e5d6c7a1f0e9d8c7b6a5f4";
 
 /**
@@ -85,7 +94,7 @@ export const TEST_TOKEN = "test-token-4f6b0e1d9a7c43b2b8e5d6c7a1f0e9d8c7b6a5f4";
 export async function runProgram(
   stack: string,
   mutate: (raw: Record<string, any>) => void = () => {},
-  options: { token?: string | null; tokenSecret?: boolean } = {},
+  options: RunOptions = {},
 ): Promise<ProgramRun> {
   const raw = stackConfig(stack) as Record<string, any>;
   const token = options.token === undefined ? (raw.render ? undefined : TEST_TOKEN) : options.token ?? undefined;
@@ -96,7 +105,10 @@ export async function runProgram(
     if (value === undefined) continue;
     config[`${PROJECT}:${key}`] = typeof value === "string" ? value : JSON.stringify(value);
   }
-  const secretKeys = raw.gatewayToken !== undefined && options.tokenSecret !== false ? [`${PROJECT}:gatewayToken`] : [];
+  const secretKeys = [
+    ...(raw.gatewayToken !== undefined && options.tokenSecret !== false ? [`${PROJECT}:gatewayToken`] : []),
+    ...(options.extraSecrets ?? []).map((k) => `${PROJECT}:${k}`),
+  ];
   pulumi.runtime.setAllConfig(config, secretKeys);
 
   const resources: RegisteredResource[] = [];

@@ -8,6 +8,13 @@ import { runProgramExpectingError, stackConfig, TEST_TOKEN } from "../support/pr
 const D = "sha256:" + "ab".repeat(32);
 const IMG = "ghcr.io/openclaw/openclaw";
 
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-but-secret-material\n-----END OPENSSH PRIVATE KEY-----";
+const mac = (over: Record<string, any> = {}) => ({
+  ssh: { host: "mac-mini.example.internal", user: "openclaw", privateKey: PRIVATE_KEY, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForConfigTestsOnly0000000000000", ...over.ssh },
+  release: "2026.9.6",
+  ...over,
+});
+
 type Case = {
   name: string;
   stack?: string;
@@ -16,6 +23,7 @@ type Case = {
   says: RegExp;
   token?: string | null;
   tokenSecret?: boolean;
+  macSecret?: boolean;
 };
 
 const cases: Case[] = [
@@ -63,6 +71,10 @@ const cases: Case[] = [
   { name: "rollback equals current", mutate: (c) => (c.rollback.image = c.image.ref), key: "rollback.image", says: /is the image being deployed/ },
   { name: "unknown top-level key", mutate: (c) => (c.imageTag = "2026.9.6"), key: "", says: /unknown config key "imageTag"/ },
   { name: "environment not a DNS label", mutate: (c) => (c.environment = "Prod!"), key: "environment", says: /DNS label/ },
+  { name: "Mac on another release", mutate: (c) => (c.mac = mac({ release: "2026.8.1" })), macSecret: true, key: "mac.release", says: /2026\.8\.1.*2026\.9\.6|2026\.9\.6.*2026\.8\.1/ },
+  { name: "Mac over SSH as root", mutate: (c) => (c.mac = mac({ ssh: { user: "root" } })), macSecret: true, key: "mac.ssh.user", says: /must not be "root"/ },
+  { name: "Mac host key not pinned", mutate: (c) => (c.mac = mac({ ssh: { hostKey: "" } })), macSecret: true, key: "mac.ssh.hostKey", says: /one public host key line/ },
+  { name: "Mac private key in plain text", mutate: (c) => (c.mac = mac()), key: "mac", says: /private key or token in plain text/ },
   { name: "render with a real token", stack: "local", mutate: () => {}, token: TEST_TOKEN, key: "gatewayToken", says: /rendered Secrets are written in plain text/ },
   { name: "render and cluster together", stack: "local", mutate: (c) => (c.cluster = { context: "prod" }), key: "render", says: /either renders manifests/ },
 ];
@@ -74,7 +86,7 @@ describe("bad stack config is refused before any resource is registered", () => 
 
   for (const c of cases) {
     it(c.name, async () => {
-      const error = await runProgramExpectingError(c.stack ?? "staging", c.mutate, { token: c.token, tokenSecret: c.tokenSecret });
+      const error = await runProgramExpectingError(c.stack ?? "staging", c.mutate, { token: c.token, tokenSecret: c.tokenSecret, extraSecrets: c.macSecret ? ["mac"] : [] });
       expect(error.cause).toBeInstanceOf(pulumi.RunError);
       expect(error.message).toContain(c.key ? `openclaw-gateway-infra:${c.key}` : "openclaw-gateway-infra: unknown");
       expect(error.message).toMatch(c.says);
@@ -82,6 +94,7 @@ describe("bad stack config is refused before any resource is registered", () => 
       // The token is never echoed, whatever is wrong with it.
       expect(error.message).not.toContain(TEST_TOKEN);
       expect(error.message).not.toContain("short-secret-value");
+      expect(error.message).not.toContain("secret-material");
     });
   }
 });
