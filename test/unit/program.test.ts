@@ -262,3 +262,30 @@ describe("values hash", () => {
     expect(explicit.outputs.valuesHash).toBe(runs.staging.outputs.valuesHash);
   });
 });
+
+describe("values hash over every effective setting", () => {
+  it("changes when any single leaf of the effective config changes, and ignores secrets", async () => {
+    const { parseStackConfig } = await import("../../components/config");
+    const { valuesHash } = await import("../../components/ticket");
+    const { stackConfig } = await import("../support/program");
+    const settings = parseStackConfig({ ...stackConfig("prod"), gatewayToken: TEST_TOKEN }, new Set(["gatewayToken"]));
+    const base = valuesHash(settings);
+    const leaves: string[][] = [];
+    const walk = (v: unknown, p: string[]) => {
+      if (v !== null && typeof v === "object") for (const [k, x] of Object.entries(v)) walk(x, [...p, k]);
+      else leaves.push(p);
+    };
+    walk(settings.config, []);
+    expect(leaves.length).toBeGreaterThan(30);
+    for (const leaf of leaves) {
+      const copy = structuredClone(settings);
+      let o: any = copy.config;
+      for (const k of leaf.slice(0, -1)) o = o[k];
+      const last = leaf[leaf.length - 1];
+      const v = o[last];
+      o[last] = typeof v === "number" ? v + 1 : typeof v === "boolean" ? !v : `${v}-changed`;
+      if (leaf.join(".") === "gatewayToken") expect(valuesHash(copy), leaf.join(".")).toBe(base);
+      else expect(valuesHash(copy), leaf.join(".")).not.toBe(base);
+    }
+  });
+});
