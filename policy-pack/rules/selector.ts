@@ -79,10 +79,11 @@ export function formatSelector(sel: LabelSelector | Labels | undefined): string 
   if (!sel) return "{}";
   const s = sel as LabelSelector;
   if (s.matchLabels === undefined && s.matchExpressions === undefined) {
-    const entries = Object.entries(sel as Labels);
+    // Sorted: the engine's protobuf Struct reorders keys, messages must not depend on it.
+    const entries = Object.entries(sel as Labels).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return entries.length === 0 ? "{}" : entries.map(([k, v]) => `${k}=${v}`).join(",");
   }
-  const parts = Object.entries(s.matchLabels ?? {}).map(([k, v]) => `${k}=${v}`);
+  const parts = Object.entries(s.matchLabels ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`);
   for (const e of s.matchExpressions ?? []) parts.push(`${e.key} ${e.operator} (${(e.values ?? []).join(",")})`);
   return parts.length ? parts.join(",") : "{}";
 }
