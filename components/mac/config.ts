@@ -70,9 +70,17 @@ export const macConfigSchema = z
         heapMiB: z.number().int().min(256).max(65536).default(2048),
         /** How long the health gate waits for /readyz after a restart (cold start is 5–11 s on 2 cores). */
         healthTimeoutSeconds: z.number().int().min(5).max(900).default(120),
+        /**
+         * More gateway config merged into openclaw.json (agents, channels, …). Port, bind,
+         * auth and mode come from the keys above and cannot be set here.
+         */
+        settings: z
+          .record(z.string(), z.unknown())
+          .refine((s) => !("gateway" in s), "mac.gateway.settings must not contain \"gateway\"; set mac.gateway.port, bind and auth instead")
+          .default({}),
       })
       .strict()
-      .default({ port: 18789, bind: "loopback", auth: "token", heapMiB: 2048, healthTimeoutSeconds: 120 }),
+      .default({ port: 18789, bind: "loopback", auth: "token", heapMiB: 2048, healthTimeoutSeconds: 120, settings: {} }),
     native: z
       .object({
         /** Node >= 24.16 on the Mac (Homebrew `node@24` by default). launchd inherits no PATH. */
@@ -103,6 +111,13 @@ export const macConfigSchema = z
         code: "custom",
         path: ["gateway", "auth"],
         message: 'mac.gateway.auth is "none" with mac.gateway.bind "lan"; off loopback auth is required: set mac.gateway.auth to "token"',
+      });
+    }
+    if (mac.mode === "container" && mac.gateway.auth !== "token") {
+      ctx.addIssue({
+        code: "custom",
+        path: ["gateway", "auth"],
+        message: 'mac.gateway.auth is "none" in container mode; inside the container the gateway binds lan, which needs auth: set mac.gateway.auth to "token"',
       });
     }
     if (mac.mode === "container" && mac.container === undefined) {

@@ -132,7 +132,7 @@ stage_native() {
   [ -z "$NPM_CACHE" ] || cache_flag="--cache=$NPM_CACHE"
   # npm verifies every tarball against the lockfile's integrity hash.
   # shellcheck disable=SC2086
-  (cd "$staging" && PATH="$(dirname "$NODE"):$PATH" "$NPM" ci --omit=dev --no-audit --no-fund --loglevel=error $cache_flag) >&2 ||
+  (cd "$staging" && PATH="$(dirname "$NODE"):$PATH" "$NPM" ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error $cache_flag) >&2 ||
     die "npm ci of openclaw@$RELEASE failed; nothing was switched"
   installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$staging/node_modules/openclaw/package.json" | head -n 1)
   [ "$installed" = "$RELEASE" ] || die "npm installed openclaw $installed, expected $RELEASE"

@@ -1,0 +1,334 @@
+// Everything MacGatewayNode ships to the Mac, rendered as plain data: the launchd plist,
+// the gateway config, the manifest the install script reads, the self-extracting bundle
+// and the remote commands. Pure apart from reading the scripts and the release lockfile;
+// Pulumi and SSH live in node.ts.
+import { createHash } from "node:crypto";
+import * as fs from "node:fs";
+import * as path from "node:path";
+import type { MacConfig } from "./config";
+
+export const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
+
+/** Single-quotes a string for POSIX sh (and zsh, the Mac's login shell). */
+export function shq(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts/mac");
+const RELEASES_DIR = path.resolve(__dirname, "releases");
+
+export interface MacLayout {
+  home: string;
+  /** Install root: releases/, generations/, current, env/, state/, bin/, bundles/. */
+  root: string;
+  plistPath: string;
+  logFile: string;
+  envFile: string;
+  stateDir: string;
+  bundlesDir: string;
+  current: string;
+}
+
+export function macLayout(mac: MacConfig): MacLayout {
+  const home = mac.home ?? `/Users/${mac.ssh.user}`;
+  const root = `${home}/${mac.installDir}`;
+  const short = mac.label.split(".").pop()!;
+  return {
+    home,
+    root,
+    // FACTS.md §1: where OpenClaw's own launchd support puts them.
+    plistPath: `${home}/Library/LaunchAgents/${mac.label}.plist`,
+    logFile: `${home}/Library/Logs/openclaw/${short}.log`,
+    envFile: `${root}/env/${mac.label}.env`,
+    stateDir: `${root}/state`,
+    bundlesDir: `${root}/bundles`,
+    current: `${root}/current`,
+  };
+}
+
+/** The npm lockfile of a release, with the integrity hashes npm ci verifies (runbook matrix: "checksum + lockfiles"). */
+export interface ReleaseRecord {
+  release: string;
+  packageJson: string;
+  lockfile: string;
+  lockSha256: string;
+  /** `sha512-…` of the openclaw tarball itself, from the lockfile. */
+  integrity: string;
+  /** Number of packages whose integrity the lockfile records. */
+  packages: number;
+}
+
+export class MacReleaseError extends Error {}
+
+export function loadReleaseRecord(release: string, lockfileDir?: string): ReleaseRecord {
+  const dir = lockfileDir ? path.resolve(lockfileDir) : path.join(RELEASES_DIR, release);
+  const lockPath = path.join(dir, "package-lock.json");
+  if (!fs.existsSync(lockPath)) {
+    throw new MacReleaseError(
+      `mac.release "${release}" has no recorded lockfile at ${lockPath}; record it with \`npm run mac:lock -- ${release}\` ` +
+        `(or point mac.native.lockfileDir at a directory holding package.json and package-lock.json)`,
+    );
+  }
+  const lockfile = fs.readFileSync(lockPath, "utf8");
+  const packageJson = fs.readFileSync(path.join(dir, "package.json"), "utf8");
+  const lock = JSON.parse(lockfile) as { packages?: Record<string, { version?: string; integrity?: string }> };
+  const pkg = lock.packages?.["node_modules/openclaw"];
+  if (!pkg || pkg.version !== release || !pkg.integrity) {
+    throw new MacReleaseError(`${lockPath} locks openclaw ${pkg?.version ?? "(none)"}, not mac.release "${release}"; record the lockfile again`);
+  }
+  const packages = Object.values(lock.packages ?? {}).filter((p) => p.integrity).length;
+  return { release, packageJson, lockfile, lockSha256: sha256(lockfile), integrity: pkg.integrity, packages };
+}
+
+/** The image digest of `repo[:tag]@sha256:…`. */
+export function imageDigest(ref: string): string {
+  return ref.slice(ref.indexOf("@") + 1);
+}
+
+/** The gateway's own config (no secret: the token reaches it through the env file). */
+export function renderGatewayConfig(mac: MacConfig, layout: MacLayout): string {
+  const container = mac.mode === "container";
+  const config = {
+    ...mac.gateway.settings,
+    gateway: {
+      mode: "local",
+      port: mac.gateway.port,
+      // In a container the gateway must listen on the container's interface for the
+      // published port to reach it; the host side is bound below (publish address).
+      bind: container ? "lan" : mac.gateway.bind,
+      auth: { mode: mac.gateway.auth },
+    },
+    ...(container ? {} : { logging: { ...(mac.gateway.settings.logging as object | undefined), file: `${path.posix.dirname(layout.logFile)}/openclaw.log` } }),
+  };
+  return JSON.stringify(config, null, 2) + "\n";
+}
+
+export interface VersionFields {
+  release: string;
+  integrity?: string;
+  imageDigest?: string;
+}
+
+/** Version fields live in EnvironmentVariables (a key launchd documents) under this prefix. */
+export const VERSION_FIELD_PREFIX = "OPENCLAW_MAC_";
+
+export function programArguments(mac: MacConfig, layout: MacLayout): string[] {
+  const wrapper = [`/bin/sh`, `${layout.current}/env-wrapper.sh`, layout.envFile];
+  const gatewayArgs = (bind: string) => ["gateway", "run", "--port", String(mac.gateway.port), "--bind", bind];
+  if (mac.mode === "container") {
+    const c = mac.container!;
+    const publish = mac.gateway.bind === "loopback" ? "127.0.0.1" : "0.0.0.0";
+    return [
+      ...wrapper,
+      c.cli, "run", "--rm", "--pull", "never",
+      "--name", mac.label.replace(/\./g, "-"),
+      "-p", `${publish}:${mac.gateway.port}:${mac.gateway.port}`,
+      "-e", "OPENCLAW_GATEWAY_TOKEN",
+      "-e", "OPENCLAW_CONFIG_PATH=/config/openclaw.json",
+      "-v", `${layout.current}/openclaw.json:/config/openclaw.json:ro`,
+      "-v", `${layout.stateDir}:/home/node/.openclaw`,
+      c.image,
+      "node", "dist/index.js", ...gatewayArgs("lan"),
+    ];
+  }
+  return [
+    ...wrapper,
+    mac.native.node,
+    `--max-old-space-size=${mac.gateway.heapMiB}`,
+    `${layout.current}/app/node_modules/openclaw/openclaw.mjs`,
+    // Always explicit: these machines look like containers to OpenClaw, which then binds 0.0.0.0 (FACTS.md §1).
+    ...gatewayArgs(mac.gateway.bind),
+  ];
+}
+
+const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+
+function plistValue(v: unknown, indent: string): string {
+  if (typeof v === "string") return `${indent}<string>${xmlEscape(v)}</string>`;
+  if (typeof v === "number") return `${indent}<integer>${v}</integer>`;
+  if (typeof v === "boolean") return `${indent}<${v}/>`;
+  if (Array.isArray(v)) return `${indent}<array>\n${v.map((x) => plistValue(x, indent + "\t")).join("\n")}\n${indent}</array>`;
+  const entries = Object.entries(v as Record<string, unknown>);
+  return `${indent}<dict>\n${entries.map(([k, x]) => `${indent}\t<key>${xmlEscape(k)}</key>\n${plistValue(x, indent + "\t")}`).join("\n")}\n${indent}</dict>`;
+}
+
+/** The launchd job as a plain object (the keys FACTS.md §1 lists for OpenClaw's own agent). */
+export function plistObject(mac: MacConfig, layout: MacLayout, versions?: VersionFields): Record<string, unknown> {
+  const binDir = path.posix.dirname(mac.mode === "container" ? mac.container!.cli : mac.native.node);
+  const env: Record<string, string> = {
+    // launchd passes no shell environment and no PATH (openclaw issues #13692, #71776).
+    PATH: `${binDir}:/usr/bin:/bin:/usr/sbin:/sbin`,
+    HOME: layout.home,
+    OPENCLAW_CONFIG_PATH: `${layout.current}/openclaw.json`,
+    OPENCLAW_STATE_DIR: layout.stateDir,
+  };
+  if (versions) {
+    env[`${VERSION_FIELD_PREFIX}RELEASE`] = versions.release;
+    if (versions.integrity) env[`${VERSION_FIELD_PREFIX}RELEASE_INTEGRITY`] = versions.integrity;
+    if (versions.imageDigest) env[`${VERSION_FIELD_PREFIX}IMAGE_DIGEST`] = versions.imageDigest;
+  }
+  return {
+    Label: mac.label,
+    ProgramArguments: programArguments(mac, layout),
+    EnvironmentVariables: env,
+    WorkingDirectory: layout.stateDir,
+    RunAtLoad: true,
+    KeepAlive: true,
+    ThrottleInterval: 10,
+    ExitTimeOut: 20,
+    ProcessType: "Interactive",
+    Umask: 63, // 077: the state dir and logs are the user's alone
+    StandardInPath: "/dev/null",
+    StandardOutPath: layout.logFile,
+    StandardErrorPath: layout.logFile,
+  };
+}
+
+export function renderPlist(mac: MacConfig, layout: MacLayout, versions?: VersionFields): string {
+  return (
+    `<?xml version="1.0" encoding="UTF-8"?>\n` +
+    `<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n` +
+    `<plist version="1.0">\n${plistValue(plistObject(mac, layout, versions), "")}\n</plist>\n`
+  );
+}
+
+export interface MacInstallPlan {
+  layout: MacLayout;
+  plist: string;
+  /** sha256 of the plist without its version fields: a change means bootout + bootstrap. */
+  plistServiceSha256: string;
+  gatewayConfig: string;
+  configSha256: string;
+  /** `<release>-<lockfile or digest sha, 12>`: the versioned release directory. */
+  releaseId: string;
+  /** sha256 naming the release content: the lockfile (native) or the image digest (container). */
+  releaseSha256: string;
+  genId: string;
+  /** What the change ticket records: release and its integrity or digest. */
+  versions: VersionFields;
+  files: Record<string, string>;
+  bundle: string;
+  bundleSha256: string;
+  bundleRemotePath: string;
+  prepareCommand: string;
+  installCommand: string;
+  uninstallCommand: string;
+}
+
+function script(name: string): string {
+  return fs.readFileSync(path.join(SCRIPTS_DIR, name), "utf8");
+}
+
+const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
+
+export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInstallPlan {
+  const layout = macLayout(mac);
+  let versions: VersionFields;
+  let releaseSha256: string;
+  if (mac.mode === "container") {
+    const digest = imageDigest(mac.container!.image);
+    versions = { release: mac.release, imageDigest: digest };
+    releaseSha256 = digest.replace(/^sha256:/, "");
+  } else {
+    if (!release) throw new MacReleaseError("native mode needs the release lockfile record");
+    versions = { release: mac.release, integrity: release.integrity };
+    releaseSha256 = release.lockSha256;
+  }
+  const releaseId = `${mac.release}-${releaseSha256.slice(0, 12)}`;
+  const plist = renderPlist(mac, layout, versions);
+  const plistServiceSha256 = sha256(renderPlist(mac, layout));
+  const gatewayConfig = renderGatewayConfig(mac, layout);
+  const configSha256 = sha256(JSON.stringify({ gatewayConfig, healthTimeoutSeconds: mac.gateway.healthTimeoutSeconds, auth: mac.gateway.auth }));
+  const genId = `${mac.release}-${sha256(`${releaseId}\n${plistServiceSha256}\n${configSha256}`).slice(0, 12)}`;
+
+  const manifestValues: Record<string, string> = {
+    ROOT: layout.root,
+    LABEL: mac.label,
+    DOMAIN_KIND: mac.domain,
+    PORT: String(mac.gateway.port),
+    BIND: mac.gateway.bind,
+    AUTH: mac.gateway.auth,
+    MODE: mac.mode,
+    RELEASE: mac.release,
+    RELEASE_ID: releaseId,
+    GEN_ID: genId,
+    LOCK_SHA256: mac.mode === "native" ? release!.lockSha256 : "",
+    INTEGRITY: versions.integrity ?? "",
+    NODE: mac.native.node,
+    NPM: mac.native.npm ?? `${path.posix.dirname(mac.native.node)}/npm`,
+    NPM_CACHE: mac.native.npmCache ?? "",
+    CONTAINER_CLI: mac.container?.cli ?? "",
+    IMAGE_REF: mac.container?.image ?? "",
+    IMAGE_DIGEST: versions.imageDigest ?? "",
+    HEALTH_TIMEOUT: String(mac.gateway.healthTimeoutSeconds),
+    PLIST_PATH: layout.plistPath,
+    PLIST_SERVICE_SHA256: plistServiceSha256,
+    LOG_FILE: layout.logFile,
+  };
+  for (const [k, v] of Object.entries(manifestValues)) {
+    if (/['\n]/.test(v)) throw new MacReleaseError(`mac config value for ${k} contains a quote or newline`);
+  }
+  const manifest =
+    "# Generated by MacGatewayNode; read by install.sh and uninstall.sh. No secrets.\n" +
+    Object.entries(manifestValues).map(([k, v]) => `${k}=${shq(v)}`).join("\n") + "\n";
+
+  const files: Record<string, string> = {
+    "install.sh": script("install.sh"),
+    "uninstall.sh": script("uninstall.sh"),
+    "env-wrapper.sh": script("env-wrapper.sh"),
+    "manifest.env": manifest,
+    "service.plist": plist,
+    "openclaw.json": gatewayConfig,
+  };
+  if (mac.mode === "native") {
+    files["package.json"] = release!.packageJson;
+    files["package-lock.json"] = release!.lockfile;
+  }
+  for (const k of Object.keys(files)) files[k] = withNewline(files[k]);
+  files["SHA256SUMS"] = Object.keys(files).sort().map((k) => `${sha256(files[k])}  ${k}`).join("\n") + "\n";
+
+  const contentSha = sha256(files["SHA256SUMS"]);
+  const bundleName = contentSha.slice(0, 16);
+  const bundleDir = `${layout.bundlesDir}/${bundleName}`;
+  const eof = `__OPENCLAW_BUNDLE_${bundleName}__`;
+  const parts = Object.keys(files).map((k) => `cat >"$dir.tmp/${k}" <<'${eof}'\n${files[k]}${eof}`);
+  const bundle =
+    `#!/bin/sh\n` +
+    `# OpenClaw gateway bundle ${bundleName}: ${mac.label}, release ${mac.release} (${releaseId}).\n` +
+    `# Generated by MacGatewayNode; unpacks itself, verifies SHA256SUMS, then runs install.sh.\n` +
+    `set -eu\numask 077\ndir=${shq(bundleDir)}\n` +
+    `if ! { [ -f "$dir/SHA256SUMS" ] && (cd "$dir" && shasum -a 256 -c SHA256SUMS >/dev/null 2>&1); }; then\n` +
+    `rm -rf "$dir" "$dir.tmp"\nmkdir -p "$dir.tmp"\n` +
+    parts.join("\n") + "\n" +
+    `(cd "$dir.tmp" && shasum -a 256 -c SHA256SUMS >/dev/null) || { echo "openclaw-mac: bundle files do not match SHA256SUMS" >&2; exit 1; }\n` +
+    `mv "$dir.tmp" "$dir"\nfi\n` +
+    `exec /bin/sh "$dir/install.sh" "$dir"\n`;
+  const bundleSha256 = sha256(bundle);
+  const bundleRemotePath = `${bundleDir}.sh`;
+
+  const notRoot = `[ "$(id -u)" -ne 0 ] || { echo "openclaw-mac: refusing to run as root; use the unprivileged gateway user" >&2; exit 1; }`;
+  return {
+    layout,
+    plist,
+    plistServiceSha256,
+    gatewayConfig,
+    configSha256,
+    releaseId,
+    releaseSha256,
+    genId,
+    versions,
+    files,
+    bundle,
+    bundleSha256,
+    bundleRemotePath,
+    prepareCommand: `${notRoot}; umask 077; mkdir -p ${shq(layout.bundlesDir)}`,
+    // The bundle's checksum is checked before it runs: a partial or altered upload never executes.
+    installCommand:
+      `/bin/sh -c 'set -eu; got=$(shasum -a 256 "$1" | cut -d " " -f 1); ` +
+      `[ "$got" = "$2" ] || { echo "openclaw-mac: bundle $1 has sha256 $got, expected $2; run pulumi up again to upload it" >&2; exit 1; }; ` +
+      `exec /bin/sh "$1"' openclaw-install ${shq(bundleRemotePath)} ${bundleSha256}`,
+    uninstallCommand:
+      `if [ -f ${shq(`${layout.root}/bin/uninstall.sh`)} ]; then /bin/sh ${shq(`${layout.root}/bin/uninstall.sh`)}; ` +
+      `else echo "openclaw-mac: nothing installed under ${layout.root}"; fi`,
+  };
+}
