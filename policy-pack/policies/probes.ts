@@ -1,7 +1,8 @@
 // Probes: readiness tests the path real traffic takes, and startup gets enough time
 // (runbook §4.4, §5).
 
-import { checkOtherProbe, checkReadiness, checkStartupBudget, HEALTH_PATHS, probesIdentical } from "../rules/probe";
+import { bindReachability } from "../rules/gateway";
+import { checkOtherProbe, checkReadiness, checkStartupBudget, HEALTH_PATHS, probesIdentical, probeTarget } from "../rules/probe";
 import { POD_KINDS, probe } from "../model/k8s";
 import { gatewaysOf, GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { resourcePolicy, stackPolicy } from "./framework";
@@ -16,7 +17,7 @@ interface ReadinessConfig extends GatewayMatchConfig {
 export const readinessMatchesTraffic = stackPolicy<ReadinessConfig>(
   {
     name: "readiness-matches-traffic",
-    description: "The gateway's readinessProbe is an httpGet on the traffic port to a real health path (not exec, not TCP, not an unknown path); a livenessProbe exists and differs from it.",
+    description: "The gateway's readinessProbe is an httpGet on the traffic port to a real health path (not exec, not TCP, not an unknown path); a livenessProbe exists and differs from it. A loopback-bound gateway with no Service (same-pod sidecars) has no kubelet-dialled probes.",
     why: "Runbook §4.4: readiness uses the same protocol/host/path tuple as real traffic. An exec probe passes on loopback while the Service cannot reach the pod (upstream's manifests do exactly this); unknown paths such as /livez answer 200 with the Control UI HTML, so such a probe never fails. Identical readiness and liveness restart a busy pod (kube-score pod-probes-identical).",
     concern: "probes",
     enforcementLevel: "mandatory",
@@ -32,6 +33,23 @@ export const readinessMatchesTraffic = stackPolicy<ReadinessConfig>(
     forEachGateway(ctx, (gw, s, report) => {
       const readiness = probe(gw.container, "readinessProbe");
       const liveness = probe(gw.container, "livenessProbe");
+      const loopback = bindReachability(s.bind.value, s.config?.gateway?.customBindHost).reach === "loopback-only";
+      if (loopback && ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels).length === 0) {
+        // Same-pod sidecar model: real traffic is loopback, so an exec probe on 127.0.0.1 is the
+        // matching probe; the kubelet's httpGet/tcpSocket dial the pod IP (or the node's own
+        // loopback when host is set) and are refused (bind-reachable-from-service covers the Service case).
+        for (const which of ["readinessProbe", "livenessProbe", "startupProbe"] as const) {
+          const t = probeTarget(probe(gw.container, which), gw.ports);
+          if (t.kind === "httpGet" || t.kind === "tcpSocket" || t.kind === "grpc") {
+            report(
+              `${which} is ${t.kind} but the gateway binds "${s.bind.value}" (from ${s.bind.source}): the kubelet dials the pod IP, which a loopback-bound gateway refuses, ` +
+                `so the pod never becomes Ready${which === "readinessProbe" ? "" : " and is restarted"}; bind lan, or keep loopback with exec probes against 127.0.0.1`,
+            );
+          }
+        }
+        if (!readiness) report("has no readinessProbe; add an exec probe that reads /readyz on 127.0.0.1 (loopback, same-pod model)");
+        return;
+      }
       for (const p of checkReadiness(readiness, gw.ports, s.port.value, ctx.cfg.healthPaths)) report(p);
       if (!liveness) {
         if (ctx.cfg.requireLiveness) report("has no livenessProbe; add an httpGet on /healthz at the gateway port so a hung process is restarted");
