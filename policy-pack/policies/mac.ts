@@ -1,0 +1,64 @@
+// Same release on both tracks (runbook step 7, §7: "running the same digest under launchd
+// before promoting the cluster image"): the Mac contrast node (openclaw:mac:Node) must run
+// the release the cluster's gateway image was built from. The rule is the one config
+// validation uses (rules/release.ts), so `pulumi preview` and the config cannot disagree.
+import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
+import { checkImagePinned } from "../rules/image";
+import { checkMacRunsClusterRelease } from "../rules/release";
+import { plain } from "../model/k8s";
+import type { OpenClawPolicy } from "./framework";
+
+export const MAC_NODE_TYPE = "openclaw:mac:Node";
+const RELEASE_ANNOTATION = "openclaw.ai/release";
+
+interface ClusterGateway {
+  urn: string;
+  name: string;
+  image: string;
+  release: string;
+}
+
+/** Gateway Deployments: the release from the openclaw.ai/release annotation, else app.kubernetes.io/version, else the image tag. */
+function clusterGateways(resources: PolicyResource[]): ClusterGateway[] {
+  const out: ClusterGateway[] = [];
+  for (const r of resources) {
+    if (r.type !== "kubernetes:apps/v1:Deployment") continue;
+    const meta = plain<{ name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }>(r.props.metadata ?? {});
+    const containers = plain<{ name?: string; image?: string }[]>(r.props.spec?.template?.spec?.containers ?? []);
+    const gw = containers.find((c) => typeof c.image === "string" && /(^|\/)openclaw(:|@)/.test(c.image)) ?? (meta.labels?.["app.kubernetes.io/part-of"] === "openclaw" ? containers[0] : undefined);
+    if (!gw?.image) continue;
+    const parsed = checkImagePinned(gw.image);
+    const release = meta.annotations?.[RELEASE_ANNOTATION] ?? meta.labels?.["app.kubernetes.io/version"] ?? (parsed.ok ? parsed.ref.tag : undefined) ?? "";
+    out.push({ urn: r.urn, name: meta.name ?? r.name, image: gw.image, release });
+  }
+  return out;
+}
+
+export const macRunsClusterRelease: OpenClawPolicy = {
+  name: "mac-runs-cluster-release",
+  description:
+    "The Mac contrast node (openclaw:mac:Node) runs the same OpenClaw release as the cluster's gateway image; in container mode, the very same image digest.",
+  why: "Runbook step 7 and §7: the bare-metal contrast signs off the same build before the cluster image is promoted; a Mac on another release proves nothing about the cluster's.",
+  concern: "pinning",
+  enforcementLevel: "mandatory",
+  configSchema: { properties: {} },
+  validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const macs = args.resources.filter((r) => r.type === MAC_NODE_TYPE);
+    if (macs.length === 0) return;
+    const gateways = clusterGateways(args.resources);
+    for (const m of macs) {
+      const release = String(m.props.release ?? "");
+      const mode = m.props.mode === "container" ? "container" : "native";
+      const image = typeof m.props.image === "string" && m.props.image !== "" ? m.props.image : undefined;
+      if (gateways.length === 0) {
+        report(`${MAC_NODE_TYPE} ${m.name}: runs release ${release} but the stack has no gateway Deployment to contrast it with`, m.urn);
+        continue;
+      }
+      for (const g of gateways) {
+        for (const problem of checkMacRunsClusterRelease({ clusterImageRef: g.image, clusterRelease: g.release, macMode: mode, macRelease: release, macImageRef: image })) {
+          report(`${MAC_NODE_TYPE} ${m.name} vs Deployment ${g.name}: ${problem}`, m.urn);
+        }
+      }
+    }
+  },
+};
