@@ -40,6 +40,8 @@ export class MacGatewayNode extends pulumi.ComponentResource {
   /** `sha512-…` of the openclaw tarball (native) or the image digest (container). */
   declare public readonly releaseIntegrity: pulumi.Output<string>;
   declare public readonly mode: pulumi.Output<string>;
+  /** Container mode: the image reference run on the Mac (the cluster's image.ref); "" in native mode. */
+  declare public readonly image: pulumi.Output<string>;
   declare public readonly label: pulumi.Output<string>;
   declare public readonly bind: pulumi.Output<string>;
   declare public readonly port: pulumi.Output<number>;
@@ -113,6 +115,7 @@ export class MacGatewayNode extends pulumi.ComponentResource {
     this.release = pulumi.output(mac.release);
     this.releaseIntegrity = pulumi.output(plan.versions.integrity ?? plan.versions.imageDigest ?? "");
     this.mode = pulumi.output(mac.mode);
+    this.image = pulumi.output(mac.container?.image ?? "");
     this.label = pulumi.output(mac.label);
     this.bind = pulumi.output(mac.gateway.bind);
     this.port = pulumi.output(mac.gateway.port);
@@ -128,6 +131,7 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       release: this.release,
       releaseIntegrity: this.releaseIntegrity,
       mode: this.mode,
+      image: this.image,
       label: this.label,
       bind: this.bind,
       port: this.port,

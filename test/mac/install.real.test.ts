@@ -1,0 +1,243 @@
+// The Mac track end to end over a real OpenSSH server: the install script runs for real
+// as a throwaway unprivileged user, installs the real OpenClaw releases with npm ci from
+// the recorded lockfiles on Node 24, and its health gate talks to the real gateway that
+// the launchctl TEST DOUBLE starts from the rendered plist. The smoke checks reach that
+// gateway through a real SSH tunnel with the pinned host key.
+// Gateway starts: 4 (install, upgrade, failed gate, rollback). npm ci: 2.5.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { contrastTable } from "../../components/mac/contrast";
+import { openTunnel, type Tunnel } from "../../components/mac/tunnel";
+import { runChecks } from "../../components/smoke/checks";
+import { clientArgs, sshdAvailable } from "../support/sshd";
+import { applyPlan, doubleCalls, macConfigFor, parseResult, planFor, startFakeMac, withDouble, type FakeMac } from "./harness";
+import { freeLoopbackPort } from "../support/gateway";
+import { kubernetesEvidenceFixture } from "./fixtures/evidence";
+
+const REQUIRED_PLIST_KEYS = ["Label", "ProgramArguments", "EnvironmentVariables", "RunAtLoad", "KeepAlive", "ThrottleInterval", "ExitTimeOut", "StandardOutPath", "StandardErrorPath", "Umask", "WorkingDirectory"];
+
+function parsePlistFile(path: string): Record<string, unknown> {
+  const out = execFileSync("/usr/bin/python3", ["-c", "import plistlib,json,sys; print(json.dumps(plistlib.load(open(sys.argv[1],'rb'))))", path], { encoding: "utf8" });
+  return JSON.parse(out);
+}
+
+describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)", () => {
+  let mac: FakeMac;
+  let tunnel: Tunnel | undefined;
+  let port: number;
+  let servingPid = "";
+  const token = randomBytes(20).toString("hex");
+
+  beforeAll(async () => {
+    const ok = sshdAvailable();
+    if (!ok.ok) throw new Error(`the Mac-track tests need a real sshd: ${ok.why}`);
+    mac = await startFakeMac();
+    port = await freeLoopbackPort();
+  }, 120_000);
+
+  afterAll(async () => {
+    await tunnel?.close();
+    await mac?.cleanup();
+  }, 120_000);
+
+  const cfg = (over: Parameters<typeof macConfigFor>[1] = {}) => macConfigFor(mac, { ...over, gateway: { port, ...over.gateway } });
+  const root = () => `${mac.ssh.home}/Library/Application Support/openclaw-gateway`;
+  const callsSince = (n: number) => doubleCalls(mac).slice(n);
+  const restarts = (calls: string[]) => calls.filter((c) => /^(bootstrap|bootout|kickstart)/.test(c));
+  const check = async () => {
+    tunnel ??= await openTunnel({ host: "127.0.0.1", port: mac.ssh.port, user: mac.ssh.user, privateKey: mac.ssh.privateKey, hostKey: mac.ssh.hostKey, dialErrorLimit: 2, perDialTimeout: 5, remotePort: port });
+    return runChecks({ baseUrl: tunnel.url, token, budgetMs: 20_000, pathName: "macSshTunnel" });
+  };
+
+  it("refuses a host key that is not the pinned one before any command runs", () => {
+    const wrong = join(mac.ssh.dir, "wrong_known_hosts");
+    execFileSync("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", join(mac.ssh.dir, "impostor")]);
+    const impostor = readFileSync(join(mac.ssh.dir, "impostor.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+    writeFileSync(wrong, `[127.0.0.1]:${mac.ssh.port} ${impostor}\n`);
+    const r = mac.ssh.ssh("touch ~/ran-with-wrong-host-key", { knownHostsPath: wrong, timeoutMs: 20_000 });
+    expect(r.status).toBe(255);
+    expect(r.stderr).toMatch(/Host key verification failed|REMOTE HOST IDENTIFICATION HAS CHANGED/);
+    expect(existsSync(join(mac.ssh.home, "ran-with-wrong-host-key"))).toBe(false);
+    const applied = applyPlan(mac, planFor(cfg()), token, { knownHostsPath: wrong });
+    expect(applied.prepare.status).toBe(255);
+    expect(applied.upload).toBeUndefined();
+    expect(existsSync(root())).toBe(false);
+  });
+
+  it("refuses when another process holds the gateway port (single instance), changing nothing", async () => {
+    const squatter: Server = createServer((s) => s.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"));
+    await new Promise<void>((r) => squatter.listen(port, "127.0.0.1", r));
+    try {
+      const r = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
+      expect(r.install?.status).toBe(1);
+      expect(r.install?.stderr).toContain(`port ${port} is already in use by another process`);
+      expect(existsSync(join(root(), "current"))).toBe(false);
+      expect(restarts(doubleCalls(mac))).toEqual([]);
+    } finally {
+      await new Promise((r) => squatter.close(r));
+    }
+  });
+
+  it("fresh install of 2026.9.5: npm ci from the lockfile, plist bootstrapped, health gate on the real gateway", async () => {
+    const plan = planFor(cfg({ release: "2026.9.5" }));
+    const r = applyPlan(mac, plan, token);
+    expect(r.install?.stderr).toContain("with npm ci from the recorded lockfile");
+    expect(r.install?.status, r.install?.stderr).toBe(0);
+    expect(r.result).toMatchObject({ action: "bootstrap", release: "2026.9.5", gen: plan.genId });
+    expect(doubleCalls(mac)).toContain(`bootstrap user/${mac.ssh.uid} ${plan.layout.plistPath}`);
+
+    // The installed plist is the rendered one, parses, and carries the version fields but no secret.
+    expect(readFileSync(plan.layout.plistPath, "utf8")).toBe(plan.plist);
+    const plist = parsePlistFile(plan.layout.plistPath);
+    for (const k of REQUIRED_PLIST_KEYS) expect(plist, k).toHaveProperty(k);
+    expect((plist.EnvironmentVariables as Record<string, string>).OPENCLAW_MAC_RELEASE).toBe("2026.9.5");
+    expect(plist.ProgramArguments).toEqual(expect.arrayContaining(["--bind", "loopback"]));
+    expect(plan.plist).not.toContain(token);
+    expect(`${r.install?.stdout}${r.install?.stderr}`).not.toContain(token);
+    // The token lives in a 0600 env file only.
+    const env = statSync(plan.layout.envFile);
+    expect(env.mode & 0o777).toBe(0o600);
+    expect(readFileSync(plan.layout.envFile, "utf8")).toBe(`OPENCLAW_GATEWAY_TOKEN=${token}\n`);
+    expect(readlinkSync(join(root(), "current"))).toBe(`generations/${plan.genId}`);
+
+    servingPid = r.result!.pid;
+    const ev = await check();
+    expect(ev.ok, JSON.stringify(ev.checks)).toBe(true);
+    expect(ev.gatewayVersion).toBe("2026.9.5");
+  }, 900_000);
+
+  it("a re-run with nothing changed restarts nothing", () => {
+    const before = doubleCalls(mac).length;
+    const r = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
+    expect(r.install?.status, r.install?.stderr).toBe(0);
+    expect(r.result).toMatchObject({ action: "none", pid: servingPid });
+    expect(restarts(callsSince(before))).toEqual([]);
+  }, 120_000);
+
+  it("refuses while another OpenClaw gateway job is loaded (single instance)", () => {
+    const other = join(mac.ssh.home, "other.plist");
+    writeFileSync(
+      other,
+      `<?xml version="1.0" encoding="UTF-8"?>\n<plist version="1.0"><dict><key>Label</key><string>ai.openclaw.other</string>` +
+        `<key>ProgramArguments</key><array><string>/bin/sleep</string><string>300</string></array><key>RunAtLoad</key><true/></dict></plist>\n`,
+    );
+    expect(mac.ssh.ssh(withDouble(mac, `launchctl bootstrap user/${mac.ssh.uid} ${other}`)).status).toBe(0);
+    try {
+      const r = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
+      expect(r.install?.status).toBe(1);
+      expect(r.install?.stderr).toContain("another OpenClaw gateway job is loaded in launchd: ai.openclaw.other");
+    } finally {
+      expect(mac.ssh.ssh(withDouble(mac, `launchctl bootout user/${mac.ssh.uid}/ai.openclaw.other`)).status).toBe(0);
+    }
+  });
+
+  it("an upgrade to 2026.9.6 killed midway leaves 2026.9.5 serving, and the re-run converges with kickstart -k", async () => {
+    const plan = planFor(cfg({ release: "2026.9.6" }));
+    const prep = applyPlan(mac, { ...plan, installCommand: "true" }, token); // upload only
+    expect(prep.install?.status).toBe(0);
+    const child = spawn("ssh", [...clientArgs(mac.ssh), "-p", String(mac.ssh.port), `${mac.ssh.user}@127.0.0.1`, withDouble(mac, plan.installCommand)], { stdio: ["pipe", "pipe", "pipe"] });
+    child.stdin.end(`${token}\n`);
+    const exited = new Promise((r) => child.once("exit", r));
+    const staging = join(root(), "releases", `.staging-${plan.releaseId}`, "node_modules");
+    const deadline = Date.now() + 300_000;
+    while (!existsSync(staging) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
+    expect(existsSync(staging), "npm ci never started").toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    // Kill the whole remote session hard (power loss / OOM kill): no trap runs.
+    const pid = Number(readFileSync(join(root(), ".install.lock", "pid"), "utf8").trim());
+    const pgid = Number(execFileSync("ps", ["-o", "pgid=", "-p", String(pid)], { encoding: "utf8" }).trim());
+    process.kill(-pgid, "SIGKILL");
+    await exited;
+    expect(existsSync(join(root(), ".install.lock"))).toBe(true);
+    expect(readlinkSync(join(root(), "current"))).toMatch(/^generations\/2026\.9\.5-/);
+    const during = await check();
+    expect(during.ok).toBe(true);
+    expect(during.gatewayVersion).toBe("2026.9.5");
+
+    const before = doubleCalls(mac).length;
+    const r = applyPlan(mac, plan, token);
+    expect(r.install?.status, r.install?.stderr).toBe(0);
+    expect(r.install?.stderr).toContain("taking over the install lock");
+    expect(r.result).toMatchObject({ action: "kickstart", release: "2026.9.6", gen: plan.genId });
+    expect(restarts(callsSince(before))).toEqual([`kickstart -k user/${mac.ssh.uid}/ai.openclaw.gateway`]);
+    expect(readdirSync(join(root(), "releases")).filter((d) => d.startsWith("."))).toEqual([]);
+    const after = await check();
+    expect(after.ok).toBe(true);
+    expect(after.gatewayVersion).toBe("2026.9.6");
+
+    // Contrast sign-off (runbook step 7): the Mac's real evidence beside the cluster's.
+    const contrast = contrastTable(
+      { track: "kubernetes", release: "2026.9.6", artifact: "sha256:" + "a".repeat(64), bind: "lan", configHash: "k8s-values-hash", evidence: kubernetesEvidenceFixture },
+      { track: "mac", release: "2026.9.6", artifact: plan.versions.integrity!, bind: "loopback", configHash: plan.configSha256, evidence: after },
+    );
+    expect(contrast.signedOff, contrast.markdown).toBe(true);
+    expect(contrast.markdown).toContain("| /startupz version | 2026.9.6 | 2026.9.6 | same |");
+    expect(contrast.deltas.some((d) => d.startsWith("bind: lan vs loopback (expected"))).toBe(true);
+  }, 900_000);
+
+  it("a failed health gate returns to the previous release, which keeps serving", async () => {
+    const good = readlinkSync(join(root(), "current"));
+    // A config the real gateway refuses at start (exit 78 "Invalid config"), with a plist change
+    // (heap cap) so both directions take the bootout + bootstrap path.
+    const plan = planFor(cfg({ release: "2026.9.6", gateway: { heapMiB: 1536, healthTimeoutSeconds: 25, settings: { agents: { defaults: { notARealKey: true } } } } }));
+    const before = doubleCalls(mac).length;
+    const r = applyPlan(mac, plan, token);
+    expect(r.install?.status, r.install?.stderr).toBe(10);
+    expect(r.install?.stderr).toContain("health gate failed for release 2026.9.6");
+    expect(r.install?.stderr).toContain("rolled back to release 2026.9.6");
+    expect(r.result).toMatchObject({ action: "rollback", release: "2026.9.6", failed: plan.genId });
+    expect(restarts(callsSince(before))).toEqual([
+      `bootout user/${mac.ssh.uid}/ai.openclaw.gateway`,
+      `bootstrap user/${mac.ssh.uid} ${plan.layout.plistPath}`,
+      `bootout user/${mac.ssh.uid}/ai.openclaw.gateway`,
+      `bootstrap user/${mac.ssh.uid} ${plan.layout.plistPath}`,
+    ]);
+    expect(readlinkSync(join(root(), "current"))).toBe(good);
+    expect(readFileSync(plan.layout.logFile, "utf8")).toContain("notARealKey");
+    const ev = await check();
+    expect(ev.ok).toBe(true);
+    expect(ev.gatewayVersion).toBe("2026.9.6");
+    expect(parsePlistFile(plan.layout.plistPath).ProgramArguments).toContain("--max-old-space-size=2048");
+  }, 300_000);
+
+  it("SSH down gives a clear error and changes nothing", async () => {
+    const snapshot = () => ({ current: readlinkSync(join(root(), "current")), entries: readdirSync(root()).sort(), plist: readFileSync(join(mac.ssh.home, "Library/LaunchAgents/ai.openclaw.gateway.plist"), "utf8") });
+    const before = snapshot();
+    const calls = doubleCalls(mac).length;
+    mac.ssh.stopSshd();
+    try {
+      await new Promise((r) => setTimeout(r, 300));
+      const r = applyPlan(mac, planFor(cfg({ release: "2026.9.6", gateway: { heapMiB: 3072 } })), token);
+      expect(r.prepare.status).toBe(255);
+      expect(r.prepare.stderr).toMatch(/Connection refused/);
+      expect(r.upload).toBeUndefined();
+      expect(snapshot()).toEqual(before);
+      expect(doubleCalls(mac).length).toBe(calls);
+    } finally {
+      await mac.ssh.startSshd();
+    }
+    await tunnel?.close();
+    tunnel = undefined;
+    expect((await check()).ok).toBe(true);
+  }, 120_000);
+
+  it("destroy unloads the job and removes the install, keeping the logs", async () => {
+    const plan = planFor(cfg({ release: "2026.9.6" }));
+    const r = mac.ssh.ssh(withDouble(mac, plan.uninstallCommand));
+    expect(r.status, r.stderr).toBe(0);
+    expect(parseResult(r.stdout)).toMatchObject({ action: "uninstalled", label: "ai.openclaw.gateway" });
+    const p = mac.ssh.ssh(withDouble(mac, `launchctl print user/${mac.ssh.uid}/ai.openclaw.gateway`));
+    expect(p.status).toBe(113);
+    expect(existsSync(root())).toBe(false);
+    expect(existsSync(plan.layout.plistPath)).toBe(false);
+    expect(existsSync(plan.layout.logFile)).toBe(true);
+    const down = spawnSync("curl", ["-s", "--max-time", "2", `http://127.0.0.1:${port}/healthz`]);
+    expect(down.status).not.toBe(0);
+    // A second destroy finds nothing and succeeds.
+    expect(mac.ssh.ssh(withDouble(mac, plan.uninstallCommand)).stdout).toContain("nothing installed");
+  }, 120_000);
+});
