@@ -2,6 +2,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OpenClawGateway } from "./components/gateway";
+import { TOKEN_KEY } from "./components/manifests";
+import { GatewaySmokeCheck } from "./components/smoke";
 import { loadStack } from "./components/stack";
 import { buildChangeTicket, programInfo } from "./components/ticket";
 
@@ -30,3 +32,31 @@ export const networkPolicySources = { ingress: ticket.network.ingressSources, ku
 export const rollback = ticket.rollback;
 export const endpoints = ticket.endpoints;
 export const deploymentName: pulumi.Output<string> = gateway.deploymentName;
+
+// --- Smoke checks (issue 4, runbook step 5) -----------------------------------
+// After the Deployment and Service are ready, the checks run through kubectl
+// port-forward and an in-cluster Job; `pulumi up` fails when the two paths do not
+// both pass. Re-run only when the image digest or values hash changes. No cluster
+// (the rendering stack) or no Service: nothing to check.
+const smoke =
+  !settings.renderOnly && gateway.service
+    ? new GatewaySmokeCheck("openclaw-gateway-smoke", {
+        namespace: gateway.namespace,
+        serviceName: gateway.service.metadata.name,
+        port: c.gateway.port,
+        deploymentName: gateway.deploymentName,
+        image: c.image.ref,
+        valuesHash: ticket.valuesHash,
+        tokenSecretName: gateway.manifests.secret.metadata.name,
+        tokenSecretKey: TOKEN_KEY,
+        kubeconfig: c.cluster?.kubeconfig,
+        context: c.cluster?.context,
+        budgetSeconds: c.gateway.coldStartSeconds,
+        bind: c.gateway.bind,
+        waitFor: [gateway.deployment, gateway.service, gateway.networkPolicy],
+      })
+    : undefined;
+/** The smoke evidence record for the change ticket; undefined where no smoke check runs. */
+export const smokeEvidence = smoke?.evidence;
+export const smokeStatus = smoke?.status;
+

@@ -4,7 +4,7 @@
 // npm run smoke -- --stack <name> [--outputs <file>] [--context <kube context>] [--token-env NAME] [--budget-seconds N]
 //   Re-runs both paths (port-forward and the in-cluster Job) for a deployed stack,
 //   from its outputs and the current kubeconfig — e.g. after `kubectl rollout undo`
-//   (runbook FAQ). The token comes from --token-env, else `pulumi config get gatewayToken`.
+//   (runbook FAQ). The token comes from --token-env, else from the gateway's Secret.
 //
 // Prints the evidence JSON on stdout and a readable summary on stderr; exits 0
 // when everything passes (and both paths agree), 1 when not, 2 on bad usage.
@@ -94,10 +94,11 @@ function pulumi(args: string[]): string {
   }
 }
 
-function tokenFor(a: Args): string {
+/** --url needs the token in the environment; --stack falls back to the gateway's Secret (via kubectl). */
+function tokenFor(a: Args): string | undefined {
   const fromEnv = process.env[a.tokenEnv];
   if (fromEnv) return fromEnv;
-  if (a.stack) return pulumi(["config", "get", "gatewayToken", "--stack", a.stack]).trim();
+  if (a.stack) return undefined;
   throw new UsageError(`no token: set ${a.tokenEnv} (or pass --token-env NAME)`);
 }
 
@@ -149,7 +150,7 @@ async function main(argv: string[]): Promise<number> {
   try {
     const token = tokenFor(a);
     if (a.url) {
-      const ev = await runChecks({ baseUrl: a.url, token, budgetMs: Math.round((a.budgetSeconds ?? 30) * 1000), pathName: a.pathName });
+      const ev = await runChecks({ baseUrl: a.url, token: token!, budgetMs: Math.round((a.budgetSeconds ?? 30) * 1000), pathName: a.pathName });
       process.stderr.write(`${redact(formatEvidence(ev), [token])}\n`);
       process.stdout.write(`${redact(JSON.stringify(ev, null, 2), [token])}\n`);
       return ev.ok ? 0 : 1;
@@ -158,8 +159,9 @@ async function main(argv: string[]): Promise<number> {
     const outputs = JSON.parse(text) as StackOutputs & { valuesHash?: string };
     const target = targetFromOutputs(outputs, a);
     const run = await runBothPaths(target, token, smokeBundle(), { bind: outputs.bindPortProbe?.bind, containerPort: target.port });
-    const record = smokeRecord(target, run, outputs.valuesHash ?? "unknown", token);
-    process.stderr.write(`${redact([formatEvidence(run.portForward), formatEvidence(run.inCluster), formatAgreement(run.agreement)].join("\n"), [token])}\n`);
+    const used = run.token ?? "";
+    const record = smokeRecord(target, run, outputs.valuesHash ?? "unknown", used);
+    process.stderr.write(`${redact([formatEvidence(run.portForward), formatEvidence(run.inCluster), formatAgreement(run.agreement)].join("\n"), [used])}\n`);
     process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
     return record.signedOff ? 0 : 1;
   } catch (e) {

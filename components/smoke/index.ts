@@ -23,9 +23,12 @@ export interface GatewaySmokeCheckArgs {
   image: pulumi.Input<string>;
   /** The values hash of the change ticket. A change re-runs the checks. */
   valuesHash: pulumi.Input<string>;
-  /** The gateway token, a Pulumi secret; used by the port-forward path only, never in evidence or errors. */
-  token: pulumi.Output<string>;
-  /** The gateway's Secret and key holding the token: the Job reads it from there. */
+  /**
+   * The gateway's Secret and key holding the token. Both paths read the token
+   * there (the Job through secretKeyRef, port-forward through kubectl), so it
+   * lives only in that Secret: never in this component's inputs, state, evidence
+   * or errors, and the checks prove the token the pods actually get.
+   */
   tokenSecretName: pulumi.Input<string>;
   tokenSecretKey?: pulumi.Input<string>;
   /** Kubeconfig text for kubectl (a secret); default: kubectl's own ($KUBECONFIG, ~/.kube/config). */
@@ -54,8 +57,8 @@ export class SmokeRun extends pulumi.dynamic.Resource {
       smokeProvider(smokeBundle()),
       name,
       { ...inputs, verdict: undefined, signedOff: undefined, record: undefined },
-      // Inputs carry the token and kubeconfig: kept secret in state; outputs never contain them.
-      { ...opts, additionalSecretOutputs: ["token", "kubeconfig"] },
+      // The kubeconfig input stays a secret in state; outputs never contain it.
+      { ...opts, additionalSecretOutputs: ["kubeconfig"] },
       "openclaw",
       "SmokeRun",
     );
@@ -65,7 +68,7 @@ export class SmokeRun extends pulumi.dynamic.Resource {
 export class GatewaySmokeCheck extends pulumi.ComponentResource {
   /** The evidence record for the change ticket (both paths, verdict, how to repeat). */
   declare public readonly evidence: pulumi.Output<SmokeRecord>;
-  /** `signed-off`, or `not run: preview` during a preview of a change. */
+  /** `signed-off` after a run; unknown in the preview of a change (the log says the checks did not run). */
   declare public readonly status: pulumi.Output<string>;
 
   constructor(name: string, args: GatewaySmokeCheckArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -78,7 +81,6 @@ export class GatewaySmokeCheck extends pulumi.ComponentResource {
       port: args.port,
       image: args.image,
       valuesHash: args.valuesHash,
-      token: pulumi.secret(args.token),
       tokenSecretName: args.tokenSecretName,
       tokenSecretKey: args.tokenSecretKey ?? "OPENCLAW_GATEWAY_TOKEN",
       budgetMs,
@@ -102,9 +104,8 @@ export class GatewaySmokeCheck extends pulumi.ComponentResource {
       );
     }
     this.evidence = run.record;
-    this.status = pulumi.runtime.isDryRun()
-      ? pulumi.output(run.verdict).apply((v) => (v === undefined ? "not run: preview" : `${v} (last run)`))
-      : run.verdict;
+    // In a preview of a change this is unknown (the run happens in `pulumi up`); unchanged, it is the last verdict.
+    this.status = run.verdict;
     this.registerOutputs({ evidence: this.evidence, status: this.status });
   }
 }

@@ -12,7 +12,7 @@
 // Node built-ins only: this file is bundled into the in-cluster Job script and
 // the dynamic provider (bundle.ts). It may import ./checks and node: modules.
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { comparePaths, formatAgreement, formatEvidence, redact, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
@@ -225,6 +225,8 @@ function run(bin: string, args: string[], input: string | undefined, timeoutMs: 
 
 function withKubeconfig<T>(t: ClusterTarget, fn: (path: string | undefined) => Promise<T>): Promise<T> {
   if (!t.kubeconfig) return fn(undefined);
+  // The stack's cluster.kubeconfig may be a path (the kubernetes provider accepts both).
+  if (!t.kubeconfig.includes("\n") && existsSync(t.kubeconfig)) return fn(t.kubeconfig);
   const dir = mkdtempSync(join(tmpdir(), "openclaw-smoke-kc-"));
   const path = join(dir, "kubeconfig");
   writeFileSync(path, t.kubeconfig, { mode: 0o600 });
@@ -292,52 +294,80 @@ function parseTerminationMessage(podList: string): { done: boolean; message?: st
 
 /** In-cluster path: create ConfigMap + Job, wait for its pod to terminate, read the evidence, delete both. */
 export function runInClusterPath(t: ClusterTarget, script: string): Promise<Evidence> {
-  return withKubeconfig(t, async (kc) => {
-    const kubectl = t.kubectl ?? "kubectl";
-    const base = kubectlBase(t, kc);
-    const name = jobName(t);
-    const startedAt = new Date();
-    const url = serviceUrl(t);
-    const fail = (reason: string) => failedPathEvidence("inCluster", url, t.budgetMs, reason, startedAt);
-    const manifests = { apiVersion: "v1", kind: "List", items: [scriptConfigMap(t, script), smokeJob(t)] };
-    const created = await run(kubectl, [...base, "create", "-f", "-", "-o", "name"], JSON.stringify(manifests), 60_000);
-    try {
-      if (created.code !== 0) return fail(`kubectl create of the smoke Job failed: ${kubectlError(created.stderr)}`);
-      // The Job has activeDeadlineSeconds = budget + 60 s; wait a little longer for the pod to report.
-      const deadline = Date.now() + t.budgetMs + 90_000;
-      let why = "not started";
-      while (Date.now() < deadline) {
-        const pods = await run(kubectl, [...base, "get", "pods", "-l", `job-name=${name}`, "-o", "json"], undefined, 30_000);
-        const st = parseTerminationMessage(pods.stdout);
-        why = st.why;
-        if (st.done) {
-          let msg = st.message ?? "";
-          if (!msg.trim().startsWith("{")) {
-            const logs = await run(kubectl, [...base, "logs", `job/${name}`], undefined, 30_000);
-            msg = logs.stdout.trim().split("\n").pop() ?? "";
-          }
-          try {
-            const ev = JSON.parse(msg) as Evidence;
-            if (ev.schema !== EVIDENCE_SCHEMA || !Array.isArray(ev.checks)) return fail(`the Job's output is not smoke evidence: ${msg.slice(0, 200)}`);
-            return ev;
-          } catch {
-            return fail(`the Job finished (${why}) without evidence JSON: ${msg.slice(0, 300)}`);
-          }
+  return withKubeconfig(t, (kc) => inClusterWith(t, script, kc));
+}
+
+async function inClusterWith(t: ClusterTarget, script: string, kc: string | undefined): Promise<Evidence> {
+  const kubectl = t.kubectl ?? "kubectl";
+  const base = kubectlBase(t, kc);
+  const name = jobName(t);
+  const startedAt = new Date();
+  const url = serviceUrl(t);
+  const fail = (reason: string) => failedPathEvidence("inCluster", url, t.budgetMs, reason, startedAt);
+  const manifests = { apiVersion: "v1", kind: "List", items: [scriptConfigMap(t, script), smokeJob(t)] };
+  const created = await run(kubectl, [...base, "create", "-f", "-", "-o", "name"], JSON.stringify(manifests), 60_000);
+  try {
+    if (created.code !== 0) return fail(`kubectl create of the smoke Job failed: ${kubectlError(created.stderr)}`);
+    // The Job has activeDeadlineSeconds = budget + 60 s; wait a little longer for the pod to report.
+    const deadline = Date.now() + t.budgetMs + 90_000;
+    let why = "not started";
+    while (Date.now() < deadline) {
+      const pods = await run(kubectl, [...base, "get", "pods", "-l", `job-name=${name}`, "-o", "json"], undefined, 30_000);
+      const st = parseTerminationMessage(pods.stdout);
+      why = st.why;
+      if (st.done) {
+        let msg = st.message ?? "";
+        if (!msg.trim().startsWith("{")) {
+          const logs = await run(kubectl, [...base, "logs", `job/${name}`], undefined, 30_000);
+          msg = logs.stdout.trim().split("\n").pop() ?? "";
         }
-        await new Promise((r) => setTimeout(r, 1000));
+        try {
+          const ev = JSON.parse(msg) as Evidence;
+          if (ev.schema !== EVIDENCE_SCHEMA || !Array.isArray(ev.checks)) return fail(`the Job's output is not smoke evidence: ${msg.slice(0, 200)}`);
+          return ev;
+        } catch {
+          return fail(`the Job finished (${why}) without evidence JSON: ${msg.slice(0, 300)}`);
+        }
       }
-      return fail(`the smoke Job did not finish in time: ${why}`);
-    } finally {
-      await run(kubectl, [...base, "delete", "job", name, "--ignore-not-found", "--wait=false", "--cascade=background"], undefined, 30_000);
-      await run(kubectl, [...base, "delete", "configmap", name, "--ignore-not-found", "--wait=false"], undefined, 30_000);
+      await new Promise((r) => setTimeout(r, 1000));
     }
-  });
+    return fail(`the smoke Job did not finish in time: ${why}`);
+  } finally {
+    await run(kubectl, [...base, "delete", "job", name, "--ignore-not-found", "--wait=false", "--cascade=background"], undefined, 30_000);
+    await run(kubectl, [...base, "delete", "configmap", name, "--ignore-not-found", "--wait=false"], undefined, 30_000);
+  }
 }
 
 /** Both paths in parallel, then whether they agree (and why not). */
-export async function runBothPaths(t: ClusterTarget, token: string, script: string, ctx: DiagnosisContext = {}): Promise<SmokeRun> {
-  const [portForward, inCluster] = await Promise.all([runPortForwardPath(t, token), runInClusterPath(t, script)]);
-  return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, ctx) };
+/**
+ * The gateway token, read from the gateway's own Secret: the token then lives
+ * only in that Secret (never in the smoke resource's inputs or state), and the
+ * checks use exactly the token the pods get.
+ */
+export async function readTokenFromSecret(t: ClusterTarget, kc: string | undefined): Promise<{ token?: string; error?: string }> {
+  const r = await run(t.kubectl ?? "kubectl", [...kubectlBase(t, kc), "get", "secret", t.tokenSecretName, "-o", `jsonpath={.data.${t.tokenSecretKey}}`], undefined, 30_000);
+  if (r.code !== 0) return { error: `could not read the token from Secret ${t.namespace}/${t.tokenSecretName}: ${kubectlError(r.stderr)}` };
+  const token = Buffer.from(r.stdout.trim(), "base64").toString("utf8");
+  if (!token) return { error: `Secret ${t.namespace}/${t.tokenSecretName} has no key ${t.tokenSecretKey}` };
+  return { token };
+}
+
+/**
+ * Both paths in parallel, then whether they agree (and why not). Without a
+ * token the port-forward path reads it from the gateway's Secret.
+ */
+export async function runBothPaths(t: ClusterTarget, token: string | undefined, script: string, ctx: DiagnosisContext = {}): Promise<SmokeRun & { token?: string }> {
+  return withKubeconfig(t, async (kc) => {
+    const startedAt = new Date();
+    let tok = token;
+    let tokenError: string | undefined;
+    if (!tok) ({ token: tok, error: tokenError } = await readTokenFromSecret(t, kc));
+    const [portForward, inCluster] = await Promise.all([
+      tok ? portForwardWith(t, tok, kc) : Promise.resolve(failedPathEvidence("portForward", `kubectl port-forward deployment/${t.deploymentName}`, t.budgetMs, tokenError ?? "no token", startedAt)),
+      inClusterWith(t, script, kc),
+    ]);
+    return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, ctx), token: tok };
+  });
 }
 
 /** What the change ticket carries: both paths' evidence, the verdict, and how to repeat it by hand. */

@@ -9,7 +9,10 @@ import type * as pulumi from "@pulumi/pulumi";
 import type * as Checks from "./checks";
 import type * as Kube from "./kube";
 
-/** Inputs the dynamic resource receives (plain values; the token arrives unwrapped from its secret). */
+/**
+ * Inputs the dynamic resource receives. No token: the provider reads it from the
+ * gateway's Secret at run time, so it never enters this resource's state.
+ */
 export interface SmokeInputs {
   namespace: string;
   serviceName: string;
@@ -19,7 +22,7 @@ export interface SmokeInputs {
   image: string;
   /** sha256 of the effective config: a trigger. */
   valuesHash: string;
-  token: string;
+  /** The gateway's Secret and key holding OPENCLAW_GATEWAY_TOKEN (both paths read the token there). */
   tokenSecretName: string;
   tokenSecretKey: string;
   budgetMs: number;
@@ -44,11 +47,7 @@ export interface SmokeOutputs {
 /** Only these inputs re-run the checks (issue 4: digest or values hash changed). */
 export const SMOKE_TRIGGERS = ["image", "valuesHash"] as const;
 
-/**
- * Builds the provider around a bundle text (smokeBundle()). `runner` replaces
- * the cluster paths in tests that exercise create/update without a cluster;
- * it must itself be serializable.
- */
+/** Builds the provider around a bundle text (smokeBundle()). */
 export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
   const triggers = ["image", "valuesHash"];
 
@@ -101,15 +100,16 @@ export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
       kubectl: inputs.kubectl || undefined,
       runId,
     };
-    const result = await lib.runBothPaths(target, inputs.token, bundle, {
+    const result = await lib.runBothPaths(target, undefined, bundle, {
       bind: inputs.bind,
       containerPort: inputs.containerPort,
       targetPort: inputs.targetPort,
     });
-    const record = lib.smokeRecord(target, result, inputs.valuesHash, inputs.token);
+    const token = result.token ?? "";
+    const record = lib.smokeRecord(target, result, inputs.valuesHash, token);
     if (!record.signedOff) {
       // Fails `pulumi up`: evidence and diagnosis in the error, the token redacted from all of it.
-      throw new Error(lib.smokeFailureMessage(record, inputs.token));
+      throw new Error(lib.smokeFailureMessage(record, token));
     }
     return { image: inputs.image, valuesHash: inputs.valuesHash, verdict: record.verdict, signedOff: record.signedOff, record };
   }

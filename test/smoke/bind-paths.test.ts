@@ -5,6 +5,7 @@
 // script for real; the pod-IP path also runs the library in-process.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparePaths, runChecks } from "../../components/smoke/checks";
+import { smokeFailureMessage, smokeRecord, type ClusterTarget } from "../../components/smoke/kube";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createNetns, type Netns } from "../support/netns";
 import { byName, runJobScript } from "./support";
@@ -98,5 +99,25 @@ describe("bind=loopback in the same setup (test 2)", () => {
     const known = comparePaths(inPod.evidence, podIp.evidence, { bind: "loopback" });
     expect(known.diagnosis[0]).toMatchObject({ cause: "bind-loopback" });
     expect(known.diagnosis[0].because).toMatch(/deployed with bind=loopback/);
+
+    // The error that fails `pulumi up`: verdict, diagnosis, both paths' evidence; never the token,
+    // even when something echoed it into a reason.
+    const target: ClusterTarget = {
+      namespace: "openclaw", serviceName: "openclaw-gateway", deploymentName: "openclaw-gateway", port: gw.port,
+      image: `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"c".repeat(64)}`, tokenSecretName: "openclaw-gateway-token",
+      tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN", budgetMs: 10_000, runId: "t2",
+    };
+    const echoed = structuredClone(podIp.evidence);
+    echoed.checks[3].reason = `upstream said: bad bearer ${gw.token}`;
+    const record = smokeRecord(target, { portForward: inPod.evidence, inCluster: echoed, agreement: known }, "f".repeat(64), gw.token);
+    const msg = smokeFailureMessage(record, gw.token);
+    expect(msg).toMatch(/^smoke checks failed for .*: disagree/);
+    expect(msg).toMatch(/1\. bind-loopback: the gateway is deployed with bind=loopback/);
+    expect(msg).toMatch(/portForward http:\/\/127\.0\.0\.1:\d+: PASS/);
+    expect(msg).toMatch(/inCluster http:\/\/10\.231\.\d+\.\d+:\d+: FAIL/);
+    expect(msg).toMatch(/connection-refused: connection refused/);
+    expect(msg).toContain("[redacted]");
+    expect(msg).not.toContain(gw.token);
+    expect(JSON.stringify(record)).not.toContain(gw.token);
   });
 });

@@ -1,0 +1,89 @@
+// The smoke component inside the real program (index.ts) under Pulumi mocks:
+// registered for stacks that apply to a cluster, fed from the gateway's own
+// objects and the ticket's values hash, never holding the token; and in a
+// preview it does not run and says so. (Mocks never call a dynamic provider's
+// create; the provider itself is proven in provider.test.ts and the checks
+// against the real gateway in bind-paths/lifecycle.)
+import * as pulumi from "@pulumi/pulumi";
+import { describe, expect, it, vi } from "vitest";
+import { runProgram, TEST_TOKEN } from "../support/program";
+
+const SMOKE_RUN = "pulumi-nodejs:dynamic/openclaw:SmokeRun";
+
+describe("GatewaySmokeCheck in the program", () => {
+  it("staging: one smoke run, wired to the gateway's Service, Deployment, Secret, image and values hash, without the token", async () => {
+    const run = await runProgram("staging");
+    const smoke = run.one(SMOKE_RUN);
+    const service = run.one("kubernetes:core/v1:Service");
+    const secret = run.one("kubernetes:core/v1:Secret");
+    const deployment = run.one("kubernetes:apps/v1:Deployment");
+    const ticket = run.outputs.changeTicket as { valuesHash: string; image: { ref: string }; network: { port: number; bind: string } };
+    expect(smoke.inputs).toMatchObject({
+      namespace: "openclaw-staging",
+      serviceName: service.inputs.metadata.name,
+      deploymentName: deployment.inputs.metadata.name,
+      port: ticket.network.port,
+      image: ticket.image.ref,
+      valuesHash: ticket.valuesHash,
+      tokenSecretName: secret.inputs.metadata.name,
+      tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN",
+      bind: "lan",
+      budgetMs: 45_000,
+    });
+    expect(smoke.inputs.image).toMatch(/@sha256:[a-f0-9]{64}$/);
+    // The provider is closure-serialized even under mocks: it carries the bundled checks.
+    expect(typeof smoke.inputs.__provider).toBe("string");
+    expect(smoke.inputs.__provider).toContain("openclaw-gateway-infra smoke checks");
+    expect(JSON.stringify(smoke.inputs)).not.toContain(TEST_TOKEN);
+    expect(run.outputs).toHaveProperty("smokeEvidence");
+    expect(run.outputs).toHaveProperty("smokeStatus");
+  });
+
+  it("the local (rendering) stack has no cluster and registers no smoke run", async () => {
+    const run = await runProgram("local");
+    expect(run.byType(SMOKE_RUN)).toHaveLength(0);
+    expect(run.outputs.smokeEvidence).toBeUndefined();
+  });
+});
+
+describe("GatewaySmokeCheck in a preview", () => {
+  it("does not run and says so", async () => {
+    const registered: string[] = [];
+    await pulumi.runtime.setMocks(
+      {
+        newResource: (args) => {
+          registered.push(args.type);
+          // A preview of a first deployment: the dynamic resource's outputs are not known.
+          return { id: `${args.name}-id`, state: args.type === SMOKE_RUN ? {} : args.inputs };
+        },
+        call: (args) => args.inputs,
+      },
+      "openclaw-gateway-infra",
+      "staging",
+      true,
+    );
+    const info = vi.spyOn(pulumi.log, "info").mockImplementation(async () => {});
+    try {
+      vi.resetModules();
+      const { GatewaySmokeCheck } = await import("../../components/smoke");
+      expect(pulumi.runtime.isDryRun()).toBe(true);
+      const check = new GatewaySmokeCheck("smoke", {
+        namespace: "openclaw",
+        serviceName: "openclaw-gateway",
+        port: 18789,
+        deploymentName: "openclaw-gateway",
+        image: `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"d".repeat(64)}`,
+        valuesHash: "e".repeat(64),
+        tokenSecretName: "openclaw-gateway-token",
+        budgetSeconds: 45,
+      });
+      // Nothing ran: the verdict and the evidence are unknown until `pulumi up`.
+      expect(await (check.status as unknown as { isKnown: Promise<boolean> }).isKnown).toBe(false);
+      expect(await (check.evidence as unknown as { isKnown: Promise<boolean> }).isKnown).toBe(false);
+      expect(info).toHaveBeenCalledWith(expect.stringMatching(/^smoke checks do not run in preview/), check);
+      expect(registered).toContain(SMOKE_RUN);
+    } finally {
+      info.mockRestore();
+    }
+  });
+});
