@@ -14,6 +14,8 @@
 #                                      the upstream module is refused by the proxy (see tools/pulumi-toolchain/README.md)
 #   bin/pulumi-resource-pulumi-nodejs  dynamic-provider host: runs @pulumi/pulumi/cmd/dynamic-provider
 #   pulumi-home/plugins/resource-kubernetes-v4.34.2   provider built from pulumi-kubernetes/provider/v4
+#   pulumi-home/plugins/resource-command-v1.2.1       this project's command provider (tools/pulumi-toolchain/cli/
+#                                      commandprovider): the upstream module is refused by the proxy
 #   bin/kube-score, bin/kubeconform    manifest checkers (go install, pinned)
 #   kubernetes-json-schema/            Kubernetes JSON schemas for kubeconform (PyPI kubernetes-validate)
 #   toolchain.json                     what was built from what, and how long each step took
@@ -23,7 +25,7 @@
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
-# shellcheck source=scripts/pulumi-env.sh
+# shellcheck source=/dev/null  # checked on its own
 source "$here/pulumi-env.sh"
 repo="$OPENCLAW_REPO"
 tools="$repo/tools/pulumi-toolchain"
@@ -65,6 +67,9 @@ verify() {
   plugins="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" plugin ls 2>&1)"
   grep -Eq "^kubernetes[[:space:]]+resource[[:space:]]+${OPENCLAW_K8S_PROVIDER_VERSION}[[:space:]]" <<<"$plugins" ||
     die "pulumi plugin ls does not list resource kubernetes $OPENCLAW_K8S_PROVIDER_VERSION:
+$plugins"
+  grep -Eq "^command[[:space:]]+resource[[:space:]]+${OPENCLAW_COMMAND_PROVIDER_VERSION}[[:space:]]" <<<"$plugins" ||
+    die "pulumi plugin ls does not list resource command $OPENCLAW_COMMAND_PROVIDER_VERSION:
 $plugins"
   "$bin/kube-score" version >/dev/null 2>&1 || die "kube-score does not run"
   "$bin/kubeconform" -v >/dev/null 2>&1 || die "kubeconform does not run"
@@ -147,6 +152,13 @@ EOF
   chmod 0755 "$stage/bin/pulumi-resource-pulumi-nodejs"
 }
 
+build_command() {
+  (cd "$tools/cli" && go build -ldflags "-s -w -X main.version=$OPENCLAW_COMMAND_PROVIDER_VERSION" \
+    -o "$work/pulumi-resource-command" ./commandprovider)
+  PULUMI_HOME="$stage/pulumi-home" "$stage/bin/pulumi" plugin install resource command \
+    "$OPENCLAW_COMMAND_PROVIDER_VERSION" --file "$work/pulumi-resource-command" >&2
+}
+
 build_kubernetes() {
   local src="$work/kubernetes" moddir
   mkdir -p "$src"
@@ -194,6 +206,7 @@ total_start=$SECONDS
 log "building toolchain $OPENCLAW_TOOLCHAIN_KEY (go $go_version, GOFLAGS=$GOFLAGS)"
 step cli build_cli
 step langhost build_langhost
+step command build_command
 step kubernetes build_kubernetes
 step checkers build_checkers
 step schemas fetch_schemas
@@ -205,6 +218,7 @@ cat >"$stage/toolchain.json" <<EOF
   "go": "$go_version",
   "pulumi": "v$OPENCLAW_PULUMI_VERSION",
   "languageHost": "tools/pulumi-toolchain/cli/langhost (project code, sdk/v3 v$OPENCLAW_PULUMI_VERSION)",
+  "commandProvider": {"registeredAs": "$OPENCLAW_COMMAND_PROVIDER_VERSION", "builtFrom": "tools/pulumi-toolchain/cli/commandprovider (project code)"},
   "kubernetesProvider": {"registeredAs": "$OPENCLAW_K8S_PROVIDER_VERSION", "builtFrom": "github.com/pulumi/pulumi-kubernetes/provider/v4@$k8s_origin"},
   "kubeScore": "$OPENCLAW_KUBE_SCORE_VERSION",
   "kubeconform": "$OPENCLAW_KUBECONFORM_VERSION",

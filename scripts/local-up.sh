@@ -12,12 +12,11 @@
 #
 # Extra arguments go to `pulumi up`, e.g. `npm run local:up -- --diff`.
 # OPENCLAW_STACK picks another render-only stack (default: local).
-# shellcheck source-path=SCRIPTDIR
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/bootstrap-pulumi.sh"
-# shellcheck source=pulumi-env.sh
+# shellcheck source=/dev/null  # checked on its own
 source "$here/pulumi-env.sh"
 cd "$OPENCLAW_REPO"
 
