@@ -4,9 +4,14 @@
 // preview it does not run and says so. (Mocks never call a dynamic provider's
 // create; the provider itself is proven in provider.test.ts and the checks
 // against the real gateway in bind-paths/lifecycle.)
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
-import { runProgram, TEST_TOKEN } from "../support/program";
+import { freeLoopbackPort } from "../support/gateway";
+import { ROOT, runProgram, TEST_TOKEN } from "../support/program";
 
 const SMOKE_RUN = "pulumi-nodejs:dynamic/openclaw:SmokeRun";
 
@@ -37,6 +42,29 @@ describe("GatewaySmokeCheck in the program", () => {
     expect(JSON.stringify(smoke.inputs)).not.toContain(TEST_TOKEN);
     expect(run.outputs).toHaveProperty("smokeEvidence");
     expect(run.outputs).toHaveProperty("smokeStatus");
+  });
+
+  it("npm run smoke -- --stack reads the stack's outputs and re-runs both paths through kubectl (here: no API server)", async () => {
+    const run = await runProgram("staging");
+    const dir = mkdtempSync(join(tmpdir(), "openclaw-smoke-cli-"));
+    try {
+      const outputsFile = join(dir, "outputs.json");
+      writeFileSync(outputsFile, JSON.stringify(run.outputs));
+      const closed = await freeLoopbackPort();
+      const kubeconfig = join(dir, "kubeconfig");
+      writeFileSync(kubeconfig, `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${closed}"}}]\nusers: [{name: u, user: {token: dummy}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`);
+      const r = spawnSync("npm", ["run", "-s", "smoke", "--", "--stack", "staging", "--outputs", outputsFile, "--budget-seconds", "5"], {
+        cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, KUBECONFIG: kubeconfig, OPENCLAW_GATEWAY_TOKEN: "" },
+      });
+      expect(r.status, r.stderr).toBe(1);
+      const record = JSON.parse(r.stdout);
+      expect(record).toMatchObject({ schema: "openclaw.smoke.run/v1", signedOff: false, verdict: "both-fail", image: (run.outputs.image as { ref: string }).ref });
+      expect(record.inCluster.url).toBe("http://openclaw-gateway.openclaw-staging.svc.cluster.local:18789");
+      expect(record.diagnosis[0].because).toMatch(/portForward could not run: could not read the token from Secret openclaw-staging\/openclaw-gateway-token/);
+      expect(record.reproduce.portForward).toMatch(/^kubectl -n openclaw-staging port-forward deployment\/openclaw-gateway 18789:18789/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("the local (rendering) stack has no cluster and registers no smoke run", async () => {

@@ -2,11 +2,15 @@
 // on the host, started once for the file: the checks wait through its cold
 // start (4), see a wrong token as auth (3), fail within the budget once it is
 // down (4), and refuse a server that answers the catch-all page everywhere (5).
+import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
+import { resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatEvidence, runChecks } from "../../components/smoke/checks";
 import { freeLoopbackPort, startGateway, type RunningGateway } from "../support/gateway";
 import { byName } from "./support";
+
+const ROOT = resolve(__dirname, "../..");
 
 describe("one real gateway through its life", () => {
   let gw: RunningGateway;
@@ -47,6 +51,24 @@ describe("one real gateway through its life", () => {
     const text = JSON.stringify(ev) + formatEvidence(ev);
     expect(text).not.toContain(wrong);
     expect(text).not.toContain(gw.token);
+  });
+
+  it("npm run smoke -- --url: prints the evidence, exits 0 on pass and 1 on a wrong token, never echoes the token", async () => {
+    const cli = (args: string[], env: Record<string, string>) =>
+      spawnSync("npm", ["run", "-s", "smoke", "--", ...args], { cwd: ROOT, encoding: "utf8", timeout: 120_000, env: { ...process.env, ...env } });
+    const ok = cli(["--url", gw.baseUrl!, "--token-env", "SMOKE_TEST_TOKEN", "--budget-seconds", "20"], { SMOKE_TEST_TOKEN: gw.token });
+    expect(ok.status, ok.stderr).toBe(0);
+    const ev = JSON.parse(ok.stdout);
+    expect(ev).toMatchObject({ schema: "openclaw.smoke/v1", pathName: "cli", ok: true, gatewayVersion: "2026.9.6" });
+    expect(ok.stderr).toMatch(/^cli http:\/\/127\.0\.0\.1:\d+: PASS/m);
+    const bad = cli(["--url", gw.baseUrl!, "--budget-seconds", "10"], { OPENCLAW_GATEWAY_TOKEN: "wrong-token-for-cli-test" });
+    expect(bad.status).toBe(1);
+    expect(JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === "toolCall")).toMatchObject({ status: 401, failure: "auth" });
+    expect(ok.stdout + ok.stderr + bad.stdout + bad.stderr).not.toContain(gw.token);
+    expect(bad.stdout + bad.stderr).not.toContain("wrong-token-for-cli-test");
+    const usage = cli(["--url", "ftp://x"], {});
+    expect(usage.status).toBe(2);
+    expect(usage.stderr).toMatch(/not an http\(s\) URL/);
   });
 
   it("test 4b: with the gateway down, the checks fail within the budget with connection refused in the evidence", async () => {
