@@ -13,6 +13,10 @@ declare -A need=(
   [ssh]=openssh-client
   [ssh-keygen]=openssh-client
   [shellcheck]=shellcheck
+  # Smoke tests (issue 4): kubectl drives both cluster paths (its argument parsing is
+  # tested against the real binary); unshare mounts the gateway config read-only.
+  [kubectl]=kubernetes-client
+  [unshare]=util-linux
 )
 missing=()
 for cmd in "${!need[@]}"; do
