@@ -67,7 +67,7 @@ for (const n of sizes) {
 }
 // The engine mirror's own share: the same number of no-op policies (a fresh props copy in the
 // unknown-checking proxy per policy and resource), so the policies' own cost can be read off.
-const noop = policies.map((p) => ("validateStack" in p && p.validateStack
+const noop = policies.map((p) => ("validateStack" in p
   ? { ...p, validateStack: () => undefined }
   : { ...p, validateResource: () => undefined })) as typeof policies;
 {
