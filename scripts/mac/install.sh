@@ -102,7 +102,11 @@ other_jobs=$(launchctl list 2>/dev/null | awk -v me="$LABEL" 'NR > 1 && $3 != me
 if [ -n "$other_jobs" ]; then
   die "another OpenClaw gateway job is loaded in launchd: $(echo "$other_jobs" | tr '\n' ' ')- the gateway is single-instance per Mac; boot it out (launchctl bootout $domain/<label>) or use its label as mac.label"
 fi
-port_open() { curl -s -o /dev/null --max-time 2 "http://127.0.0.1:$PORT/healthz"; }
+port_open() { # anything that accepts a connection holds the port, whether or not it speaks HTTP
+  rc=0
+  curl -s -o /dev/null --connect-timeout 2 --max-time 3 "http://127.0.0.1:$PORT/healthz" || rc=$?
+  [ "$rc" -ne 7 ]
+}
 port_holders() { lsof -nP -iTCP:"$PORT" -sTCP:LISTEN -t 2>/dev/null | sort -u | tr '\n' ' '; }
 our_pid=$(service_pid || true)
 if [ -z "$our_pid" ]; then

@@ -7,7 +7,6 @@
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
-import { createServer, type Server } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { contrastTable } from "../../components/mac/contrast";
@@ -69,8 +68,9 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
   });
 
   it("refuses when another process holds the gateway port (single instance), changing nothing", async () => {
-    const squatter: Server = createServer((s) => s.end("HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok"));
-    await new Promise<void>((r) => squatter.listen(port, "127.0.0.1", r));
+    // Another process (not this one: spawnSync below blocks this event loop) that never answers HTTP.
+    const squatter = spawn(process.execPath, ["-e", `require("net").createServer(() => {}).listen(${port}, "127.0.0.1", () => console.log("listening"))`], { stdio: ["ignore", "pipe", "inherit"] });
+    await new Promise<void>((r) => squatter.stdout!.once("data", () => r()));
     try {
       const r = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
       expect(r.install?.status).toBe(1);
@@ -78,7 +78,8 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
       expect(existsSync(join(root(), "current"))).toBe(false);
       expect(restarts(doubleCalls(mac))).toEqual([]);
     } finally {
-      await new Promise((r) => squatter.close(r));
+      squatter.kill("SIGKILL");
+      await new Promise((r) => squatter.once("exit", r));
     }
   });
 
