@@ -434,7 +434,7 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
     }
     if (ctx.targetPort !== undefined && ctx.containerPort !== undefined && ctx.targetPort !== ctx.containerPort) {
       add("target-port-mismatch", `Service targetPort ${ctx.targetPort} ≠ containerPort ${ctx.containerPort}`);
-    } else if (svc.has("connection-refused") && ctx.targetPort === undefined) {
+    } else if (svc.has("connection-refused") && ctx.targetPort === undefined && ctx.bind !== "loopback") {
       add("target-port-mismatch", "connection refused is also what a Service targetPort that differs from the container port produces; compare targetPort with containerPort");
     }
     if (ctx.networkPolicyAdmitsClient === false) {
