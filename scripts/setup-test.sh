@@ -17,6 +17,10 @@ declare -A need=(
   # tested against the real binary); unshare mounts the gateway config read-only.
   [kubectl]=kubernetes-client
   [unshare]=util-linux
+  # Mac track (issue 5): the install script's macOS tools that Debian has too.
+  [lsof]=lsof
+  [shasum]=perl
+  [curl]=curl
 )
 missing=()
 for cmd in "${!need[@]}"; do

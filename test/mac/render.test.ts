@@ -160,7 +160,7 @@ describe("bundle and commands", () => {
     writeFileSync(bundle, plan.bundle);
     const commands = join(dir, "commands.sh");
     writeFileSync(commands, `#!/bin/sh\n${plan.prepareCommand}\n${plan.installCommand}\n${plan.uninstallCommand}\n`);
-    expect(files.length).toBe(3);
+    expect(files.length).toBe(4);
     for (const f of [...files, bundle, commands]) {
       const r = shellcheck(f);
       expect(r.error, "shellcheck missing: apt-get install shellcheck (.ci/run does)").toBeUndefined();
