@@ -6,7 +6,7 @@
 // command, the sftp upload of the bundle (CopyToRemote), the install command with the
 // token on stdin.
 import { execFileSync, type SpawnSyncReturns } from "node:child_process";
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { macConfigSchema, type MacConfig, type MacConfigInput } from "../../components/mac/config";
 import { loadReleaseRecord, planMacInstall, type MacInstallPlan } from "../../components/mac/render";
@@ -21,6 +21,8 @@ export interface FakeMac {
   doublesDir: string;
   /** The double's state dir on the fake Mac (calls.log, jobs). */
   doubleState: string;
+  /** npm cache on the fake Mac (mac.native.npmCache). */
+  npmCache: string;
   cleanup(): Promise<void>;
 }
 
@@ -43,8 +45,12 @@ export async function startFakeMac(): Promise<FakeMac> {
     mkdirSync(doublesDir);
     copyFileSync(join(REPO, "test", "doubles", "launchctl"), join(doublesDir, "launchctl"));
     chmodSync(join(doublesDir, "launchctl"), 0o755);
+    // The Mac's own npm cache for this run: a copy of the persistent one (tarballs are
+    // content-addressed), so concurrent runs and other users never share writable state.
     mkdirSync(NPM_CACHE, { recursive: true });
-    execFileSync("chown", ["-R", `${ssh.user}:${ssh.user}`, NPM_CACHE]);
+    const runCache = join(ssh.dir, "npm-cache");
+    cpSync(NPM_CACHE, runCache, { recursive: true });
+    execFileSync("chown", ["-R", `${ssh.user}:${ssh.user}`, runCache]);
     return {
       ssh,
       node: join(tool, "node"),
@@ -53,9 +59,11 @@ export async function startFakeMac(): Promise<FakeMac> {
       async cleanup() {
         // Boot the job out through the double first (SIGTERM, as launchd would); sshd.cleanup kills leftovers by id.
         ssh.ssh(`PATH=${doublesDir}:$PATH launchctl bootout user/${ssh.uid}/ai.openclaw.gateway`, { timeoutMs: 30_000 });
+        // Keep what this run downloaded for the next one (no-clobber; cache entries are immutable).
+        cpSync(runCache, NPM_CACHE, { recursive: true, force: false, errorOnExist: false });
         await ssh.cleanup();
-        execFileSync("chown", ["-R", "root:root", NPM_CACHE]);
       },
+      npmCache: runCache,
     };
   } catch (e) {
     await ssh.cleanup();
@@ -70,7 +78,7 @@ export function macConfigFor(mac: FakeMac, over: Partial<MacConfigInput> & { gat
     ssh: { host: "127.0.0.1", port: mac.ssh.port, user: mac.ssh.user, privateKey: mac.ssh.privateKey, hostKey: mac.ssh.hostKey },
     release: "2026.9.6",
     home: mac.ssh.home,
-    native: { node: mac.node, npmCache: NPM_CACHE },
+    native: { node: mac.node, npmCache: mac.npmCache },
     ...rest,
     gateway: { port: 18789, healthTimeoutSeconds: 90, ...gateway },
   });
