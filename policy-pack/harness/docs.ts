@@ -40,7 +40,7 @@ export function renderPolicies(): string {
       const overrides = Object.keys(r.properties);
       return `${r.enforcementLevel}${overrides.length ? ` (${overrides.join(", ")})` : ""}`;
     });
-    lines.push(`| \`${p.name}\` | ${cell(p.description)} | ${cell(p.why)} | ${p.enforcementLevel} | ${levels.join(" | ")} | ${keys.join(", ") || "—"} |`);
+    lines.push(`| \`${p.name}\` | ${cell(p.description)} | ${cell(p.why ?? "")} | ${p.enforcementLevel} | ${levels.join(" | ")} | ${keys.join(", ") || "—"} |`);
   }
   lines.push(
     "",

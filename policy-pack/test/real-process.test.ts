@@ -38,7 +38,7 @@ describe("the policy pack as a real process over gRPC", () => {
     expect(info.name).toBe(PACK_NAME);
     expect(info.version).toBe(pkg.version);
     expect(info.policies.map((p) => p.name)).toEqual(policies.map((p) => p.name));
-    for (const p of info.policies) expect(p.enforcementLevel).toBe("mandatory");
+    for (const p of info.policies) expect(p.enforcementLevel).toBe(policies.find((x) => x.name === p.name)!.enforcementLevel);
     expect(info.policies.find((p) => p.name === "memory-headroom")!.configSchemaKeys).toEqual(
       expect.arrayContaining(["minRatio", "maxRatio", "p95WorkingSet", "bootPeak", "workloads"]),
     );
