@@ -4,11 +4,11 @@
 
 import { bindReachability, checkAuthOffLoopback } from "../rules/gateway";
 import {
-  describeSource, ingressAdmitted, isValidCidr, sourceFromSpec, type NetworkPolicy, type SourceSpec,
+  describeSource, ingressAdmitted, isValidCidr, policyTypes, sourceFromSpec, type NetworkPolicy, type SourceSpec,
 } from "../rules/networkpolicy";
 import { probeTarget, resolvePort } from "../rules/probe";
 import { formatSelector } from "../rules/selector";
-import { plain, probe, type KObject } from "../model/k8s";
+import { containerPorts, containers, plain, probe, type KObject } from "../model/k8s";
 import { gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type Gateway, type GatewayMatchConfig, type GatewaySettings } from "../model/gateway";
 import { stackPolicy, type StackContext } from "./framework";
 import { ANNOTATIONS, fact, isError, WORKLOADS_SCHEMA } from "./facts";
@@ -99,17 +99,19 @@ export const portsAligned = stackPolicy<GatewayMatchConfig>(
         if (t.portError) report(`${which} ${t.kind} ${t.portError}`);
         else if (t.port !== port) report(`${which} ${t.kind} port ${String(t.portSpec)} (${t.port}) is not the gateway port ${via}`);
       }
+      // A Service port may target another container of the pod (a sidecar): resolve against all of them.
+      const podPorts = containers(gw.pod.spec, ["container"]).flatMap(containerPorts);
       for (const svc of ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels)) {
         const ports = svc.raw.spec?.ports;
         const list = Array.isArray(ports) ? plain<{ name?: string; port: number; targetPort?: number | string }[]>(ports) : [];
         let reaches = false;
         for (const sp of list) {
           const target = sp.targetPort ?? sp.port;
-          const r = resolvePort(target, gw.ports);
+          const r = resolvePort(target, podPorts);
           const label = `Service/${svc.namespace}/${svc.name} port ${sp.name ? `"${sp.name}" ` : ""}${sp.port} targetPort ${String(target)}`;
           if (r.error) report(`${label}: ${r.error}`);
           else if (r.port === port) reaches = true;
-          else if (!gw.ports.some((p) => p.containerPort === r.port)) report(`${label} is not a container port of the gateway; use targetPort "gateway" (${port})`);
+          else if (!podPorts.some((p) => p.containerPort === r.port)) report(`${label} is not a container port of the pod; use targetPort "gateway" (${port})`);
         }
         if (!reaches) report(`no port of Service/${svc.namespace}/${svc.name} targets the gateway port ${via}; set targetPort to the container port name`);
       }
@@ -198,7 +200,7 @@ export const probesAdmittedByNetworkPolicy = stackPolicy<NetpolConfig>(
       const isolating = ctx.cluster
         .policiesSelecting(ns, gw.pod.labels)
         .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
-        .filter((p) => (p.spec.policyTypes?.length ? p.spec.policyTypes : p.spec.egress?.length ? ["Ingress", "Egress"] : ["Ingress"]).includes("Ingress"));
+        .filter((p) => policyTypes(p).includes("Ingress"));
       if (isolating.length === 0) {
         if (ctx.cfg.requireNetworkPolicy) {
           report(`no NetworkPolicy in namespace ${ns} selects pods [${formatSelector(gw.pod.labels)}] for Ingress, so anything in the cluster reaches the gateway; add one admitting the ingress sources on the gateway port and the node CIDRs on the probe port`);
