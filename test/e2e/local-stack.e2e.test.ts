@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 import { expectOk, Workspace, type RunResult } from "./support/engine";
 import { kubeconform, kubeScore, manifestChecker } from "./support/checkers";
+import { PACK_NAME } from "../../policy-pack/policies";
 
 const STACK = "local";
 
@@ -46,8 +47,8 @@ describe("local stack under the real engine", () => {
     expect(r.output).toMatch(/openclaw:k8s:Gateway/);
     expect(r.output).toMatch(/kubernetes:apps\/v1:Deployment/);
     expect(r.output).toMatch(/kubernetes:networking\.k8s\.io\/v1:NetworkPolicy/);
-    // The pack really ran: the CLI names it under "Policies:".
-    expect(r.output).toMatch(/Policies:[\s\S]*openclaw-gateway-policies/);
+    // The pack really ran: the CLI names it, with a passing mark, under "Policies:".
+    expect(r.output).toMatch(new RegExp(`Policies:\\s*\\n\\s*✅ ${PACK_NAME}@v`));
     expect(violations(r.output, "mandatory")).toEqual([]);
     // Nothing was written yet: preview renders nothing.
     expect(existsSync(renderDir)).toBe(false);
@@ -58,19 +59,20 @@ describe("local stack under the real engine", () => {
     expect(violations(up.output, "mandatory")).toEqual([]);
 
     const files = yamlFiles(renderDir);
-    const kinds = files.flatMap((f) =>
+    const objects = files.flatMap((f) =>
       parseAllDocuments(readFileSync(f, "utf8"))
-        .map((d) => d.toJS() as { kind?: string } | null)
-        .filter((o): o is { kind: string } => !!o?.kind)
-        .map((o) => o.kind),
+        .map((d) => d.toJS() as { kind?: string; data?: Record<string, string> } | null)
+        .filter((o): o is { kind: string; data?: Record<string, string> } => !!o?.kind),
     );
+    const kinds = objects.map((o) => o.kind);
     expect(new Set(kinds)).toEqual(
       new Set(["Namespace", "ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim", "Deployment", "Service", "NetworkPolicy"]),
     );
 
-    // The local stack's token is the published placeholder; a rendered Secret is plain text (FACTS.md §2).
-    const secretText = files.map((f) => readFileSync(f, "utf8")).join("\n");
-    expect(secretText).toContain("local-render-placeholder-NOT-A-SECRET");
+    // A rendered Secret is plain text (base64 only, FACTS.md §2): that is why the
+    // local stack carries the published placeholder and never a real token.
+    const secret = objects.find((o) => o.kind === "Secret")!;
+    expect(Buffer.from(secret.data!.OPENCLAW_GATEWAY_TOKEN, "base64").toString()).toBe("local-render-placeholder-NOT-A-SECRET");
 
     const checker = await manifestChecker(ws, renderDir);
     expect(checker.code, checker.output).toBe(0);
