@@ -293,11 +293,13 @@ failed_pid=$(service_pid || true)
 if [ -n "$prev_rel" ] && [ "$prev_rel" != "$gen_rel" ] && [ -f "$ROOT/$prev_rel/.complete" ]; then
   prev_release=$(manifest_value "$ROOT/$prev_rel/manifest.env" RELEASE)
   prev_service=$(manifest_value "$ROOT/$prev_rel/manifest.env" PLIST_SERVICE_SHA256)
+  # the previous generation's own start-up budget: the failed one may have set a short one
+  prev_timeout=$(manifest_value "$ROOT/$prev_rel/manifest.env" HEALTH_TIMEOUT)
   switch_link "$prev_rel" "$ROOT/current"
   if [ "$prev_service" != "$PLIST_SERVICE_SHA256" ] || ! service_loaded; then back=reload; else back=kickstart; fi
   log "rolling back to ${prev_rel#generations/} (release $prev_release); launchd: $back"
   apply "$back" "$ROOT/$prev_rel"
-  if health_gate "$prev_release" "$failed_pid" "$HEALTH_TIMEOUT"; then
+  if health_gate "$prev_release" "$failed_pid" "${prev_timeout:-$HEALTH_TIMEOUT}"; then
     result "action=rollback release=$prev_release gen=${prev_rel#generations/} failed=$GEN_ID pid=$(service_pid)"
     EXIT_CODE=10
     die "health gate failed for release $RELEASE ($GEN_ID); rolled back to release $prev_release (${prev_rel#generations/}), which passes /readyz and /healthz. Gateway log: $LOG_FILE"

@@ -184,7 +184,7 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     const good = readlinkSync(join(root(), "current"));
     // A config the real gateway refuses at start (exit 78 "Invalid config"), with a plist change
     // (heap cap) so both directions take the bootout + bootstrap path.
-    const plan = planFor(cfg({ release: "2026.9.6", gateway: { heapMiB: 1536, healthTimeoutSeconds: 25, settings: { agents: { defaults: { notARealKey: true } } } } }));
+    const plan = planFor(cfg({ release: "2026.9.6", gateway: { heapMiB: 1536, healthTimeoutSeconds: 20, settings: { agents: { defaults: { notARealKey: true } } } } }));
     const before = doubleCalls(mac).length;
     const r = applyPlan(mac, plan, token);
     expect(r.install?.status, r.install?.stderr).toBe(10);
@@ -203,7 +203,7 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect(ev.ok).toBe(true);
     expect(ev.gatewayVersion).toBe("2026.9.6");
     expect(parsePlistFile(plan.layout.plistPath).ProgramArguments).toContain("--max-old-space-size=2048");
-  }, 300_000);
+  }, 600_000);
 
   it("SSH down gives a clear error and changes nothing", async () => {
     const snapshot = () => ({ current: readlinkSync(join(root(), "current")), entries: readdirSync(root()).sort(), plist: readFileSync(join(mac.ssh.home, "Library/LaunchAgents/ai.openclaw.gateway.plist"), "utf8") });
@@ -229,7 +229,7 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
   it("destroy unloads the job and removes the install, keeping the logs", async () => {
     const plan = planFor(cfg({ release: "2026.9.6" }));
     const r = mac.ssh.ssh(withDouble(mac, plan.uninstallCommand));
-    expect(r.status, r.stderr).toBe(0);
+    expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(parseResult(r.stdout)).toMatchObject({ action: "uninstalled", label: "ai.openclaw.gateway" });
     const p = mac.ssh.ssh(withDouble(mac, `launchctl print user/${mac.ssh.uid}/ai.openclaw.gateway`));
     expect(p.status).toBe(113);
@@ -240,5 +240,5 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect(down.status).not.toBe(0);
     // A second destroy finds nothing and succeeds.
     expect(mac.ssh.ssh(withDouble(mac, plan.uninstallCommand)).stdout).toContain("nothing installed");
-  }, 120_000);
+  }, 600_000);
 });
