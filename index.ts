@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OpenClawGateway } from "./components/gateway";
+import { MacGatewayNode } from "./components/mac/node";
 import { TOKEN_KEY } from "./components/manifests";
 import { GatewaySmokeCheck } from "./components/smoke";
 import { loadStack } from "./components/stack";
@@ -60,3 +61,29 @@ const smoke =
 export const smokeEvidence = smoke?.evidence;
 export const smokeStatus = smoke?.status;
 
+// --- Mac contrast node (issue 5, runbook step 7) --------------------------------
+// The same release under launchd on a remote physical Mac over SSH; only when the
+// stack sets `mac`. Its token is mac.gateway.token, else the cluster's.
+const macNode = c.mac
+  ? new MacGatewayNode("openclaw-mac", {
+      mac: c.mac,
+      clusterImage: c.image,
+      token: c.mac.gateway.token !== undefined ? pulumi.secret(c.mac.gateway.token) : token,
+    })
+  : undefined;
+/** The Mac's release, its integrity or digest, bind, generation and what the install did; undefined without a Mac. */
+export const mac = macNode
+  ? {
+      release: macNode.release,
+      releaseIntegrity: macNode.releaseIntegrity,
+      mode: macNode.mode,
+      bind: macNode.bind,
+      port: macNode.port,
+      label: macNode.label,
+      generation: macNode.generation,
+      plistHash: macNode.plistHash,
+      configHash: macNode.configHash,
+      installResult: macNode.installResult,
+      sshTunnel: macNode.sshTunnel,
+    }
+  : undefined;

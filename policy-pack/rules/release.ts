@@ -34,9 +34,11 @@ export function checkMacRunsClusterRelease(input: MacReleaseInput): string[] {
     );
   }
   // A tagged cluster image names its release twice; they must agree, or "same release" is ambiguous.
-  if (cluster.ok && cluster.ref.tag !== undefined && cluster.ref.tag !== input.clusterRelease) {
+  // Upstream variant tags (`2026.9.6-slim`, `-browser`) name the same release.
+  const tag = cluster.ok ? cluster.ref.tag : undefined;
+  if (tag !== undefined && tag !== input.clusterRelease && !tag.startsWith(`${input.clusterRelease}-`)) {
     problems.push(
-      `image.ref tag "${cluster.ref.tag}" differs from image.release "${input.clusterRelease}"; ` +
+      `image.ref tag "${tag}" differs from image.release "${input.clusterRelease}"; ` +
         `the Mac is matched against image.release, so make the tag "${input.clusterRelease}" or drop it`,
     );
   }
