@@ -7,6 +7,7 @@ import { heapCapWithinLimit, memoryHeadroom, resourcesDeclared } from "./resourc
 import { authRequiredOffLoopback, bindReachableFromService, portsAligned, probesAdmittedByNetworkPolicy } from "./network";
 import { readinessMatchesTraffic, startupBudget } from "./probes";
 import { restrictedSecurityContext } from "./security";
+import { macRunsClusterRelease } from "./mac";
 
 export const policies: OpenClawPolicy[] = [
   imagePinnedByDigest,
@@ -20,6 +21,7 @@ export const policies: OpenClawPolicy[] = [
   probesAdmittedByNetworkPolicy,
   authRequiredOffLoopback,
   restrictedSecurityContext,
+  macRunsClusterRelease,
 ];
 
 export const PACK_NAME = "openclaw-gateway";
