@@ -81,7 +81,7 @@ export function checkRestricted(pod: PodSecurityInput, opts: { requireReadOnlyRo
       }
     }
     checkCommon(where, sc, problems);
-    if (requireRo && c.kind === "container" && sc.readOnlyRootFilesystem !== true) {
+    if (requireRo && c.kind !== "ephemeralContainer" && sc.readOnlyRootFilesystem !== true) {
       problems.push(`${where}.readOnlyRootFilesystem is ${sc.readOnlyRootFilesystem ?? "unset"}; set it to true and mount writable /tmp and state volumes`);
     }
   }

@@ -19,7 +19,7 @@ describe("generated docs (npm run docs:policies)", () => {
   it("docs/comparison.md is what the pack generates today over every fixture", () => {
     const text = renderComparison();
     expect(read("docs/comparison.md")).toBe(`# This pack and the usual manifest checkers, fixture by fixture\n\n${text}`);
-    expect(text).toMatch(/\| `image-latest-tag` \| .* \| `image-pinned-by-digest` \| container-image-tag \|/);
+    expect(text).toMatch(/\| `image-latest-tag` \| .* \| `image-pinned-by-digest` \| container-image-tag \| CKV_K8S_14, CKV_K8S_15, CKV_K8S_43 \|/);
     expect(text).toMatch(/\| `bind-loopback-without-service` \| .* \| passes \|/);
   });
 
