@@ -224,7 +224,10 @@ function socketFailure(err: unknown, timeoutMs: number): Omit<Attempt, "latencyM
 
 async function attempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number): Promise<Attempt> {
   const t0 = now();
-  const headers: Record<string, string> = { accept: "application/json" };
+  // Accept what kubelet's httpGet probes send (*/*): the gateway answers unknown single-segment
+  // GET paths with its Control UI page for */* or text/html, but 404 for application/json
+  // (observed on 2026.9.6), so */* sees what the probes see.
+  const headers: Record<string, string> = { accept: "*/*" };
   let body: string | undefined;
   if (spec.method === "POST") {
     headers["content-type"] = "application/json";
