@@ -80,7 +80,7 @@ describe("one real gateway through its life", () => {
     const took = performance.now() - t0;
     expect(ev.ok).toBe(false);
     expect(took).toBeGreaterThanOrEqual(budgetMs - 50);
-    expect(took).toBeLessThan(budgetMs + 1_000);
+    expect(took).toBeLessThan(budgetMs + 300);
     for (const c of ev.checks) {
       expect(c).toMatchObject({ ok: false, status: null, failure: "connection-refused" });
       expect(c.reason).toMatch(/connection refused/);
