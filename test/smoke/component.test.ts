@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as pulumi from "@pulumi/pulumi";
 import { describe, expect, it, vi } from "vitest";
+import { GatewaySmokeCheck } from "../../components/smoke";
 import { freeLoopbackPort } from "../support/gateway";
 import { ROOT, runProgram, TEST_TOKEN } from "../support/program";
 
@@ -92,8 +93,6 @@ describe("GatewaySmokeCheck in a preview", () => {
     );
     const info = vi.spyOn(pulumi.log, "info").mockImplementation(async () => {});
     try {
-      vi.resetModules();
-      const { GatewaySmokeCheck } = await import("../../components/smoke");
       expect(pulumi.runtime.isDryRun()).toBe(true);
       const check = new GatewaySmokeCheck("smoke", {
         namespace: "openclaw",
