@@ -69,6 +69,13 @@ const macNode = c.mac
       mac: c.mac,
       clusterImage: c.image,
       token: c.mac.gateway.token !== undefined ? pulumi.secret(c.mac.gateway.token) : token,
+      // The contrast table sets the Mac beside the cluster's port-forward evidence (runbook step 7).
+      contrastWith: smoke
+        ? smoke.evidence.apply((r) =>
+            // No record (a preview, or mocks): the Mac's checks still run, without a table.
+            r?.portForward ? { release: c.image.release, artifact: settings.image.digest, bind: c.gateway.bind, configHash: ticket.valuesHash, evidence: r.portForward } : undefined,
+          )
+        : undefined,
     })
   : undefined;
 /** The Mac's release, its integrity or digest, bind, generation and what the install did; undefined without a Mac. */
@@ -85,5 +92,7 @@ export const mac = macNode
       configHash: macNode.configHash,
       installResult: macNode.installResult,
       sshTunnel: macNode.sshTunnel,
+      signedOff: macNode.signedOff,
+      contrast: macNode.contrast,
     }
   : undefined;

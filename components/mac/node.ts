@@ -11,6 +11,7 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MacConfigError, macReleaseIssues, type ClusterImage, type MacConfig } from "./config";
 import { loadReleaseRecord, planMacInstall, type MacInstallPlan, type ReleaseRecord } from "./render";
+import { MacContrastSignoff, type SignoffInputs } from "./signoff";
 
 export interface MacGatewayNodeArgs {
   /** The parsed `mac` key of the stack config. */
@@ -21,6 +22,14 @@ export interface MacGatewayNodeArgs {
   token: pulumi.Input<string>;
   /** The release's lockfile record; read from components/mac/releases/<release> when omitted. */
   release?: ReleaseRecord;
+  /**
+   * The cluster's side of the contrast table (runbook step 7): its port-forward evidence
+   * from the smoke check, image digest, bind and values hash. Omitted: the Mac's checks
+   * still run and must pass, without a table.
+   */
+  contrastWith?: pulumi.Input<SignoffInputs["kubernetes"]>;
+  /** Run the smoke checks through an SSH tunnel after the install (default true). */
+  signoff?: boolean;
 }
 
 /** The parsed `OPENCLAW_MAC_RESULT` line the install script prints last. */
@@ -53,6 +62,9 @@ export class MacGatewayNode extends pulumi.ComponentResource {
   declare public readonly installResult: pulumi.Output<Record<string, string>>;
   /** How to reach the Mac's gateway for smoke checks (runbook matrix: "local curl or SSH tunnels"). */
   declare public readonly sshTunnel: pulumi.Output<string>;
+  /** The Mac's smoke evidence and the contrast table (runbook step 7); undefined when signoff is false. */
+  declare public readonly contrast: pulumi.Output<unknown> | undefined;
+  declare public readonly signedOff: pulumi.Output<boolean> | undefined;
   /** The plan as plain data, for tests and the contrast sign-off. Not registered as an output. */
   public readonly plan: MacInstallPlan;
 
@@ -112,6 +124,36 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       { ...child, dependsOn: [bundle, uninstall], additionalSecretOutputs: ["stdin"] },
     );
 
+    const signoff =
+      args.signoff === false
+        ? undefined
+        : new MacContrastSignoff(
+            `${name}-signoff`,
+            {
+              host: mac.ssh.host,
+              port: mac.ssh.port,
+              user: mac.ssh.user,
+              privateKey: mac.ssh.privateKey,
+              hostKey: mac.ssh.hostKey,
+              dialErrorLimit: mac.ssh.dialErrorLimit,
+              perDialTimeout: mac.ssh.perDialTimeout,
+              remotePort: mac.gateway.port,
+              token: args.token,
+              budgetMs: mac.gateway.healthTimeoutSeconds * 1000,
+              mac: {
+                release: mac.release,
+                artifact: plan.versions.integrity ?? plan.versions.imageDigest ?? "",
+                bind: mac.gateway.bind,
+                configHash: plan.configSha256,
+                generation: plan.genId,
+              },
+              ...(args.contrastWith !== undefined ? { kubernetes: args.contrastWith } : {}),
+            },
+            { ...child, dependsOn: [install] },
+          );
+    this.contrast = signoff?.contrast;
+    this.signedOff = signoff?.signedOff;
+
     this.release = pulumi.output(mac.release);
     this.releaseIntegrity = pulumi.output(plan.versions.integrity ?? plan.versions.imageDigest ?? "");
     this.mode = pulumi.output(mac.mode);
@@ -141,6 +183,7 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       lockfileHash: this.lockfileHash,
       installResult: this.installResult,
       sshTunnel: this.sshTunnel,
+      ...(signoff ? { contrast: signoff.contrast, signedOff: signoff.signedOff } : {}),
     });
   }
 }

@@ -13,8 +13,8 @@ import { contrastTable } from "../../components/mac/contrast";
 import { openTunnel, type Tunnel } from "../../components/mac/tunnel";
 import { runChecks } from "../../components/smoke/checks";
 import { clientArgs, sshdAvailable } from "../support/sshd";
-import { applyPlan, doubleCalls, macConfigFor, parseResult, planFor, startFakeMac, withDouble, type FakeMac } from "./harness";
-import { freeLoopbackPort } from "../support/gateway";
+import { applyPlan, doubleCalls, macConfigFor, parseResult, planFor, REPO, startFakeMac, withDouble, type FakeMac } from "./harness";
+import { freeLoopbackPort, node24 } from "../support/gateway";
 import { kubernetesEvidenceFixture } from "./fixtures/evidence";
 
 const REQUIRED_PLIST_KEYS = ["Label", "ProgramArguments", "EnvironmentVariables", "RunAtLoad", "KeepAlive", "ThrottleInterval", "ExitTimeOut", "StandardOutPath", "StandardErrorPath", "Umask", "WorkingDirectory"];
@@ -179,6 +179,50 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect(contrast.markdown).toContain("| /startupz version | 2026.9.6 | 2026.9.6 | same |");
     expect(contrast.deltas.some((d) => d.startsWith("bind: lan vs loopback (expected"))).toBe(true);
   }, 900_000);
+
+  it("the serialized sign-off provider checks the Mac through an SSH tunnel and signs off the contrast (plain CommonJS, like the dynamic-provider host)", () => {
+    const fixtures = join(REPO, "test", "mac", "fixtures");
+    const ser = spawnSync(node24(), ["-r", "ts-node/register/transpile-only", join(fixtures, "serialize-signoff.cjs")], {
+      cwd: REPO, encoding: "utf8", timeout: 180_000, env: { ...process.env, TS_NODE_PROJECT: join(REPO, "tsconfig.json") },
+    });
+    expect(ser.status, ser.stderr).toBe(0);
+    const sf = JSON.parse(ser.stdout) as { text: string; containsSecrets: boolean };
+    expect(sf.containsSecrets).toBe(false);
+    expect(sf.text).toContain("openclaw-gateway-infra Mac sign-off");
+    const textFile = join(mac.ssh.dir, "signoff-provider.js");
+    writeFileSync(textFile, sf.text);
+    const plan = planFor(cfg({ release: "2026.9.6" }));
+    const inputs = (hostKey: string) => ({
+      host: "127.0.0.1", port: mac.ssh.port, user: mac.ssh.user, privateKey: mac.ssh.privateKey, hostKey, dialErrorLimit: 2, perDialTimeout: 5,
+      remotePort: port, token, budgetMs: 20_000,
+      mac: { release: "2026.9.6", artifact: plan.versions.integrity, bind: "loopback", configHash: plan.configSha256, generation: plan.genId },
+      kubernetes: { release: "2026.9.6", artifact: "sha256:" + "a".repeat(64), bind: "lan", configHash: "k8s-values-hash", evidence: kubernetesEvidenceFixture },
+    });
+    const drive = (i: object) => {
+      const f = join(mac.ssh.dir, "signoff-inputs.json");
+      writeFileSync(f, JSON.stringify(i), { mode: 0o600 });
+      const r = spawnSync(node24(), [join(fixtures, "drive-signoff.cjs"), textFile, f], { cwd: REPO, encoding: "utf8", timeout: 120_000 });
+      expect(r.status, r.stderr).toBe(0);
+      return { text: r.stdout, out: JSON.parse(r.stdout) };
+    };
+    const good = drive(inputs(mac.ssh.hostKey));
+    expect(good.out.diffSame.changes).toBe(false);
+    expect(good.out.diffGeneration.changes).toBe(true);
+    expect(good.out.create.ok, good.out.create.message).toBe(true);
+    const outs = good.out.create.res.outs;
+    expect(outs.signedOff).toBe(true);
+    expect(outs.evidence.gatewayVersion).toBe("2026.9.6");
+    expect(outs.contrast.markdown).toContain("| /startupz version | 2026.9.6 | 2026.9.6 | same |");
+    expect(good.text).not.toContain(token);
+    expect(good.text).not.toContain(mac.ssh.privateKey.split("\n")[1]);
+
+    // A changed host key refuses before any check runs, and the error carries no secret.
+    const impostor = readFileSync(join(mac.ssh.dir, "impostor.pub"), "utf8").split(" ").slice(0, 2).join(" ");
+    const bad = drive(inputs(impostor));
+    expect(bad.out.create.ok).toBe(false);
+    expect(bad.out.create.message).toMatch(/SSH tunnel to .* did not come up: .*Host key verification failed/s);
+    expect(bad.text).not.toContain(token);
+  }, 300_000);
 
   it("a failed health gate returns to the previous release, which keeps serving", async () => {
     const good = readlinkSync(join(root(), "current"));

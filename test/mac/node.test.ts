@@ -73,6 +73,7 @@ describe("MacGatewayNode under mocks", () => {
       "command:remote:Command mac-uninstall",
       "command:remote:CopyToRemote mac-bundle",
       "openclaw:mac:Node mac",
+      "pulumi-nodejs:dynamic/openclaw:MacContrastSignoff mac-signoff",
     ]);
   });
 
@@ -90,7 +91,20 @@ describe("MacGatewayNode under mocks", () => {
     const install = resources.find((r) => r.name === "mac-install")!;
     expect(install.inputs.stdin).toBe(`${TOKEN}\n`);
     expect(install.secretPaths).toContain("stdin");
-    const plain = JSON.stringify(resources.map((r) => ({ ...r.inputs, stdin: undefined, connection: { ...r.inputs.connection, privateKey: undefined } })));
+    // The sign-off's SSH tunnel needs the key and token too: as secrets.
+    const signoff = resources.find((r) => r.name === "mac-signoff")!;
+    expect(signoff.secretPaths).toEqual(expect.arrayContaining(["privateKey", "token"]));
+    const strip = (r: Registered) => {
+      const copy = JSON.parse(JSON.stringify(r.inputs));
+      for (const p of r.secretPaths) {
+        const parts = p.split(".");
+        let o = copy;
+        for (const k of parts.slice(0, -1)) o = o?.[k];
+        if (o) delete o[parts[parts.length - 1]];
+      }
+      return copy;
+    };
+    const plain = JSON.stringify(resources.map(strip));
     expect(plain).not.toContain(TOKEN);
     expect(plain).not.toContain("PRIVATE-KEY-MATERIAL");
   });
@@ -113,7 +127,7 @@ describe("MacGatewayNode under mocks", () => {
     expect(JSON.stringify(b)).toBe(JSON.stringify(a));
     const c = (await build({ gateway: { heapMiB: 3072 } as never })).resources;
     const changed = c.filter((r, i) => JSON.stringify(r.inputs) !== JSON.stringify(a[i].inputs)).map((r) => r.name);
-    expect(changed.sort()).toEqual(["mac-bundle", "mac-install"]);
+    expect(changed.sort()).toEqual(["mac-bundle", "mac-install", "mac-signoff"]);
   });
 
   it("exposes the release, its integrity and what the install did, without secrets", async () => {

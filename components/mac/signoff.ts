@@ -1,0 +1,135 @@
+// Contrast sign-off during `pulumi up` (runbook step 7): after the Mac install, the smoke
+// checks (components/smoke/checks.ts) run against the Mac's gateway through an SSH tunnel
+// with the pinned host key, and the result is set beside the cluster's port-forward
+// evidence in a contrast table for the change ticket.
+//
+// Closure serialization (FACTS.md §2): the provider captures plain data only: the smoke
+// bundle text and a bundle of tunnel.ts + contrast.ts transpiled here, both compiled at
+// run time with node's module loader. Nothing imported at the top is used at run time.
+import * as pulumi from "@pulumi/pulumi";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import ts from "typescript";
+import { smokeBundle } from "../smoke/bundle";
+import type * as Checks from "../smoke/checks";
+import type * as Contrast from "./contrast";
+import type * as Tunnel from "./tunnel";
+
+let macBundleText: string | undefined;
+/** tunnel.ts and contrast.ts as one CommonJS script (type imports only, node built-ins). */
+export function macSignoffBundle(): string {
+  if (macBundleText) return macBundleText;
+  const mod = (name: string) =>
+    ts.transpileModule(readFileSync(join(__dirname, `${name}.ts`), "utf8"), {
+      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+      fileName: `${name}.ts`,
+    }).outputText.replace(/\n\/\/# sourceMappingURL=.*$/, "");
+  macBundleText = `"use strict";
+// openclaw-gateway-infra Mac sign-off: generated from components/mac/{tunnel,contrast}.ts by signoff.ts.
+const __t = { exports: {} }; (function (exports, require, module) {\n${mod("tunnel")}\n})(__t.exports, require, __t);
+const __c = { exports: {} }; (function (exports, require, module) {\n${mod("contrast")}\n})(__c.exports, require, __c);
+module.exports = Object.assign({}, __t.exports, __c.exports);
+`;
+  return macBundleText;
+}
+
+export interface SignoffInputs {
+  host: string;
+  port: number;
+  user: string;
+  privateKey: string;
+  hostKey: string;
+  dialErrorLimit: number;
+  perDialTimeout: number;
+  remotePort: number;
+  token: string;
+  budgetMs: number;
+  /** The Mac side: release, integrity or digest, bind, config hash, and the generation (a trigger). */
+  mac: { release: string; artifact: string; bind: string; configHash: string; generation: string };
+  /** The Kubernetes side, when a cluster smoke check ran: its port-forward evidence. */
+  kubernetes?: { release: string; artifact: string; bind: string; configHash: string; evidence: Checks.Evidence };
+}
+
+export interface SignoffOutputs {
+  generation: string;
+  clusterKey: string;
+  signedOff: boolean;
+  evidence: Checks.Evidence;
+  contrast: Contrast.Contrast | null;
+}
+
+/** Re-run only when the Mac's generation or the cluster's image/values change. */
+export function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
+  function load(text: string, id: string) {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const Module = require("module");
+    const m = new Module(id);
+    m.filename = `/${id}.cjs`;
+    m.paths = [];
+    m._compile(text, m.filename);
+    return m.exports;
+  }
+  const clusterKey = (i: Record<string, any>) => (i.kubernetes ? `${i.kubernetes.artifact}\n${i.kubernetes.configHash}` : "");
+  async function run(i: SignoffInputs): Promise<SignoffOutputs> {
+    const checks = load(smoke, "openclaw-smoke-bundle") as typeof Checks;
+    const lib = load(mac, "openclaw-mac-signoff") as typeof Tunnel & typeof Contrast;
+    const tunnel = await lib.openTunnel({
+      host: i.host, port: i.port, user: i.user, privateKey: i.privateKey, hostKey: i.hostKey,
+      dialErrorLimit: i.dialErrorLimit, perDialTimeout: i.perDialTimeout, remotePort: i.remotePort,
+    });
+    let evidence: Checks.Evidence;
+    try {
+      evidence = await checks.runChecks({ baseUrl: tunnel.url, token: i.token, budgetMs: i.budgetMs, pathName: "macSshTunnel" });
+    } finally {
+      await tunnel.close();
+    }
+    const macSide = { track: "mac", release: i.mac.release, artifact: i.mac.artifact, bind: i.mac.bind, configHash: i.mac.configHash, evidence };
+    const contrast = i.kubernetes ? lib.contrastTable({ track: "kubernetes", ...i.kubernetes }, macSide) : null;
+    if (!evidence.ok) {
+      throw new Error(`Mac contrast checks failed through the SSH tunnel:\n${checks.formatEvidence(evidence)}`);
+    }
+    if (contrast && !contrast.signedOff) {
+      throw new Error(`Mac contrast not signed off:\n${contrast.markdown}`);
+    }
+    return { generation: i.mac.generation, clusterKey: clusterKey(i), signedOff: contrast ? contrast.signedOff : evidence.ok, evidence, contrast };
+  }
+  return {
+    async diff(_id: string, olds: Record<string, any>, news: Record<string, any>) {
+      const changes = olds.generation !== news.mac?.generation || olds.clusterKey !== clusterKey(news);
+      return { changes, replaces: [], deleteBeforeReplace: false };
+    },
+    async create(inputs: Record<string, any>) {
+      const outs = await run(inputs as SignoffInputs);
+      return { id: `mac-signoff-${outs.generation}`, outs };
+    },
+    async update(_id: string, _olds: Record<string, any>, news: Record<string, any>) {
+      return { outs: await run(news as SignoffInputs) };
+    },
+  };
+}
+
+export class MacContrastSignoff extends pulumi.dynamic.Resource {
+  declare public readonly signedOff: pulumi.Output<boolean>;
+  declare public readonly evidence: pulumi.Output<Checks.Evidence>;
+  declare public readonly contrast: pulumi.Output<Contrast.Contrast | null>;
+
+  constructor(name: string, inputs: { [K in keyof SignoffInputs]: pulumi.Input<SignoffInputs[K]> }, opts?: pulumi.CustomResourceOptions) {
+    super(
+      signoffProvider(smokeBundle(), macSignoffBundle()),
+      name,
+      {
+        ...inputs,
+        privateKey: pulumi.secret(inputs.privateKey),
+        token: pulumi.secret(inputs.token),
+        generation: undefined,
+        clusterKey: undefined,
+        signedOff: undefined,
+        evidence: undefined,
+        contrast: undefined,
+      },
+      { ...opts, additionalSecretOutputs: ["privateKey", "token"], customTimeouts: { create: "10m", update: "10m" } },
+      "openclaw",
+      "MacContrastSignoff",
+    );
+  }
+}
