@@ -3,6 +3,7 @@
 // them against the upstream schema, and the policy rules read the same shapes.
 // Every value is written once (port, labels, names) and derived everywhere else.
 import { createHash } from "node:crypto";
+import { parseMemory } from "../policy-pack/rules/quantity";
 import type { GatewaySettings } from "./config";
 
 export const APP_NAME = "openclaw-gateway";
@@ -140,6 +141,11 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     : undefined;
 
   const port = c.gateway.port;
+  // Ephemeral storage: the /tmp emptyDir, an emptyDir state volume and the
+  // container logs all count against it; bound it so a runaway log cannot evict the node's other pods.
+  const tmpSize = "256Mi";
+  const MI = 2 ** 20;
+  const ephemeralLimitMi = 256 + 512 + (sv.type === "emptyDir" ? Math.ceil(parseMemory(sv.sizeLimit)! / MI) : 0);
   const httpProbe = (path: string) => ({ httpGet: { path, port: PORT_NAME, scheme: "HTTP" } });
   const container = {
     name: CONTAINER_NAME,
@@ -159,8 +165,12 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       { name: "NODE_OPTIONS", value: `--max-old-space-size=${s.memory.heapCapMiB}` },
     ],
     resources: {
-      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest },
-      limits: { memory: c.resources.memoryLimit, ...(c.resources.cpuLimit ? { cpu: c.resources.cpuLimit } : {}) },
+      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest, "ephemeral-storage": "256Mi" },
+      limits: {
+        memory: c.resources.memoryLimit,
+        ...(c.resources.cpuLimit ? { cpu: c.resources.cpuLimit } : {}),
+        "ephemeral-storage": `${ephemeralLimitMi}Mi`,
+      },
     },
     // Cold start (workspace and skills load) must not flip liveness: runbook §4.4, §5.
     startupProbe: { ...httpProbe("/startupz"), periodSeconds: s.startup.periodSeconds, failureThreshold: s.startup.failureThreshold, timeoutSeconds: 3 },
@@ -230,7 +240,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
             sv.type === "pvc"
               ? { name: "state", persistentVolumeClaim: { claimName: stateClaim!.metadata.name } }
               : { name: "state", emptyDir: { sizeLimit: sv.sizeLimit } },
-            { name: "tmp", emptyDir: { sizeLimit: "256Mi" } },
+            { name: "tmp", emptyDir: { sizeLimit: tmpSize } },
           ],
         },
       },

@@ -2,7 +2,10 @@
 // prove structure: which objects exist, with which fields, and that values
 // written once are derived consistently everywhere else.
 import { beforeAll, describe, expect, it } from "vitest";
-import { type ProgramRun, runProgram, TEST_TOKEN } from "../support/program";
+import { parseStackConfig } from "../../components/config";
+import { valuesHash } from "../../components/ticket";
+import { parseMemory } from "../../policy-pack/rules/quantity";
+import { type ProgramRun, runProgram, stackConfig, TEST_TOKEN } from "../support/program";
 
 const T = {
   ns: "kubernetes:core/v1:Namespace",
@@ -114,6 +117,12 @@ describe.each(["local", "staging", "prod"])("stack %s", (stack) => {
     expect(ratio).toBeLessThanOrEqual(1.4);
     expect((run().outputs.changeTicket as any).resources.headroomRatio).toBeCloseTo(ratio, 2);
     expect(c.resources.requests.cpu).toBeDefined();
+    // Ephemeral storage bounds /tmp, an emptyDir state volume and the logs.
+    const emptyDirMi = podSpec(run())
+      .volumes.filter((v: any) => v.emptyDir)
+      .reduce((sum: number, v: any) => sum + parseMemory(v.emptyDir.sizeLimit)! / 2 ** 20, 0);
+    expect(c.resources.requests["ephemeral-storage"]).toBe("256Mi");
+    expect(mi(c.resources.limits["ephemeral-storage"])).toBe(emptyDirMi + 512);
   });
 
   it("meets the restricted Pod Security Standard with writable /tmp and state", () => {
@@ -264,10 +273,7 @@ describe("values hash", () => {
 });
 
 describe("values hash over every effective setting", () => {
-  it("changes when any single leaf of the effective config changes, and ignores secrets", async () => {
-    const { parseStackConfig } = await import("../../components/config");
-    const { valuesHash } = await import("../../components/ticket");
-    const { stackConfig } = await import("../support/program");
+  it("changes when any single leaf of the effective config changes, and ignores secrets", () => {
     const settings = parseStackConfig({ ...stackConfig("prod"), gatewayToken: TEST_TOKEN }, new Set(["gatewayToken"]));
     const base = valuesHash(settings);
     const leaves: string[][] = [];
