@@ -163,6 +163,8 @@ build_kubernetes() {
   local src="$work/kubernetes" moddir
   mkdir -p "$src"
   cp "$tools/kubernetes/go.mod" "$tools/kubernetes/go.sum" "$tools/kubernetes/main.go" "$src/"
+  # go list -m prints no Dir for a module not yet in the module cache: download first.
+  (cd "$src" && go mod download)
   moddir="$(cd "$src" && go list -m -f '{{.Dir}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
   [[ -n "$moddir" && -f "$moddir/cmd/pulumi-resource-kubernetes/schema.json" ]] ||
     die "schema.json not found in the pulumi-kubernetes provider module ($moddir)"
@@ -199,7 +201,33 @@ fetch_schemas() {
   [[ -n "$wheel" ]] || die "pip downloaded no wheel for $OPENCLAW_K8S_SCHEMA_PACKAGE"
   (cd "$work" && unzip -q "$wheel" "kubernetes_validate/kubernetes-json-schema/$sub-local/*" \
     "kubernetes_validate/kubernetes-json-schema/$sub-local-strict/*")
+  # kubernetes-validate resolves "$ref": "/api/_definitions.json#..." against each
+  # schema's "$id" (https://kubernetes.io/api/...); kubeconform loads files, so
+  # drop the $id and make the refs relative to the file. Without this every
+  # object fails with kubeconform's "could not find schema for <Kind>".
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    const fs = require("fs"), path = require("path");
+    for (const dir of process.argv.slice(1)) {
+      for (const f of fs.readdirSync(dir)) {
+        if (!f.endsWith(".json")) continue;
+        const p = path.join(dir, f);
+        const schema = JSON.parse(fs.readFileSync(p, "utf8"));
+        delete schema.$id;
+        fs.writeFileSync(p, JSON.stringify(schema).split("\"/api/_definitions.json#").join("\"_definitions.json#"));
+      }
+    }
+  ' "$work/kubernetes_validate/kubernetes-json-schema/$sub-local" "$work/kubernetes_validate/kubernetes-json-schema/$sub-local-strict"
   mv "$work/kubernetes_validate/kubernetes-json-schema" "$stage/kubernetes-json-schema"
+  # Prove the schemas work: a minimal valid ConfigMap passes, an unknown field fails.
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ok\ndata:\n  a: b\n' >"$work/ok.yaml"
+  printf 'apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: bad\ndatta:\n  a: b\n' >"$work/bad.yaml"
+  local loc="$stage/kubernetes-json-schema/$sub-local-strict/{{ .ResourceKind }}{{ .KindSuffix }}.json"
+  "$stage/bin/kubeconform" -strict -schema-location "$loc" "$work/ok.yaml" >&2 ||
+    die "kubeconform rejects a valid ConfigMap with the fetched schemas"
+  if "$stage/bin/kubeconform" -strict -schema-location "$loc" "$work/bad.yaml" >/dev/null 2>&1; then
+    die "kubeconform accepts an unknown field with the fetched schemas"
+  fi
 }
 
 total_start=$SECONDS

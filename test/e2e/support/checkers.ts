@@ -47,8 +47,10 @@ interface KubeScoreObject {
 }
 
 export interface KubeScoreResult extends RunResult {
-  /** "Kind/name check-id (GRADE): summary" for every finding below ALL_OK. */
+  /** "Kind/group/version/namespace/name check-id (GRADE): summary" for every finding below ALL_OK. */
   findings: string[];
+  /** Checks kube-score evaluated (not skipped), over all objects. */
+  evaluated: number;
   unjustified: string[];
   stale: string[];
 }
@@ -67,15 +69,17 @@ export async function kubeScore(env: Record<string, string>, files: string[]): P
   const justified = JSON.parse(readFileSync(JUSTIFICATIONS_FILE, "utf8")) as Record<string, string>;
   const keys = new Set<string>();
   const findings: string[] = [];
+  let evaluated = 0;
   for (const o of objects) {
     for (const c of o.checks) {
+      if (!c.skipped) evaluated++;
       if (c.skipped || c.grade >= 10) continue;
-      const key = `${o.type_meta.kind}/${o.object_name} ${c.check.id}`;
+      const key = `${o.object_name} ${c.check.id}`;
       keys.add(key);
       findings.push(`${key} (${GRADES[c.grade] ?? c.grade}): ${(c.comments ?? []).map((x) => x.summary).join("; ")}`);
     }
   }
   const unjustified = findings.filter((f) => !justified[f.split(" (")[0]]);
   const stale = Object.keys(justified).filter((k) => !k.startsWith("_") && !keys.has(k));
-  return { ...r, findings, unjustified, stale };
+  return { ...r, findings, evaluated, unjustified, stale };
 }

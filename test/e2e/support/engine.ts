@@ -143,11 +143,12 @@ export class Workspace {
   }
 
   /** `pulumi <args> --non-interactive --color never`, in `cwd` (default: the project copy). */
-  pulumi(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string> } = {}): Promise<RunResult> {
-    return run("pulumi", [...args, "--non-interactive", "--color", "never"], {
+  pulumi(args: string[], opts: { cwd?: string; timeoutMs?: number; env?: Record<string, string>; input?: string } = {}): Promise<RunResult> {
+    return run("pulumi", ["--non-interactive", "--color", "never", ...args], {
       cwd: opts.cwd ?? this.dir,
       env: { ...this.env, ...(opts.env ?? {}) },
       timeoutMs: opts.timeoutMs,
+      input: opts.input,
     });
   }
 

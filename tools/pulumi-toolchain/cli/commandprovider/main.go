@@ -565,7 +565,14 @@ func runRemote(client *ssh.Client, command string, environment map[string]string
 	sort.Strings(names)
 	for _, k := range names {
 		if err := session.Setenv(k, environment[k]); err != nil {
-			return "", "", fmt.Errorf("the SSH server refused environment variable %s (add it to AcceptEnv in sshd_config): %w", k, err)
+			// PULUMI_COMMAND_STDOUT/STDERR (addPreviousOutputInEnv, on by default)
+			// are best effort, as upstream: most servers accept no environment.
+			// A variable the program asked for by name is not dropped silently.
+			if strings.HasPrefix(k, "PULUMI_COMMAND_") {
+				continue
+			}
+			return "", "", fmt.Errorf("the SSH server refused environment variable %s (add it to AcceptEnv in sshd_config, "+
+				"or prefix the command with %s=...): %w", k, k, err)
 		}
 	}
 	var stdout, stderr bytes.Buffer
