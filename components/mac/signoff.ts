@@ -33,15 +33,8 @@ module.exports = Object.assign({}, __t.exports, __c.exports);
   return macBundleText;
 }
 
-export interface SignoffInputs {
-  host: string;
-  port: number;
-  user: string;
-  privateKey: string;
-  hostKey: string;
-  dialErrorLimit: number;
-  perDialTimeout: number;
-  remotePort: number;
+/** Where the tunnel goes (the same SSH settings as the install), and what to check. */
+export interface SignoffInputs extends Tunnel.TunnelTarget {
   token: string;
   budgetMs: number;
   /** The Mac side: release, integrity or digest, bind, config hash, and the generation (a trigger). */

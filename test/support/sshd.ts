@@ -6,7 +6,7 @@
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
+import { freeLoopbackPort } from "./gateway";
 import { join } from "node:path";
 
 export interface SshHost {
@@ -51,17 +51,6 @@ export function sshdAvailable(): { ok: boolean; why?: string } {
   return { ok: true };
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const srv = createServer();
-    srv.once("error", rej);
-    srv.listen(0, "127.0.0.1", () => {
-      const a = srv.address();
-      srv.close(() => res(typeof a === "object" && a ? a.port : 0));
-    });
-  });
-}
-
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function run(cmd: string, args: string[]): string {
@@ -87,7 +76,7 @@ export async function startSshHost(): Promise<SshHost> {
   chmodSync(dir, 0o755);
   const user = `ocmac${randomBytes(3).toString("hex")}`;
   const home = `/home/${user}`;
-  const port = await freePort();
+  const port = await freeLoopbackPort();
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "oc-mac-test-host", "-f", join(dir, "host_ed25519")]);
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "oc-mac-test-client", "-f", join(dir, "client_ed25519")]);
   run("useradd", ["-m", "-d", home, "-s", "/bin/sh", user]);
