@@ -47,12 +47,12 @@ describe("smoke checks under the real engine", () => {
     );
     await ws.initStack("e2e", dir);
     const kubeconfig = `apiVersion: v1\nkind: Config\nclusters: [{name: c, cluster: {server: "https://127.0.0.1:${closed}"}}]\nusers: [{name: u, user: {token: ${KUBE_TOKEN}}}]\ncontexts: [{name: x, context: {cluster: c, user: u}}]\ncurrent-context: x\n`;
-    for (const args of [
-      ["config", "set", "image", `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"a".repeat(64)}`],
-      ["config", "set", "valuesHash", "b".repeat(64)],
-      ["config", "set", "--secret", "kubeconfig", "--", kubeconfig],
-    ]) {
-      const r = await ws.pulumi([...args, "--stack", "e2e"], { cwd: dir });
+    for (const [args, input] of [
+      [["config", "set", "image", `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"a".repeat(64)}`]],
+      [["config", "set", "valuesHash", "b".repeat(64)]],
+      [["config", "set", "--secret", "kubeconfig"], kubeconfig], // value on stdin, never on argv
+    ] as Array<[string[], string?]>) {
+      const r = await ws.pulumi([...args, "--stack", "e2e"], { cwd: dir, input });
       expect(r.code, r.output).toBe(0);
     }
   });
