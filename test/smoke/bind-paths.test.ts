@@ -3,6 +3,7 @@
 // the namespace (what kubectl port-forward reaches); the pod-IP path is the
 // namespace's veth address (what a Service reaches). Both run the bundled Job
 // script for real; the pod-IP path also runs the library in-process.
+import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparePaths, runChecks } from "../../components/smoke/checks";
 import { smokeFailureMessage, smokeRecord, type ClusterTarget } from "../../components/smoke/kube";
@@ -59,6 +60,45 @@ describe("bind=lan in a pod-like namespace (test 1, test 6)", () => {
     expect(podIp.evidence.url).toBe(`http://${ns.podIp}:${gw.port}`);
     const a = comparePaths(inPod.evidence, podIp.evidence, { bind: "lan" });
     expect(a).toMatchObject({ signedOff: true, agree: true, verdict: "signed-off", diagnosis: [] });
+  });
+
+  it("a dropped source (what a NetworkPolicy does) times out via the pod IP while in-pod passes: diagnosis names the NetworkPolicy", async () => {
+    // Drop TCP to the gateway port from the host end of the veth (the "other pod"),
+    // inside the namespace; 127.0.0.1 in the namespace (port-forward) is untouched.
+    const nft = (args: string[]) => {
+      const r = spawnSync(ns.execPrefix[0], [...ns.execPrefix.slice(1), "nft", ...args], { encoding: "utf8" });
+      if (r.status !== 0) throw new Error(`nft ${args.join(" ")}: ${r.stderr || r.error}`);
+    };
+    nft(["add", "table", "inet", "smoketest"]);
+    try {
+      nft(["add", "chain", "inet", "smoketest", "input", "{ type filter hook input priority 0 ; policy accept ; }"]);
+      nft(["add", "rule", "inet", "smoketest", "input", "ip", "saddr", ns.hostIp, "tcp", "dport", String(gw.port), "drop"]);
+      const [inPod, podIp] = await Promise.all([
+        runJobScript({ baseUrl: gw.inPodUrl, token: gw.token, budgetMs: 10_000, pathName: "portForward", netns: ns }),
+        runChecks({ baseUrl: gw.baseUrl!, token: gw.token, budgetMs: 2_500, pathName: "inCluster", attemptTimeoutMs: 1_000 }),
+      ]);
+      expect(inPod.evidence.ok).toBe(true);
+      expect(podIp.ok).toBe(false);
+      for (const c of podIp.checks) expect(c).toMatchObject({ ok: false, status: null, failure: "timeout" });
+      const a = comparePaths(inPod.evidence, podIp, { bind: "lan" });
+      expect(a.diagnosis.map((f) => f.cause)).toEqual(["network-policy-drops-source"]);
+      expect(a.diagnosis[0].because).toMatch(/NetworkPolicy most likely drops this source/);
+    } finally {
+      nft(["delete", "table", "inet", "smoketest"]);
+    }
+  });
+
+  it("a Service targetPort that is not the container port: refused via the pod IP, diagnosis names both ports", async () => {
+    const wrong = gw.port + 1;
+    const [inPod, podIp] = await Promise.all([
+      runJobScript({ baseUrl: gw.inPodUrl, token: gw.token, budgetMs: 10_000, pathName: "portForward", netns: ns }),
+      runChecks({ baseUrl: `http://${ns.podIp}:${wrong}`, token: gw.token, budgetMs: 1_500, pathName: "inCluster" }),
+    ]);
+    expect(inPod.evidence.ok).toBe(true);
+    for (const c of podIp.checks) expect(c.failure).toBe("connection-refused");
+    const a = comparePaths(inPod.evidence, podIp, { bind: "lan", containerPort: gw.port, targetPort: wrong });
+    expect(a.diagnosis.map((f) => f.cause)).toEqual(["target-port-mismatch"]);
+    expect(a.diagnosis[0].because).toBe(`Service targetPort ${wrong} ≠ containerPort ${gw.port}`);
   });
 });
 
