@@ -17,6 +17,8 @@ declare -A need=(
   # tested against the real binary); unshare mounts the gateway config read-only.
   [kubectl]=kubernetes-client
   [unshare]=util-linux
+  # nft: the smoke test that drops a source inside the netns, as a NetworkPolicy would.
+  [nft]=nftables
   # Mac track (issue 5): the install script's macOS tools that Debian has too.
   [lsof]=lsof
   [shasum]=perl
