@@ -36,6 +36,20 @@ if ! pulumi stack select "$stack" >/dev/null 2>&1; then
   pulumi stack init "$stack" >&2
 fi
 
+# A run killed mid-update (Ctrl-C twice, a CI timeout) leaves its lock behind in the
+# file backend. Clear it only when it belongs to a process of this host that is gone.
+lock_dir="$OPENCLAW_REPO/.pulumi-state/.pulumi/locks/organization/$(node -p 'require("yaml").parse(require("fs").readFileSync("Pulumi.yaml","utf8")).name')/$stack"
+if [[ -d "$lock_dir" ]]; then
+  for lock in "$lock_dir"/*.json; do
+    [[ -e "$lock" ]] || continue
+    read -r pid host < <(node -p 'const l = require(process.argv[1]); l.pid + " " + l.hostname' "$lock")
+    if [[ "$host" == "$(hostname)" ]] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "local-up: removing the stale lock of pid $pid (no longer running): pulumi cancel" >&2
+      pulumi cancel --yes --stack "$stack" >&2
+    fi
+  done
+fi
+
 policy_args=()
 if [[ -f policy-pack/PulumiPolicy.yaml ]]; then
   policy_args+=(--policy-pack "$OPENCLAW_REPO/policy-pack")
