@@ -151,3 +151,27 @@ describe("the cases are real manifests", () => {
     expect(JSON.stringify(goodDocs())).toBe(before);
   });
 });
+
+describe("other pod-bearing kinds", () => {
+  // The good gateway's Deployment as a StatefulSet and as a bare Pod, through the manifest loader.
+  function as(kind: "StatefulSet" | "Pod", bind: string): string {
+    const docs = goodDocs().map((d) => {
+      if (d.kind !== "Deployment") return d;
+      d.spec.template.spec.containers[0].args[3] = bind;
+      if (kind === "Pod") return { apiVersion: "v1", kind, metadata: { ...d.metadata, labels: d.spec.template.metadata.labels, annotations: d.spec.template.metadata.annotations }, spec: d.spec.template.spec };
+      return { ...d, kind, spec: { ...d.spec, serviceName: "openclaw-gateway", strategy: undefined } };
+    });
+    return docs.map((d) => JSON.stringify(d)).join("\n---\n");
+  }
+  for (const kind of ["StatefulSet", "Pod"] as const) {
+    it(`${kind}: passes as the good gateway, and its loopback bind is caught`, async () => {
+      const { parseManifestText } = await import("../harness/manifests");
+      const ok = parseManifestText(as(kind, "lan"), `${kind}.yaml`).map((o) => o.resource);
+      expect(analyze(policies, ok).diagnostics.map((d) => d.detail)).toEqual([]);
+      const bad = parseManifestText(as(kind, "loopback"), `${kind}.yaml`).map((o) => o.resource);
+      const d = analyze(policies, bad).diagnostics;
+      expect(d.map((x) => x.policyName)).toEqual(["bind-reachable-from-service"]);
+      expect(d[0].detail.startsWith(`${kind}/openclaw-staging/openclaw-gateway: `)).toBe(true);
+    });
+  }
+});
