@@ -415,11 +415,10 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
   if (notRun.length > 0) {
     // Nothing can be said about the gateway from a path that never reached it.
     add("path-not-run", notRun.map((e) => `${e.pathName} could not run: ${e.checks[0]?.reason ?? "unknown"}`).join("; "));
-    const verdict = "disagree" as const;
     return {
       signedOff: false,
       agree: false,
-      verdict: notRun.length === 2 ? "both-fail" : verdict,
+      verdict: notRun.length === 2 ? "both-fail" : "disagree",
       diagnosis: found,
       summary: `${notRun.map((e) => e.pathName).join(" and ")} could not run; likely: path-not-run`,
     };
@@ -458,7 +457,8 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
   }
 
   found.sort((a, b) => CAUSE_ORDER.indexOf(a.cause) - CAUSE_ORDER.indexOf(b.cause));
-  const verdict = signedOff ? "signed-off" : inPod.ok !== viaService.ok || !agree ? "disagree" : "both-fail";
+  // "disagree": one path passes and the other fails, the case the runbook's diagnosis is about.
+  const verdict = signedOff ? "signed-off" : inPod.ok !== viaService.ok ? "disagree" : "both-fail";
   const summary = signedOff
     ? `both paths pass: ${inPod.pathName} and ${viaService.pathName} agree; signed off`
     : verdict === "disagree"

@@ -96,7 +96,12 @@ describe("agreement and diagnosis (runbook order: bind, targetPort, NetworkPolic
   });
 
   it("both failing is the gateway itself (and auth if both were refused)", () => {
-    expect(causes(comparePaths(ev("portForward", all("connection-refused")), ev("inCluster", all("timeout"))))).toEqual(["gateway-unhealthy"]);
+    const down = comparePaths(ev("portForward", all("connection-refused")), ev("inCluster", all("timeout")));
+    expect(causes(down)).toEqual(["gateway-unhealthy"]);
+    // Different checks failing on each side is still "both fail", not a disagreement.
+    const mixed = comparePaths(ev("portForward", { toolCall: "http-status" }), ev("inCluster", all("timeout")));
+    expect(mixed).toMatchObject({ verdict: "both-fail", agree: false, signedOff: false });
+    expect(mixed.summary).toMatch(/^both paths fail; likely: gateway-unhealthy/);
     const a = comparePaths(ev("portForward", { toolCall: "auth" }), ev("inCluster", { toolCall: "auth" }));
     expect(a.verdict).toBe("both-fail");
     expect(causes(a)).toEqual(["token-mismatch", "gateway-unhealthy"]);
