@@ -179,6 +179,11 @@ export interface GatewaySettings {
 
 const CONFIG_FILE = "openclaw.json";
 
+/** gateway.customBindHost, read (from the config file) only when the bind is "custom". */
+export function customBindHost(s: GatewaySettings): unknown {
+  return s.bind.value === "custom" ? s.config?.gateway?.customBindHost : undefined;
+}
+
 export function settingsOf(gw: Gateway, cluster: Cluster, cfg: GatewayMatchConfig): GatewaySettings {
   const ns = gw.workload.namespace;
   const lookup = (name: string, key?: string) => {
@@ -192,23 +197,51 @@ export function settingsOf(gw: Gateway, cluster: Cluster, cfg: GatewayMatchConfi
   };
   const env = envOf(gw.container, lookup);
   const argv = parseGatewayArgv([...gw.container.command, ...gw.container.args], cfg.gatewayEntryPatterns);
-  const file = configFile(gw, cluster, env);
-  let config: GatewayConfigFile | undefined;
-  let configError: string | undefined;
-  if (file.text !== undefined) {
-    const parsed = parseGatewayConfig(file.text);
-    if (parsed.ok) config = parsed.config;
-    else configError = `${file.source} is ${parsed.error}`;
-  }
+  // The config file is read only when a setting needs it: with --bind and --port on the
+  // command line, a ConfigMap whose content is unknown in preview does not stop the checks.
+  let loaded: { config?: GatewayConfigFile; configError?: string; source: string } | undefined;
+  const load = () => {
+    if (loaded) return loaded;
+    const file = configFile(gw, cluster, env);
+    loaded = { source: file.source };
+    if (file.text !== undefined) {
+      const parsed = parseGatewayConfig(file.text);
+      if (parsed.ok) loaded.config = parsed.config;
+      else loaded.configError = `${file.source} is ${parsed.error}`;
+    }
+    return loaded;
+  };
+  const lazyConfig: GatewayConfigFile = {
+    get gateway() {
+      return load().config?.gateway;
+    },
+  };
+  const memo = new Map<string, unknown>();
+  const once = <T>(k: string, f: () => T): T => {
+    if (!memo.has(k)) memo.set(k, f());
+    return memo.get(k) as T;
+  };
   return {
     argv,
     env,
-    config,
-    configSource: file.source,
-    configError,
-    bind: effectiveBind(argv, env, config),
-    port: effectivePort(argv, env, config),
-    auth: effectiveAuth(argv, env, config),
+    get config() {
+      return load().config;
+    },
+    get configSource() {
+      return load().source;
+    },
+    get configError() {
+      return load().configError;
+    },
+    get bind() {
+      return once("bind", () => effectiveBind(argv, env, lazyConfig));
+    },
+    get port() {
+      return once("port", () => effectivePort(argv, env, lazyConfig));
+    },
+    get auth() {
+      return once("auth", () => effectiveAuth(argv, env, lazyConfig));
+    },
   };
 }
 

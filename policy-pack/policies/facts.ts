@@ -7,16 +7,7 @@
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { annotation, type Gateway } from "../model/gateway";
 
-export const ANNOTATIONS = {
-  p95: "openclaw.ai/p95-working-set",
-  bootPeak: "openclaw.ai/boot-peak",
-  minRatio: "openclaw.ai/headroom-min-ratio",
-  maxRatio: "openclaw.ai/headroom-max-ratio",
-  reason: "openclaw.ai/headroom-reason",
-  coldStart: "openclaw.ai/cold-start-seconds",
-  kubeletCidrs: "openclaw.ai/kubelet-cidrs",
-  ingressSources: "openclaw.ai/ingress-sources",
-} as const;
+export { ANNOTATIONS } from "../rules/annotations";
 
 export interface Fact<T> {
   value: T;

@@ -9,7 +9,7 @@ import {
 import { probeTarget, resolvePort } from "../rules/probe";
 import { formatSelector } from "../rules/selector";
 import { containerPorts, containers, plain, probe, type KObject } from "../model/k8s";
-import { gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type Gateway, type GatewayMatchConfig, type GatewaySettings } from "../model/gateway";
+import { customBindHost, gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type Gateway, type GatewayMatchConfig, type GatewaySettings } from "../model/gateway";
 import { stackPolicy, type StackContext } from "./framework";
 import { ANNOTATIONS, fact, isError, WORKLOADS_SCHEMA } from "./facts";
 
@@ -55,7 +55,7 @@ export const bindReachableFromService = stackPolicy<BindConfig>(
       const svcs = ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels);
       if (svcs.length === 0) return;
       if (s.bind.source !== "--bind" && s.configError) report(`${s.configError}; the bind cannot be read from it`);
-      const custom = s.config?.gateway?.customBindHost;
+      const custom = customBindHost(s);
       const r = bindReachability(s.bind.value, custom);
       if (r.reach === "pod-ip") return;
       if (r.reach === "uncertain" && s.bind.value === "auto" && ctx.cfg.allowAuto) return;
@@ -129,7 +129,7 @@ export const authRequiredOffLoopback = stackPolicy<GatewayMatchConfig>(
   },
   (ctx) =>
     forEachGateway(ctx, (_gw, s, report) => {
-      const problem = checkAuthOffLoopback(s.bind.value, s.config?.gateway?.customBindHost, s.auth);
+      const problem = checkAuthOffLoopback(s.bind.value, customBindHost(s), s.auth);
       if (problem) report(problem);
     }),
 );

@@ -4,7 +4,7 @@
 import { bindReachability } from "../rules/gateway";
 import { checkOtherProbe, checkReadiness, checkStartupBudget, HEALTH_PATHS, probesIdentical, probeTarget } from "../rules/probe";
 import { POD_KINDS, probe } from "../model/k8s";
-import { gatewaysOf, GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
+import { customBindHost, gatewaysOf, GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { resourcePolicy, stackPolicy } from "./framework";
 import { ANNOTATIONS, fact, isError, WORKLOADS_SCHEMA } from "./facts";
 import { forEachGateway } from "./network";
@@ -33,7 +33,7 @@ export const readinessMatchesTraffic = stackPolicy<ReadinessConfig>(
     forEachGateway(ctx, (gw, s, report) => {
       const readiness = probe(gw.container, "readinessProbe");
       const liveness = probe(gw.container, "livenessProbe");
-      const loopback = bindReachability(s.bind.value, s.config?.gateway?.customBindHost).reach === "loopback-only";
+      const loopback = bindReachability(s.bind.value, customBindHost(s)).reach === "loopback-only";
       if (loopback && ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels).length === 0) {
         // Same-pod sidecar model: real traffic is loopback, so an exec probe on 127.0.0.1 is the
         // matching probe; the kubelet's httpGet/tcpSocket dial the pod IP (or the node's own

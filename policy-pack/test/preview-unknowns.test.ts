@@ -82,3 +82,19 @@ describe("unknown values in preview", () => {
     expect(mandatory(r)).toEqual([]);
   });
 });
+
+describe("the config file is read only when a setting needs it", () => {
+  it("with --bind and --port on the command line, an unknown ConfigMap defers only the checks that read it", () => {
+    const res = good();
+    const cm = res.find((r) => r.type === "kubernetes:core/v1:ConfigMap")!.props as any;
+    cm.data["openclaw.json"] = UNKNOWN;
+    const r = analyze(policies, res);
+    expect(mandatory(r)).toEqual([]);
+    // ports-aligned compares gateway.port; auth reads gateway.auth: both need the file.
+    expect(r.diagnostics.map((d) => d.policyName).sort()).toEqual(["auth-required-off-loopback", "ports-aligned"]);
+    for (const d of r.diagnostics) {
+      expect(d.enforcementLevel).toBe("advisory");
+      expect(d.message).toContain("Deployment/openclaw-staging/openclaw-gateway: string value at .data.openclaw.json can't be known during preview");
+    }
+  });
+});
