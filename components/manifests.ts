@@ -3,8 +3,11 @@
 // them against the upstream schema, and the policy rules read the same shapes.
 // Every value is written once (port, labels, names) and derived everywhere else.
 import { createHash } from "node:crypto";
+import { ANNOTATIONS } from "../policy-pack/rules/annotations";
 import { parseMemory } from "../policy-pack/rules/quantity";
 import type { GatewaySettings } from "./config";
+
+export { ANNOTATIONS };
 
 export const APP_NAME = "openclaw-gateway";
 export const CONTAINER_NAME = "gateway";
@@ -20,20 +23,6 @@ export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
 /** The image runs as user `node` (FACTS.md §1). */
 const UID = 1000;
 
-/** Annotations the policy pack reads: observed figures a manifest alone cannot show. */
-export const ANNOTATIONS = {
-  p95: "openclaw.ai/p95-working-set",
-  bootPeak: "openclaw.ai/boot-peak",
-  minRatio: "openclaw.ai/headroom-min-ratio",
-  maxRatio: "openclaw.ai/headroom-max-ratio",
-  reason: "openclaw.ai/headroom-reason",
-  coldStart: "openclaw.ai/cold-start-seconds",
-  kubeletCidrs: "openclaw.ai/kubelet-cidrs",
-  ingressSources: "openclaw.ai/ingress-sources",
-  release: "openclaw.ai/release",
-  buildId: "openclaw.ai/build-id",
-  configChecksum: "openclaw.ai/config-checksum",
-} as const;
 
 export type K8sObject = {
   apiVersion: string;
