@@ -51,6 +51,17 @@ export interface GatewayArgv {
   flags: Record<string, string | true>;
 }
 
+const compiled = new Map<string, RegExp>();
+/** Patterns come from policy config as strings; compile each once (every policy asks per object). */
+function re(pattern: string): RegExp {
+  let r = compiled.get(pattern);
+  if (!r) {
+    r = new RegExp(pattern);
+    compiled.set(pattern, r);
+  }
+  return r;
+}
+
 const DEFAULT_ENTRY_PATTERNS = ["(^|/)openclaw(\\.mjs)?$", "(^|/)dist/index\\.m?js$", "(^|/)dist/entry\\.m?js$"];
 
 /**
@@ -59,7 +70,7 @@ const DEFAULT_ENTRY_PATTERNS = ["(^|/)openclaw(\\.mjs)?$", "(^|/)dist/index\\.m?
  * and `openclaw gateway --port 18789` both run the gateway; `openclaw gateway health` does not.
  */
 export function parseGatewayArgv(argv: readonly string[], entryPatterns: readonly string[] = DEFAULT_ENTRY_PATTERNS): GatewayArgv {
-  const patterns = entryPatterns.map((p) => new RegExp(p));
+  const patterns = entryPatterns.map(re);
   argv = unwrapShell(argv);
   const entryIndex = argv.findIndex((t) => patterns.some((re) => re.test(t)));
   // An image whose entrypoint is openclaw gets only args: `["gateway", "run", ...]`.
@@ -324,7 +335,7 @@ export function isGatewayContainer(c: { image?: string; command?: readonly strin
   const argv = [...(c.command ?? []), ...(c.args ?? [])];
   const parsed = parseGatewayArgv(argv, opts.entryPatterns ?? DEFAULT_ENTRY_PATTERNS);
   const imageMatch = typeof c.image === "string" &&
-    (opts.imagePatterns ?? DEFAULT_GATEWAY_IMAGE_PATTERNS).some((p) => new RegExp(p).test(imageRepository(c.image as string)));
+    (opts.imagePatterns ?? DEFAULT_GATEWAY_IMAGE_PATTERNS).some((p) => re(p).test(imageRepository(c.image as string)));
   if (imageMatch) {
     // The image's own CMD runs the gateway; an explicit argv must still be a gateway run.
     return argv.length === 0 || parsed.isGatewayRun;

@@ -114,9 +114,18 @@ function parseIPv6(s: string): bigint | undefined {
   return n;
 }
 
+const parsedCidrs = new Map<string, Range | undefined>();
+
 /** Parses `a.b.c.d/n` or an IPv6 CIDR (a bare address is a /32 or /128). */
 export function parseCidr(cidr: string): Range | undefined {
   if (typeof cidr !== "string") return undefined;
+  if (parsedCidrs.has(cidr)) return parsedCidrs.get(cidr);
+  const r = parseCidrUncached(cidr);
+  if (parsedCidrs.size < 10_000) parsedCidrs.set(cidr, r);
+  return r;
+}
+
+function parseCidrUncached(cidr: string): Range | undefined {
   const [addr, prefixStr, extra] = cidr.trim().split("/");
   if (extra !== undefined) return undefined;
   const v6 = addr.includes(":");
