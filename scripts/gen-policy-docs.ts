@@ -23,7 +23,7 @@ if (fs.existsSync(readme)) {
     if (next === undefined) missing.push(name);
     else text = next;
   }
-  if (missing.length) console.error(`README.md has no <!-- ${missing.join("/")}:begin --> markers; only docs/ was written`);
+  if (missing.length) console.error(`README.md has no <!-- ${missing.join("/")}:begin/end --> markers; the generated text is in docs/ only`);
   outputs.push(["README.md", text!]);
 }
 let stale = 0;
