@@ -10,6 +10,9 @@
 // Always passes --bind and --port explicitly (the machines look like containers,
 // so the default would be 0.0.0.0: FACTS.md §1). A lan-bound gateway runs only
 // inside a test-owned network namespace; on the host it binds loopback.
+// Prefer a namespace even for loopback: at start the gateway looks up
+// catalog.openclaw.ai (observed: "remote model catalog refresh failed",
+// ENOTFOUND); inside a namespace that lookup has no route off the machine.
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
