@@ -3,7 +3,8 @@
 // and run by the real dynamic-provider host. No cluster exists here, so kubectl is
 // refused by a loopback port with nothing behind it: preview must not run the
 // checks and must say so; `pulumi up` must fail with the evidence and diagnosis in
-// the error, with no credential in the output or the state.
+// the error, with no credential in the output or the state; after a passed run only
+// a new digest or values hash plans a re-run.
 import { createServer } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -82,5 +83,44 @@ describe("smoke checks under the real engine", () => {
     expect(state.stdout).not.toContain(KUBE_TOKEN);
     // A failed run leaves no smoke state behind: the next `pulumi up` runs it again.
     expect(state.stdout).not.toMatch(/"type": "pulumi-nodejs:dynamic\/openclaw:SmokeRun"/);
+  });
+
+  it("after a signed-off run, only a new image digest or values hash re-runs the checks", async () => {
+    // No cluster can make a run pass here, so the state of a passed run is written
+    // in: the SmokeRun's outputs as the provider returns them (the triggers + verdict).
+    const exported = await ws.pulumi(["stack", "export", "--stack", "e2e"], { cwd: dir });
+    expect(exported.code, exported.output).toBe(0);
+    const doc = JSON.parse(exported.stdout);
+    const resources: Array<Record<string, any>> = doc.deployment.resources;
+    const check = resources.find((r) => r.type === "openclaw:smoke:Check")!;
+    const provider = resources.find((r) => r.type === "pulumi:providers:pulumi-nodejs")!;
+    const image = `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"a".repeat(64)}`;
+    resources.push({
+      urn: `${check.urn.replace(/::smoke$/, "")}$pulumi-nodejs:dynamic/openclaw:SmokeRun::smoke-run`,
+      custom: true,
+      id: "smoke-2026-11-26T00:00:00.000Z",
+      type: "pulumi-nodejs:dynamic/openclaw:SmokeRun",
+      inputs: { image, valuesHash: "b".repeat(64) },
+      outputs: { image, valuesHash: "b".repeat(64), verdict: "signed-off", signedOff: true, record: { schema: "openclaw.smoke.run/v1", verdict: "signed-off" } },
+      parent: check.urn,
+      provider: `${provider.urn}::${provider.id}`,
+    });
+    ws.write(join(DIR, "state.json"), JSON.stringify(doc));
+    const imported = await ws.pulumi(["stack", "import", "--stack", "e2e", "--file", join(dir, "state.json")], { cwd: dir });
+    expect(imported.code, imported.output).toBe(0);
+
+    // Same digest and values hash: nothing to run (the provider's diff says no change).
+    const same = await ws.pulumi(["preview", "--stack", "e2e", "--expect-no-changes"], { cwd: dir, timeoutMs: 300_000 });
+    expect(same.code, same.output).toBe(0);
+    expect(same.output).not.toMatch(/SmokeRun smoke-run (update|create|replace)/);
+
+    // A new values hash: the preview plans an update of the run (and still does not run it).
+    const set = await ws.pulumi(["config", "set", "valuesHash", "c".repeat(64), "--stack", "e2e"], { cwd: dir });
+    expect(set.code, set.output).toBe(0);
+    const changed = await ws.pulumi(["preview", "--stack", "e2e"], { cwd: dir, timeoutMs: 300_000 });
+    expect(changed.code, changed.output).toBe(0);
+    expect(changed.output).toMatch(/~ +pulumi-nodejs:dynamic\/openclaw:SmokeRun smoke-run update/);
+    expect(changed.output).toMatch(/smoke checks do not run in preview/);
+    expect(changed.output).not.toMatch(/smoke checks failed/);
   });
 });
