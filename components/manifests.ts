@@ -135,7 +135,15 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   const tmpSize = "256Mi";
   const MI = 2 ** 20;
   const ephemeralLimitMi = 256 + 512 + (sv.type === "emptyDir" ? Math.ceil(parseMemory(sv.sizeLimit)! / MI) : 0);
-  const httpProbe = (path: string) => ({ httpGet: { path, port: PORT_NAME, scheme: "HTTP" } });
+  // Probes go where real traffic goes. With bind=lan that is the pod IP, which the
+  // kubelet's httpGet dials. With bind=loopback (no Service; same-pod sidecars only)
+  // real traffic arrives on 127.0.0.1, which the kubelet cannot reach: the probe
+  // then runs inside the pod against 127.0.0.1 and reads the JSON body, because
+  // every unknown path answers 200 with the Control UI page (FACTS.md §1).
+  const httpProbe = (path: keyof typeof PROBE_BODY_CHECK) =>
+    c.gateway.bind === "lan"
+      ? { httpGet: { path, port: PORT_NAME, scheme: "HTTP" } }
+      : { exec: { command: loopbackProbeCommand(port, path) } };
   const container = {
     name: CONTAINER_NAME,
     image: c.image.ref,
@@ -304,6 +312,22 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       probePorts: { startup: PORT_NAME, readiness: PORT_NAME, liveness: PORT_NAME },
     },
   };
+}
+
+/** What a healthy JSON body says on each probe path (FACTS.md §1). */
+export const PROBE_BODY_CHECK = {
+  "/startupz": 'b.ok===true&&b.status==="started"',
+  "/readyz": "b.ready===true",
+  "/healthz": "b.ok===true",
+} as const;
+
+/** An in-pod probe of 127.0.0.1 with the image's own node: status 200 and the JSON body's verdict. */
+export function loopbackProbeCommand(port: number, path: keyof typeof PROBE_BODY_CHECK): string[] {
+  const script =
+    `fetch("http://127.0.0.1:${port}${path}",{signal:AbortSignal.timeout(2500)})` +
+    `.then(r=>r.json().then(b=>process.exit(r.status===200&&${PROBE_BODY_CHECK[path]}?0:1)))` +
+    ".catch(()=>process.exit(1))";
+  return ["node", "-e", script];
 }
 
 type IngressSource = GatewaySettings["config"]["network"]["ingressSources"][number];

@@ -295,3 +295,21 @@ describe("values hash over every effective setting", () => {
     }
   });
 });
+
+describe("bind=loopback without a Service (same-pod sidecars only)", () => {
+  it("probes 127.0.0.1 from inside the pod, since the kubelet cannot reach a loopback bind", async () => {
+    const run = await runProgram("staging", (c) => {
+      c.gateway = { ...c.gateway, bind: "loopback" };
+      c.service = { enabled: false };
+    });
+    expect(run.byType(T.svc)).toHaveLength(0);
+    const c = container(run);
+    expect(c.args).toEqual(["gateway", "run", "--bind", "loopback", "--port", "18789"]);
+    for (const [probe, path] of [["startupProbe", "/startupz"], ["readinessProbe", "/readyz"], ["livenessProbe", "/healthz"]]) {
+      expect(c[probe].httpGet).toBeUndefined();
+      expect(c[probe].exec.command[0]).toBe("node");
+      expect(c[probe].exec.command[2]).toContain(`http://127.0.0.1:18789${path}`);
+    }
+    expect((run.outputs.changeTicket as any).endpoints.serviceUrl).toBeNull();
+  });
+});
