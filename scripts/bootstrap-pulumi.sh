@@ -188,9 +188,11 @@ build_kubernetes() {
 build_checkers() {
   # go install honours the tool's own go.mod and checks it against the checksum database.
   GOFLAGS="-p=2 -buildvcs=false -trimpath" GOBIN="$stage/bin" \
-    go install -ldflags "-s -w" "github.com/zegl/kube-score/cmd/kube-score@$OPENCLAW_KUBE_SCORE_VERSION"
+    go install -ldflags "-s -w -X main.version=$OPENCLAW_KUBE_SCORE_VERSION" \
+    "github.com/zegl/kube-score/cmd/kube-score@$OPENCLAW_KUBE_SCORE_VERSION"
   GOFLAGS="-p=2 -buildvcs=false -trimpath" GOBIN="$stage/bin" \
-    go install -ldflags "-s -w" "github.com/yannh/kubeconform/cmd/kubeconform@$OPENCLAW_KUBECONFORM_VERSION"
+    go install -ldflags "-s -w -X main.version=$OPENCLAW_KUBECONFORM_VERSION" \
+    "github.com/yannh/kubeconform/cmd/kubeconform@$OPENCLAW_KUBECONFORM_VERSION"
 }
 
 fetch_schemas() {

@@ -1,4 +1,6 @@
-// Wrapper module that pins the Pulumi CLI built by scripts/bootstrap-pulumi.sh.
+// Wrapper module that pins the Pulumi CLI built by scripts/bootstrap-pulumi.sh,
+// and this project's Node.js language host (langhost/) and command provider
+// (commandprovider/), built against the same sdk/v3.
 // pkg/v3 and sdk/v3 must move together; pkg's own go.mod replaces sdk with a
 // relative path (../sdk) that does not apply to a dependency, so only its
 // non-local replaces are copied here.
@@ -10,6 +12,7 @@ replace github.com/atotto/clipboard => github.com/tgummerer/clipboard v0.0.0-202
 
 require (
 	github.com/pulumi/pulumi/sdk/v3 v3.274.1
+	golang.org/x/crypto v0.58.0
 	google.golang.org/grpc v1.85.0
 	google.golang.org/protobuf v1.36.12
 )
@@ -269,7 +272,6 @@ require (
 	go.yaml.in/yaml/v4 v4.0.0-rc.4 // indirect
 	gocloud.dev v0.46.1-0.20260810195832-b5401c07b5f1 // indirect
 	gocloud.dev/secrets/hashivault v0.46.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/mod v0.42.0 // indirect
 	golang.org/x/net v0.62.0 // indirect
 	golang.org/x/oauth2 v0.36.0 // indirect
