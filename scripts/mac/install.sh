@@ -28,6 +28,16 @@ umask 077
 log() { printf 'openclaw-mac: %s\n' "$*" >&2; }
 die() {
   log "ERROR: $*"
+  # A failure between the switch of `current` and the restart puts the link back.
+  if [ -n "${restore_link+set}" ]; then
+    if [ -n "$restore_link" ]; then
+      switch_link "$restore_link" "$ROOT/current"
+      cp "$ROOT/$restore_link/service.plist" "$PLIST_PATH" 2>/dev/null || true
+    else
+      rm -f "$ROOT/current" "$PLIST_PATH"
+    fi
+    log "current is back at ${restore_link:-nothing}"
+  fi
   exit "${EXIT_CODE:-1}"
 }
 result() { printf 'OPENCLAW_MAC_RESULT %s\n' "$*"; }
@@ -96,6 +106,12 @@ sha256() { shasum -a 256 "$1" | cut -d ' ' -f 1; }
 manifest_value() { # <manifest> <KEY>
   sed -n "s/^$2='\\(.*\\)'\$/\\1/p" "$1" | head -n 1
 }
+
+# --- a job installed in another launchd domain would run twice
+installed_domain=$(cat "$ROOT/state/service.domain" 2>/dev/null || true)
+if [ -n "$installed_domain" ] && [ "$installed_domain" != "$DOMAIN_KIND" ]; then
+  die "mac.domain changed from \"$installed_domain\" to \"$DOMAIN_KIND\" while the job is installed; set it back, or run pulumi destroy first and then up"
+fi
 
 # --- single instance (runbook matrix: "mind single-instance locks")
 other_jobs=$(launchctl list 2>/dev/null | awk -v me="$LABEL" 'NR > 1 && $3 != me && $3 ~ /^ai\.openclaw\./ { print $3 }')
@@ -258,11 +274,14 @@ apply() { # <action> <generation dir>
       ;;
   esac
   manifest_value "$2/manifest.env" PLIST_SERVICE_SHA256 >"$ROOT/state/service.sha256"
+  echo "$DOMAIN_KIND" >"$ROOT/state/service.domain"
 }
 
+restore_link=$cur_rel
 switch_link "$gen_rel" "$ROOT/current"
 log "switched current to $GEN_ID (was ${cur_rel:-nothing}); launchd: $action"
 apply "$action" "$gen"
+unset restore_link
 
 if health_gate "$RELEASE" "$old_pid" "$HEALTH_TIMEOUT"; then
   pid=$(service_pid)

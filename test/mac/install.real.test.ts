@@ -83,10 +83,23 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     }
   });
 
+  it("mac.domain gui over SSH without a GUI login fails with a clear error and leaves no job, link or plist (npm ci stages the release)", () => {
+    const plan = planFor(cfg({ release: "2026.9.5", domain: "gui" }));
+    const r = applyPlan(mac, plan, token);
+    expect(r.install?.stderr).toContain("with npm ci from the recorded lockfile");
+    expect(r.install?.status, r.install?.stderr).toBe(1);
+    expect(r.install?.stderr).toContain(`launchctl bootstrap gui/${mac.ssh.uid} failed`);
+    expect(r.install?.stderr).toContain('set mac.domain to "user"');
+    expect(existsSync(join(root(), "current"))).toBe(false);
+    expect(existsSync(plan.layout.plistPath)).toBe(false);
+    expect(readdirSync(join(root(), "releases"))).toEqual([plan.releaseId]);
+  }, 900_000);
+
   it("fresh install of 2026.9.5: npm ci from the lockfile, plist bootstrapped, health gate on the real gateway", async () => {
     const plan = planFor(cfg({ release: "2026.9.5" }));
     const r = applyPlan(mac, plan, token);
-    expect(r.install?.stderr).toContain("with npm ci from the recorded lockfile");
+    // npm ci ran in the previous test; its checksums are verified before reuse.
+    expect(r.install?.stderr).toContain(`release 2026.9.5 already staged in ${root()}/releases/${plan.releaseId} (checksums verified)`);
     expect(r.install?.status, r.install?.stderr).toBe(0);
     expect(r.result).toMatchObject({ action: "bootstrap", release: "2026.9.5", gen: plan.genId });
     expect(doubleCalls(mac)).toContain(`bootstrap user/${mac.ssh.uid} ${plan.layout.plistPath}`);
@@ -116,6 +129,11 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     const r = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
     expect(r.install?.status, r.install?.stderr).toBe(0);
     expect(r.result).toMatchObject({ action: "none", pid: servingPid });
+    expect(restarts(callsSince(before))).toEqual([]);
+    // A domain change on an installed Mac is refused before anything changes.
+    const gui = applyPlan(mac, planFor(cfg({ release: "2026.9.5", domain: "gui" })), token);
+    expect(gui.install?.status).toBe(1);
+    expect(gui.install?.stderr).toContain('mac.domain changed from "user" to "gui" while the job is installed');
     expect(restarts(callsSince(before))).toEqual([]);
   }, 120_000);
 
