@@ -61,10 +61,15 @@ mkdir -p "$ROOT/releases" "$ROOT/generations" "$ROOT/env" "$ROOT/state" "$ROOT/b
   "$(dirname "$LOG_FILE")" "$(dirname "$PLIST_PATH")"
 
 # --- one installer at a time (mkdir is atomic; a lock whose owner died is taken over)
+# a zombie is dead: it holds nothing (ps -o stat= works on macOS and Linux)
+alive() {
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  case "$st" in '' | Z*) return 1 ;; esac
+}
 lock="$ROOT/.install.lock"
 if ! mkdir "$lock" 2>/dev/null; then
   holder=$(cat "$lock/pid" 2>/dev/null || true)
-  if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+  if [ -n "$holder" ] && alive "$holder"; then
     die "another install (pid $holder) holds $lock; wait for it to finish"
   fi
   log "taking over the install lock left by pid ${holder:-unknown}, which is gone"

@@ -21,10 +21,15 @@ export PATH
 }
 service="$DOMAIN_KIND/$(id -u)/$LABEL"
 
+# a zombie is dead: it holds nothing (ps -o stat= works on macOS and Linux)
+alive() {
+  st=$(ps -o stat= -p "$1" 2>/dev/null) || return 1
+  case "$st" in '' | Z*) return 1 ;; esac
+}
 lock="$ROOT/.install.lock"
 if ! mkdir "$lock" 2>/dev/null; then
   holder=$(cat "$lock/pid" 2>/dev/null || true)
-  if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+  if [ -n "$holder" ] && alive "$holder"; then
     echo "openclaw-mac: an install (pid $holder) is running; destroy again when it has finished" >&2
     exit 1
   fi

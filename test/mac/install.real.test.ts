@@ -154,6 +154,27 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     }
   });
 
+  it("refuses while another install holds the lock, and restarts nothing", () => {
+    // A live process of the user owns the lock (what a concurrent `pulumi up` looks like).
+    const holder = mac.ssh.ssh(`mkdir '${root()}/.install.lock' && (sleep 60 </dev/null >/dev/null 2>&1 & echo $! > '${root()}/.install.lock/pid')`);
+    expect(holder.status, holder.stderr).toBe(0);
+    const pid = readFileSync(join(root(), ".install.lock", "pid"), "utf8").trim();
+    const before = doubleCalls(mac).length;
+    try {
+      const r = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
+      expect(r.install?.status).toBe(1);
+      expect(r.install?.stderr).toContain(`another install (pid ${pid}) holds ${root()}/.install.lock; wait for it to finish`);
+      expect(restarts(callsSince(before))).toEqual([]);
+    } finally {
+      process.kill(Number(pid), "SIGKILL");
+    }
+    // The holder is gone: the next run takes the lock over and finds nothing to do.
+    const again = applyPlan(mac, planFor(cfg({ release: "2026.9.5" })), token);
+    expect(again.install?.status, again.install?.stderr).toBe(0);
+    expect(again.install?.stderr).toContain(`taking over the install lock left by pid ${pid}`);
+    expect(again.result).toMatchObject({ action: "none", pid: servingPid });
+  }, 120_000);
+
   it("an upgrade to 2026.9.6 killed midway leaves 2026.9.5 serving, and the re-run converges with kickstart -k", async () => {
     const plan = planFor(cfg({ release: "2026.9.6" }));
     const prep = applyPlan(mac, { ...plan, installCommand: "true" }, token); // upload only
