@@ -67,11 +67,30 @@ const (
 )
 
 func main() {
+	// The engine passes its address as the last argument (flags such as -v=9 may precede it).
+	engineAddress := ""
+	for _, a := range os.Args[1:] {
+		if !strings.HasPrefix(a, "-") {
+			engineAddress = a
+		}
+	}
+	// Stop on SIGINT/SIGTERM, and when the engine is gone (as upstream providers
+	// do): an engine killed with SIGKILL cannot stop its plugins.
+	ctx, engineGone := context.WithCancel(context.Background())
+	if engineAddress != "" {
+		if err := rpcutil.Healthcheck(ctx, engineAddress, time.Minute, engineGone); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-resource-command: cannot watch the engine at %s: %v\n", engineAddress, err)
+			os.Exit(1)
+		}
+	}
 	cancel := make(chan bool)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		<-sigs
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+		}
 		close(cancel)
 	}()
 	handle, err := rpcutil.ServeWithOptions(rpcutil.ServeOptions{

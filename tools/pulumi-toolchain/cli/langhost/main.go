@@ -41,6 +41,7 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+	"time"
 
 	"google.golang.org/grpc"
 	pbempty "google.golang.org/protobuf/types/known/emptypb"
@@ -71,11 +72,24 @@ func main() {
 
 	host := &nodeHost{engineAddress: engineAddress, children: map[*os.Process]struct{}{}}
 
+	// Stop (and stop the programs we started) on SIGINT/SIGTERM, and when the
+	// engine is gone: an engine killed with SIGKILL cannot stop its plugins,
+	// and without this check the host would serve forever as an orphan.
+	ctx, engineGone := context.WithCancel(context.Background())
+	if engineAddress != "" {
+		if err := rpcutil.Healthcheck(ctx, engineAddress, time.Minute, engineGone); err != nil {
+			fmt.Fprintf(os.Stderr, "pulumi-language-nodejs: cannot watch the engine at %s: %v\n", engineAddress, err)
+			os.Exit(1)
+		}
+	}
 	cancel := make(chan bool)
 	sigs := make(chan os.Signal, 1)
 	signal.Notify(sigs, syscall.SIGINT, syscall.SIGTERM)
 	go func() {
-		<-sigs
+		select {
+		case <-sigs:
+		case <-ctx.Done():
+		}
 		host.killChildren()
 		close(cancel)
 	}()
