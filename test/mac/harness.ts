@@ -9,6 +9,7 @@ import { execFileSync, type SpawnSyncReturns } from "node:child_process";
 import { chmodSync, copyFileSync, cpSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { macConfigSchema, type MacConfig, type MacConfigInput } from "../../components/mac/config";
+import { parseInstallResult } from "../../components/mac/node";
 import { loadReleaseRecord, planMacInstall, type MacInstallPlan } from "../../components/mac/render";
 import { startSshHost, type SshHost } from "../support/sshd";
 
@@ -116,9 +117,8 @@ export function applyPlan(mac: FakeMac, plan: MacInstallPlan, token: string, o: 
 }
 
 export function parseResult(stdout: string | null): Record<string, string> | undefined {
-  const line = (stdout ?? "").split("\n").reverse().find((l) => l.startsWith("OPENCLAW_MAC_RESULT "));
-  if (!line) return undefined;
-  return Object.fromEntries(line.slice("OPENCLAW_MAC_RESULT ".length).split(" ").map((kv) => kv.split("=", 2) as [string, string]));
+  const r = parseInstallResult(stdout ?? "");
+  return Object.keys(r).length > 0 ? r : undefined;
 }
 
 /** Calls the launchctl double recorded, as lines "verb args". */
