@@ -20,7 +20,6 @@ const gateway = new OpenClawGateway("openclaw-gateway", { settings, token, provi
 
 const ticket = buildChangeTicket(stack, settings, gateway.manifests, programInfo(__dirname));
 
-export const changeTicket = ticket;
 export const environment = ticket.environment;
 export const image = ticket.image;
 export const programVersion = ticket.program.version;
@@ -57,9 +56,13 @@ const smoke =
         waitFor: [gateway.deployment, gateway.service, gateway.networkPolicy],
       })
     : undefined;
-/** The smoke evidence record for the change ticket; undefined where no smoke check runs. */
-export const smokeEvidence = smoke?.evidence;
-export const smokeStatus = smoke?.status;
+/** Why no smoke check runs for this stack, when none does. */
+const smokeNotRun = settings.renderOnly
+  ? "not run: render-only stack, nothing was deployed to check"
+  : "not run: no Service (bind=loopback for same-pod sidecars); the in-pod probes are the only health signal";
+/** The smoke evidence record for the change ticket; null where no smoke check runs. */
+export const smokeEvidence = smoke ? smoke.evidence : null;
+export const smokeStatus = smoke ? smoke.status : smokeNotRun;
 
 // --- Mac contrast node (issue 5, runbook step 7) --------------------------------
 // The same release under launchd on a remote physical Mac over SSH; only when the
@@ -78,7 +81,7 @@ const macNode = c.mac
         : undefined,
     })
   : undefined;
-/** The Mac's release, its integrity or digest, bind, generation and what the install did; undefined without a Mac. */
+/** The Mac's release, its integrity or digest, bind, generation and what the install did; null without a Mac. */
 export const mac = macNode
   ? {
       release: macNode.release,
@@ -95,4 +98,13 @@ export const mac = macNode
       signedOff: macNode.signedOff,
       contrast: macNode.contrast,
     }
-  : undefined;
+  : null;
+
+// --- The change ticket: the static record plus the evidence gathered above -----
+export const changeTicket = pulumi
+  .all([smoke?.status, smoke?.evidence, macNode?.contrast])
+  .apply(([status, evidence, contrast]) => ({
+    ...ticket,
+    smoke: smoke ? { status: status ?? "unknown", evidence: evidence ?? null } : { status: smokeNotRun, evidence: null },
+    macContrast: contrast ?? null,
+  }));

@@ -5,10 +5,11 @@ import type { ChangeTicket } from "./ticket";
 
 export interface StackOutputs {
   changeTicket?: ChangeTicket;
-  /** Smoke evidence, when the smoke checks ran (see components/smoke). */
-  smoke?: unknown;
-  /** The Mac contrast table, when the Mac track ran (see components/mac). */
-  macContrast?: unknown;
+  /** Flat smoke outputs (older stacks carry them outside changeTicket). */
+  smokeEvidence?: unknown;
+  smokeStatus?: unknown;
+  /** The Mac node's outputs, with its contrast table. */
+  mac?: unknown;
   [key: string]: unknown;
 }
 
@@ -21,7 +22,9 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date): { markdo
   if (!t || typeof t !== "object" || !t.image || !t.program) {
     throw new TicketError("the stack outputs have no changeTicket: run `pulumi up` for this stack first (outputs come from `pulumi stack output --json`)");
   }
-  const json = { generatedAt: generatedAt.toISOString(), ...t, smoke: outputs.smoke ?? null, macContrast: outputs.macContrast ?? null };
+  const smoke = t.smoke ?? (outputs.smokeEvidence ? { status: String(outputs.smokeStatus ?? "unknown"), evidence: outputs.smokeEvidence } : undefined);
+  const contrast = (t.macContrast ?? (outputs.mac as { contrast?: unknown } | null | undefined)?.contrast ?? null) as { markdown?: string } | null;
+  const json = { generatedAt: generatedAt.toISOString(), ...t, smoke: smoke ?? null, macContrast: contrast };
   const row = (k: string, v: unknown) => `| ${k} | ${cell(v)} |`;
   const r = t.resources;
   const n = t.network;
@@ -65,8 +68,8 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date): { markdo
     row("egress", `${n.egress.dns ? "DNS" : "no DNS"}${n.egress.httpsCidrs.length ? `; HTTPS to ${n.egress.httpsCidrs.join(", ")}` : "; no HTTPS"}`),
     row("in-cluster URL", t.endpoints.serviceUrl ?? "no Service"),
     "",
-    "### Smoke evidence (runbook §4.5)",
-    outputs.smoke ? fenced(outputs.smoke) : "_No smoke evidence in the outputs: the smoke checks did not run for this stack (render-only stacks never run them)._",
+    "### Smoke evidence: port-forward and in-cluster paths (runbook §4.5)",
+    smoke?.evidence ? `Status: **${smoke.status}**\n\n${fenced(smoke.evidence)}` : `_${smoke?.status ?? "No smoke evidence in the outputs: the smoke checks did not run for this stack"}._`,
     "",
   ];
   if (t.observe) {
@@ -74,7 +77,7 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date): { markdo
     for (const [k, q] of Object.entries(t.observe.queries)) lines.push(row(k, `\`${q}\``));
     lines.push("");
   }
-  if (outputs.macContrast) lines.push("### Bare-metal contrast (runbook §4.7)", fenced(outputs.macContrast), "");
+  if (contrast) lines.push("### Bare-metal contrast: the same release on the Mac (runbook §4.7)", contrast.markdown ?? fenced(contrast), "");
   lines.push(
     "### Rollback (runbook FAQ)",
     t.rollback.target ? `Target: \`${t.rollback.target.image}\` (release ${t.rollback.target.release}).` : "No rollback target recorded for this stack.",

@@ -48,6 +48,10 @@ export interface ChangeTicket {
     emergency: string[];
     afterRollback: string[];
   };
+  /** Smoke evidence (index.ts adds it once the checks have run). */
+  smoke?: { status: string; evidence: unknown };
+  /** The Mac contrast table (index.ts adds it when the stack has a Mac). */
+  macContrast?: unknown;
   /** Runbook §4.6: one dashboard for restarts, OOMKilled, readiness=false, memory against the limit, 5xx. */
   observe: { window: string; queries: Record<string, string> };
   renderedOnly: boolean;

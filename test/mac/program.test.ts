@@ -15,7 +15,7 @@ describe("index.ts with a Mac", () => {
   it("creates the Mac node only when mac is set, on the cluster's release, with the cluster token on stdin", async () => {
     const without = await runProgram("staging");
     expect(without.byType("openclaw:mac:Node")).toEqual([]);
-    expect(without.outputs.mac).toBeUndefined();
+    expect(without.outputs.mac).toBeNull();
 
     const run = await runProgram("staging", withMac(), { extraSecrets: ["mac"] });
     expect(run.byType("openclaw:mac:Node")).toHaveLength(1);

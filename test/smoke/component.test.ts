@@ -71,7 +71,7 @@ describe("GatewaySmokeCheck in the program", () => {
   it("the local (rendering) stack has no cluster and registers no smoke run", async () => {
     const run = await runProgram("local");
     expect(run.byType(SMOKE_RUN)).toHaveLength(0);
-    expect(run.outputs.smokeEvidence).toBeUndefined();
+    expect(run.outputs.smokeEvidence).toBeNull();
   });
 });
 

@@ -195,6 +195,13 @@ describe("differences between stacks", () => {
     expect((runs.prod.outputs.changeTicket as any).renderedOnly).toBe(false);
   });
 
+  it("smoke checks exist only where something is deployed; the ticket says why they did not run", () => {
+    expect(runs.local.byType("openclaw:smoke:Check")).toHaveLength(0);
+    expect((runs.local.outputs.changeTicket as any).smoke).toEqual({ status: "not run: render-only stack, nothing was deployed to check", evidence: null });
+    for (const s of ["staging", "prod"]) expect(runs[s].byType("openclaw:smoke:Check")).toHaveLength(1);
+    for (const s of ["local", "staging", "prod"]) expect(runs[s].outputs.mac).toBeNull();
+  });
+
   it("local uses the placeholder token; staging and prod the stack's secret", () => {
     expect(runs.local.one(T.secret).inputs.stringData.OPENCLAW_GATEWAY_TOKEN).toBe("local-render-placeholder-NOT-A-SECRET");
     expect(runs.prod.one(T.secret).inputs.stringData.OPENCLAW_GATEWAY_TOKEN).toBe(TEST_TOKEN);

@@ -67,6 +67,20 @@ describe("npm run ticket", () => {
     for (const r of [none, bad, noStack]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
+  it("renders the smoke evidence and the Mac contrast table when the stack has them", () => {
+    const withEvidence = structuredClone(outputs);
+    withEvidence.changeTicket.smoke = { status: "signed-off", evidence: { verdict: "signed-off", portForward: { passed: true }, inCluster: { passed: true } } };
+    withEvidence.changeTicket.macContrast = { signedOff: true, markdown: "| signal | Kubernetes | Mac |\n|---|---|---|\n| /startupz version | 2026.9.6 | 2026.9.6 |" };
+    fs.writeFileSync(path.join(dir, "evidence.json"), JSON.stringify(withEvidence));
+    const r = ticket("--stack", "prod", "--outputs", "evidence.json", "--out-dir", "ev");
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("Status: **signed-off**");
+    expect(r.stdout).toContain('"verdict": "signed-off"');
+    expect(r.stdout).toContain("### Bare-metal contrast: the same release on the Mac (runbook §4.7)\n| signal | Kubernetes | Mac |");
+    const none = ticket("--stack", "prod", "--outputs", outputsFile, "--out-dir", "none");
+    expect(none.stdout).not.toContain("Bare-metal contrast");
+  });
+
   it("git sees the commit the ticket names", () => {
     const head = execFileSync("git", ["-C", ROOT, "rev-parse", "HEAD"], { encoding: "utf8" }).trim();
     expect(outputs.changeTicket.program.commit).toBe(head);
