@@ -3,7 +3,9 @@
 // the release the cluster's gateway image was built from. The rule is the one config
 // validation uses (rules/release.ts), so `pulumi preview` and the config cannot disagree.
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
+import { isGatewayContainer } from "../rules/gateway";
 import { checkImagePinned } from "../rules/image";
+import { GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { checkMacRunsClusterRelease } from "../rules/release";
 import { plain } from "../model/k8s";
 import type { OpenClawPolicy } from "./framework";
@@ -19,13 +21,14 @@ interface ClusterGateway {
 }
 
 /** Gateway Deployments: the release from the openclaw.ai/release annotation, else app.kubernetes.io/version, else the image tag. */
-function clusterGateways(resources: PolicyResource[]): ClusterGateway[] {
+function clusterGateways(resources: PolicyResource[], cfg: GatewayMatchConfig): ClusterGateway[] {
   const out: ClusterGateway[] = [];
   for (const r of resources) {
     if (r.type !== "kubernetes:apps/v1:Deployment") continue;
     const meta = plain<{ name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }>(r.props.metadata ?? {});
-    const containers = plain<{ name?: string; image?: string }[]>(r.props.spec?.template?.spec?.containers ?? []);
-    const gw = containers.find((c) => typeof c.image === "string" && /(^|\/)openclaw(:|@)/.test(c.image)) ?? (meta.labels?.["app.kubernetes.io/part-of"] === "openclaw" ? containers[0] : undefined);
+    const containers = plain<{ name?: string; image?: string; command?: string[]; args?: string[] }[]>(r.props.spec?.template?.spec?.containers ?? []);
+    // The same gateway detection every other policy uses (image repository or openclaw argv).
+    const gw = containers.find((c) => isGatewayContainer(c, { imagePatterns: cfg.gatewayImagePatterns, entryPatterns: cfg.gatewayEntryPatterns }));
     if (!gw?.image) continue;
     const parsed = checkImagePinned(gw.image);
     const release = meta.annotations?.[RELEASE_ANNOTATION] ?? meta.labels?.["app.kubernetes.io/version"] ?? (parsed.ok ? parsed.ref.tag : undefined) ?? "";
@@ -41,11 +44,12 @@ export const macRunsClusterRelease: OpenClawPolicy = {
   why: "Runbook step 7 and §7: the bare-metal contrast signs off the same build before the cluster image is promoted; a Mac on another release proves nothing about the cluster's.",
   concern: "pinning",
   enforcementLevel: "mandatory",
-  configSchema: { properties: {} },
+  configSchema: { properties: { ...GATEWAY_MATCH_SCHEMA } },
   validateStack: (args: StackValidationArgs, report: ReportViolation) => {
+    const cfg = args.getConfig<GatewayMatchConfig>();
     const macs = args.resources.filter((r) => r.type === MAC_NODE_TYPE);
     if (macs.length === 0) return;
-    const gateways = clusterGateways(args.resources);
+    const gateways = clusterGateways(args.resources, cfg);
     for (const m of macs) {
       const release = String(m.props.release ?? "");
       const mode = m.props.mode === "container" ? "container" : "native";
