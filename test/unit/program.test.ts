@@ -1,11 +1,14 @@
 // The program under Pulumi mocks, for each stack the repository ships. Mocks
 // prove structure: which objects exist, with which fields, and that values
 // written once are derived consistently everywhere else.
+import * as fs from "node:fs";
+import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import { parseStackConfig } from "../../components/config";
 import { valuesHash } from "../../components/ticket";
 import { parseMemory } from "../../policy-pack/rules/quantity";
-import { type ProgramRun, runProgram, stackConfig, TEST_TOKEN } from "../support/program";
+import { type ProgramRun, ROOT, runProgram, stackConfig, TEST_TOKEN } from "../support/program";
 
 const T = {
   ns: "kubernetes:core/v1:Namespace",
@@ -318,5 +321,20 @@ describe("bind=loopback without a Service (same-pod sidecars only)", () => {
       expect(c[probe].exec.command[2]).toContain(`http://127.0.0.1:18789${path}`);
     }
     expect((run.outputs.changeTicket as any).endpoints.serviceUrl).toBeNull();
+  });
+});
+
+describe("Pulumi.yaml defaults", () => {
+  it("every default the engine injects equals the schema's own default (same values hash)", () => {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown }> };
+    const withDefaults = Object.entries(project.config).filter(([, d]) => d.default !== undefined);
+    expect(withDefaults.map(([k]) => k).sort()).toEqual(["gateway", "namespace", "replicas", "stateVolume"]);
+    for (const [key, decl] of withDefaults) {
+      const raw = { ...stackConfig("staging"), gatewayToken: TEST_TOKEN } as Record<string, unknown>;
+      delete raw[key];
+      const omitted = valuesHash(parseStackConfig(raw, new Set(["gatewayToken"])));
+      const injected = valuesHash(parseStackConfig({ ...raw, [key]: decl.default }, new Set(["gatewayToken"])));
+      expect(injected, key).toBe(omitted);
+    }
   });
 });
