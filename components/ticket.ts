@@ -165,7 +165,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
         `# then set image.ref to the rolled-back digest in Pulumi.${stack}.yaml, or the next pulumi up re-applies ${c.image.ref}`,
       ],
     },
-    observe: observeQueries(ns, c.environment, s.memory.limitBytes),
+    observe: observeQueries(ns, s.memory.limitBytes),
     renderedOnly: s.renderOnly,
   };
 }
@@ -174,7 +174,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
  * PromQL over kube-state-metrics and cAdvisor names (kube_pod_*, container_*),
  * scoped to this gateway's pods, for the dashboard the runbook asks for (§4.6).
  */
-export function observeQueries(namespace: string, instance: string, limitBytes: number): ChangeTicket["observe"] {
+export function observeQueries(namespace: string, limitBytes: number): ChangeTicket["observe"] {
   const pod = `namespace="${namespace}", pod=~"${APP_NAME}-.*"`;
   return {
     window: "compare the 24 h before and after the change window (runbook §4.6)",
@@ -185,7 +185,6 @@ export function observeQueries(namespace: string, instance: string, limitBytes: 
       workingSetVsLimit: `max(container_memory_working_set_bytes{${pod}, container="gateway"}) / ${limitBytes}`,
       cpuThrottling: `sum(rate(container_cpu_cfs_throttled_periods_total{${pod}, container="gateway"}[5m])) / sum(rate(container_cpu_cfs_periods_total{${pod}, container="gateway"}[5m]))`,
       http5xx: `sum(rate(nginx_ingress_controller_requests{exported_service="${APP_NAME}", exported_namespace="${namespace}", status=~"5.."}[5m]))`,
-      instanceLabel: `app.kubernetes.io/instance=${instance}`,
     },
   };
 }
