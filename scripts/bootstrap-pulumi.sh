@@ -17,6 +17,8 @@
 #   pulumi-home/plugins/resource-command-v1.2.1       this project's command provider (tools/pulumi-toolchain/cli/
 #                                      commandprovider): the upstream module is refused by the proxy
 #   bin/kube-score, bin/kubeconform    manifest checkers (go install, pinned)
+#   bin/checkov, checkov-venv/         Checkov from PyPI (requirements.txt, every dependency pinned):
+#                                      the stand-in for Polaris, which the Go module proxy refuses
 #   kubernetes-json-schema/            Kubernetes JSON schemas for kubeconform (PyPI kubernetes-validate)
 #   toolchain.json                     what was built from what, and how long each step took
 #
@@ -58,7 +60,7 @@ die() {
 verify() {
   local dir="$1" v plugins
   local bin="$dir/bin"
-  for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs kube-score kubeconform; do
+  for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs kube-score kubeconform checkov; do
     [[ -x "$bin/$f" ]] || die "$bin/$f is missing or not executable"
   done
   v="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" version)"
@@ -73,12 +75,14 @@ $plugins"
 $plugins"
   "$bin/kube-score" version >/dev/null 2>&1 || die "kube-score does not run"
   "$bin/kubeconform" -v >/dev/null 2>&1 || die "kubeconform does not run"
+  [[ "$("$bin/checkov" --version 2>/dev/null)" == "$OPENCLAW_CHECKOV_VERSION" ]] ||
+    die "checkov --version is not $OPENCLAW_CHECKOV_VERSION"
   [[ -f "$dir/kubernetes-json-schema/v$OPENCLAW_K8S_SCHEMA_VERSION-local-strict/deployment-apps-v1.json" ]] ||
     die "Kubernetes JSON schemas missing under $dir/kubernetes-json-schema"
   log "pulumi version: $v"
   log "pulumi plugin ls:"
   printf '%s\n' "$plugins" | sed 's/^/    /' >&2
-  log "kube-score $("$bin/kube-score" version 2>&1 | head -1), kubeconform $("$bin/kubeconform" -v 2>&1 | head -1)"
+  log "kube-score $("$bin/kube-score" version 2>&1 | head -1), kubeconform $("$bin/kubeconform" -v 2>&1 | head -1), checkov $("$bin/checkov" --version 2>&1 | head -1)"
 }
 
 if [[ -f "$OPENCLAW_TOOLCHAIN/.complete" && "$force" -eq 0 ]]; then
@@ -195,6 +199,26 @@ build_checkers() {
     "github.com/yannh/kubeconform/cmd/kubeconform@$OPENCLAW_KUBECONFORM_VERSION"
 }
 
+build_checkov() {
+  command -v python3 >/dev/null || die "python3 is not on PATH (Checkov, the stand-in for Polaris, comes from PyPI)"
+  python3 -m venv "$stage/checkov-venv"
+  # --no-deps: requirements.txt pins Checkov and every dependency; nothing is resolved here.
+  "$stage/checkov-venv/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps \
+    -r "$tools/checkov/requirements.txt" >&2
+  "$stage/checkov-venv/bin/python" -m pip check --disable-pip-version-check >&2
+  # Called through the venv's python (a venv's console scripts break when the
+  # staged toolchain is moved into place). --skip-download and BC_SKIP_MAPPING
+  # keep Checkov from calling Prisma Cloud: it never leaves this machine.
+  cat >"$stage/bin/checkov" <<'WRAPPER'
+#!/bin/sh
+# Checkov (PyPI, pinned in tools/pulumi-toolchain/checkov/requirements.txt), the
+# stand-in for Polaris. No network: --skip-download, BC_SKIP_MAPPING=TRUE.
+here="$(cd "$(dirname "$0")" && pwd)"
+BC_SKIP_MAPPING=TRUE exec "$here/../checkov-venv/bin/python" -m checkov.main --skip-download "$@"
+WRAPPER
+  chmod 0755 "$stage/bin/checkov"
+}
+
 fetch_schemas() {
   local dl="$work/pip" wheel sub="v$OPENCLAW_K8S_SCHEMA_VERSION"
   "$pip_cmd" download --quiet --disable-pip-version-check --no-deps --only-binary=:all: \
@@ -239,6 +263,7 @@ step langhost build_langhost
 step command build_command
 step kubernetes build_kubernetes
 step checkers build_checkers
+step checkov build_checkov
 step schemas fetch_schemas
 
 k8s_origin="$(cd "$tools/kubernetes" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
@@ -252,6 +277,7 @@ cat >"$stage/toolchain.json" <<EOF
   "kubernetesProvider": {"registeredAs": "$OPENCLAW_K8S_PROVIDER_VERSION", "builtFrom": "github.com/pulumi/pulumi-kubernetes/provider/v4@$k8s_origin"},
   "kubeScore": "$OPENCLAW_KUBE_SCORE_VERSION",
   "kubeconform": "$OPENCLAW_KUBECONFORM_VERSION",
+  "checkov": "$OPENCLAW_CHECKOV_VERSION (PyPI, tools/pulumi-toolchain/checkov/requirements.txt)",
   "kubernetesSchemas": {"package": "$OPENCLAW_K8S_SCHEMA_PACKAGE", "version": "$OPENCLAW_K8S_SCHEMA_VERSION"},
   "buildSeconds": {$(IFS=,; echo "${timings[*]}"), "total": $((SECONDS - total_start))}
 }

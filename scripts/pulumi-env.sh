@@ -26,6 +26,9 @@ _oc_env_main() {
   export OPENCLAW_COMMAND_PROVIDER_VERSION="1.2.1"
   export OPENCLAW_KUBE_SCORE_VERSION="v1.20.0"
   export OPENCLAW_KUBECONFORM_VERSION="v0.7.0"
+  # Polaris is refused by the Go module proxy; Checkov (PyPI) stands in for it,
+  # every dependency pinned in tools/pulumi-toolchain/checkov/requirements.txt.
+  export OPENCLAW_CHECKOV_VERSION="3.3.30"
   # Kubernetes JSON schemas for kubeconform, from PyPI's kubernetes-validate
   # (it ships the yannh/kubernetes-json-schema layout); the API version matches
   # the k8s.io/api v0.33 the kubernetes provider is built with.
@@ -38,10 +41,10 @@ _oc_env_main() {
   local key_inputs hash
   key_inputs="$(
     cd "$repo" &&
-      find tools/pulumi-toolchain -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.sh' \) \
+      find tools/pulumi-toolchain -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.sh' -o -name '*.txt' \) \
         ! -name '*-embed.json' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum "$here/bootstrap-pulumi.sh" | cut -d' ' -f1
-    env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|KUBE)' | LC_ALL=C sort
+    env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|KUBE|CHECKOV)' | LC_ALL=C sort
     go version 2>/dev/null || echo "no-go"
   )"
   hash="$(printf '%s' "$key_inputs" | sha256sum | cut -c1-12)"

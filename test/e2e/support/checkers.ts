@@ -7,6 +7,7 @@ import { join } from "node:path";
 import { REPO, run, type RunResult, type Workspace } from "./engine";
 
 export const JUSTIFICATIONS_FILE = join(REPO, "test/e2e/kube-score-justifications.json");
+export const CHECKOV_JUSTIFICATIONS_FILE = join(REPO, "test/e2e/checkov-justifications.json");
 
 export async function manifestChecker(ws: Workspace, dir: string, stack = "local"): Promise<RunResult> {
   const pkg = JSON.parse(readFileSync(join(ws.dir, "package.json"), "utf8")) as { scripts?: Record<string, string> };
@@ -82,4 +83,36 @@ export async function kubeScore(env: Record<string, string>, files: string[]): P
   const unjustified = findings.filter((f) => !justified[f.split(" (")[0]]);
   const stale = Object.keys(justified).filter((k) => !k.startsWith("_") && !keys.has(k));
   return { ...r, findings, evaluated, unjustified, stale };
+}
+
+export interface CheckovResult extends RunResult {
+  passed: number;
+  /** "CHECK_ID Kind.namespace.name: check name" for every failed check. */
+  findings: string[];
+  unjustified: string[];
+  stale: string[];
+}
+
+/**
+ * Checkov (PyPI), the stand-in for Polaris (refused by the Go module proxy), on a
+ * directory of manifests. Its wrapper never downloads; as root it also runs in an
+ * empty network namespace, so nothing can leave the machine whatever it tries.
+ */
+export async function checkov(env: Record<string, string>, dir: string): Promise<CheckovResult> {
+  const args = ["-d", dir, "--framework", "kubernetes", "--output", "json", "--quiet", "--compact"];
+  const isolated = process.getuid?.() === 0;
+  const r = await run(isolated ? "unshare" : "checkov", isolated ? ["-n", "checkov", ...args] : args, { cwd: REPO, env, timeoutMs: 180_000 });
+  let report: { summary: { passed: number; failed: number }; results: { failed_checks: { check_id: string; resource: string; check_name: string }[] } };
+  try {
+    const parsed = JSON.parse(r.stdout) as typeof report | (typeof report)[];
+    report = Array.isArray(parsed) ? parsed[0] : parsed;
+  } catch {
+    throw new Error(`checkov did not print JSON (exit ${r.code}):\n${r.output}`);
+  }
+  const justified = JSON.parse(readFileSync(CHECKOV_JUSTIFICATIONS_FILE, "utf8")) as Record<string, string>;
+  const keys = new Set(report.results.failed_checks.map((f) => `${f.check_id} ${f.resource}`));
+  const findings = report.results.failed_checks.map((f) => `${f.check_id} ${f.resource}: ${f.check_name}`);
+  const unjustified = findings.filter((f) => !justified[f.split(":")[0]]);
+  const stale = Object.keys(justified).filter((k) => !k.startsWith("_") && !keys.has(k));
+  return { ...r, passed: report.summary.passed, findings, unjustified, stale };
 }
