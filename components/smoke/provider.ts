@@ -13,22 +13,9 @@ import type * as Kube from "./kube";
  * Inputs the dynamic resource receives. No token: the provider reads it from the
  * gateway's Secret at run time, so it never enters this resource's state.
  */
-export interface SmokeInputs {
-  namespace: string;
-  serviceName: string;
-  deploymentName: string;
-  port: number;
-  /** Pinned image `repo[:tag]@sha256:<hex>`: a trigger. */
-  image: string;
-  /** sha256 of the effective config: a trigger. */
+export interface SmokeInputs extends Omit<Kube.ClusterTarget, "runId"> {
+  /** sha256 of the effective config: a trigger (the image digest is the other). */
   valuesHash: string;
-  /** The gateway's Secret and key holding OPENCLAW_GATEWAY_TOKEN (both paths read the token there). */
-  tokenSecretName: string;
-  tokenSecretKey: string;
-  budgetMs: number;
-  kubeconfig?: string;
-  context?: string;
-  kubectl?: string;
   /** Diagnosis context: what was deployed. */
   bind?: string;
   containerPort?: number;
