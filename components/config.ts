@@ -6,6 +6,7 @@ import { checkImagePinned, type ImageRef } from "../policy-pack/rules/image";
 import { checkHeadroom, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB } from "../policy-pack/rules/headroom";
 import { isValidCidr } from "../policy-pack/rules/networkpolicy";
 import { formatMiB, parseCpu, parseMemory } from "../policy-pack/rules/quantity";
+import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
 import { macConfigSchema, macReleaseIssues } from "./mac/config";
 
 export const PROJECT = "openclaw-gateway-infra";
@@ -27,7 +28,6 @@ export const LOCAL_PLACEHOLDER_TOKEN = "local-render-placeholder-NOT-A-SECRET";
 const LABEL_KEY = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
 const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
 const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-const RELEASE = /^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,2}(?:-[0-9A-Za-z.-]+)?$/;
 
 const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
@@ -52,7 +52,7 @@ const imageSchema = z.strictObject({
     const check = checkImagePinned(v);
     if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
   }),
-  release: z.string().regex(RELEASE, { message: 'must be the OpenClaw release the image was built from, such as "2026.9.6"' }),
+  release: z.string().regex(RELEASE_PATTERN, { message: 'must be the OpenClaw release the image was built from, such as "2026.9.6"' }),
   buildId: z.string().min(1, { message: 'must name the build, such as the upstream commit "eb377ac" or a CI run id' }),
 });
 
@@ -127,7 +127,7 @@ const rollbackSchema = z.strictObject({
     const check = checkImagePinned(v);
     if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
   }),
-  release: z.string().regex(RELEASE, { message: 'must be the release of the previous image, such as "2026.8.1"' }),
+  release: z.string().regex(RELEASE_PATTERN, { message: 'must be the release of the previous image, such as "2026.8.1"' }),
 });
 
 export const configSchema = z
@@ -152,10 +152,8 @@ export const configSchema = z
   })
   .superRefine((c, ctx) => {
     const add = (path: (string | number)[], message: string) => ctx.addIssue({ code: "custom", path, message });
-    const image = checkImagePinned(c.image.ref);
-    if (image.ok && image.ref.tag && image.ref.tag !== c.image.release && !image.ref.tag.startsWith(`${c.image.release}-`)) {
-      add(["image", "release"], `is "${c.image.release}" but image.ref is tagged "${image.ref.tag}"; set image.release to the release the digest was built from`);
-    }
+    const tagProblem = checkTagMatchesRelease(c.image.ref, c.image.release);
+    if (tagProblem) add(["image", "release"], `does not match image.ref: ${tagProblem}`);
 
     const p95 = parseMemory(c.resources.observed.p95WorkingSet)!;
     const boot = parseMemory(c.resources.observed.bootPeak)!;

@@ -1,9 +1,7 @@
-// Stack config of the Mac contrast node (runbook §3 matrix, step 7). The lead's root
-// schema (components/config.ts) includes `macConfigSchema` as the optional `mac` key;
-// `macReleaseIssues` is the cross-key check against the cluster image, usable from the
-// root schema's superRefine and from `parseMacStack` below.
+// Stack config of the Mac contrast node (runbook §3 matrix, step 7). The root schema
+// (components/config.ts) includes `macConfigSchema` as the optional `mac` key and runs
+// `macReleaseIssues`, the cross-key check against the cluster image, in its superRefine.
 import { z } from "zod";
-import { checkImagePinned, PINNED_IMAGE_FORMAT } from "../../policy-pack/rules/image";
 import { checkMacRunsClusterRelease, RELEASE_PATTERN } from "../../policy-pack/rules/release";
 
 /** An OpenSSH public host key line: `<type> <base64>` (as in `ssh-keyscan` or /etc/ssh/ssh_host_*_key.pub). */
@@ -146,37 +144,10 @@ export function macReleaseIssues(mac: MacConfig, image: ClusterImage): { path: (
     macRelease: mac.release,
     macImageRef: mac.container?.image,
   }).map((message) => ({
-    path: message.startsWith("image.ref") ? ["image", "ref"] : message.startsWith("mac.container") ? ["mac", "container", "image"] : ["mac", "release"],
+    path: message.startsWith("mac.container") ? ["mac", "container", "image"] : ["mac", "release"],
     message,
   }));
 }
 
-/** For the root schema: `.superRefine(refineMacRelease)` on an object with `image` and optional `mac`. */
-export function refineMacRelease(root: { image?: ClusterImage; mac?: MacConfig }, ctx: z.RefinementCtx): void {
-  if (!root.mac || !root.image) return;
-  for (const issue of macReleaseIssues(root.mac, root.image)) ctx.addIssue({ code: "custom", ...issue });
-}
-
-/** A standalone schema of the keys the Mac needs, for tests and for callers without the root schema. */
-export const macStackSchema = z
-  .object({
-    image: z.object({
-      ref: z.string().refine((r) => checkImagePinned(r).ok, `image.ref must be pinned as ${PINNED_IMAGE_FORMAT}`),
-      release: z.string().regex(RELEASE_PATTERN, 'image.release must be an OpenClaw release version such as "2026.9.6"'),
-    }).passthrough(),
-    mac: macConfigSchema.optional(),
-  })
-  .passthrough()
-  .superRefine(refineMacRelease);
-
+/** The component's own guard (MacGatewayNode) refuses a Mac on another release with this error. */
 export class MacConfigError extends Error {}
-
-/** Parses `{image, mac}`; throws one error listing every problem (key, value, what would be right). */
-export function parseMacStack(raw: unknown): { image: ClusterImage; mac?: MacConfig } {
-  const result = macStackSchema.safeParse(raw);
-  if (!result.success) {
-    const lines = result.error.issues.map((i) => `  - ${i.path.join(".") || "(root)"}: ${i.message}`);
-    throw new MacConfigError(`invalid Mac config (${lines.length} problem${lines.length === 1 ? "" : "s"}):\n${lines.join("\n")}`);
-  }
-  return result.data as { image: ClusterImage; mac?: MacConfig };
-}

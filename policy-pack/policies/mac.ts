@@ -6,7 +6,7 @@ import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulu
 import { isGatewayContainer } from "../rules/gateway";
 import { checkImagePinned } from "../rules/image";
 import { GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
-import { checkMacRunsClusterRelease } from "../rules/release";
+import { checkMacRunsClusterRelease, checkTagMatchesRelease } from "../rules/release";
 import { plain } from "../model/k8s";
 import type { OpenClawPolicy } from "./framework";
 
@@ -59,6 +59,9 @@ export const macRunsClusterRelease: OpenClawPolicy = {
         continue;
       }
       for (const g of gateways) {
+        // A tag that names another release than the one the Mac is matched against makes "same release" ambiguous.
+        const tagProblem = checkTagMatchesRelease(g.image, g.release);
+        if (tagProblem) report(`${MAC_NODE_TYPE} ${m.name} vs Deployment ${g.name}: image ${tagProblem}`, m.urn);
         for (const problem of checkMacRunsClusterRelease({ clusterImageRef: g.image, clusterRelease: g.release, macMode: mode, macRelease: release, macImageRef: image })) {
           report(`${MAC_NODE_TYPE} ${m.name} vs Deployment ${g.name}: ${problem}`, m.urn);
         }

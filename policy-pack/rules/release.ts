@@ -7,6 +7,18 @@ import { checkImagePinned } from "./image";
 /** An OpenClaw release version as published on npm, e.g. `2026.9.6` or `2026.8.1-beta.3`. */
 export const RELEASE_PATTERN = /^[0-9]{4}\.[0-9]{1,2}\.[0-9]{1,3}(?:-[0-9A-Za-z.-]+)?$/;
 
+/**
+ * A tagged image names its release twice; they must agree, or "the release this
+ * digest was built from" is ambiguous. Upstream variant tags (`2026.9.6-slim`,
+ * `-browser`) name the same release. Undefined when they agree or there is no tag.
+ */
+export function checkTagMatchesRelease(imageRef: string, release: string): string | undefined {
+  const image = checkImagePinned(imageRef);
+  const tag = image.ok ? image.ref.tag : undefined;
+  if (tag === undefined || tag === release || tag.startsWith(`${release}-`)) return undefined;
+  return `tag "${tag}" differs from image.release "${release}"; set image.release to the release the digest was built from, or make the tag "${release}"`;
+}
+
 export interface MacReleaseInput {
   /** What the cluster runs: `image.ref` and `image.release` of the root config. */
   clusterImageRef: string;
@@ -31,15 +43,6 @@ export function checkMacRunsClusterRelease(input: MacReleaseInput): string[] {
     problems.push(
       `mac.release "${input.macRelease}" differs from the cluster's image.release "${input.clusterRelease}"; ` +
         `set mac.release to "${input.clusterRelease}" so the Mac contrasts the same release (runbook step 7)`,
-    );
-  }
-  // A tagged cluster image names its release twice; they must agree, or "same release" is ambiguous.
-  // Upstream variant tags (`2026.9.6-slim`, `-browser`) name the same release.
-  const tag = cluster.ok ? cluster.ref.tag : undefined;
-  if (tag !== undefined && tag !== input.clusterRelease && !tag.startsWith(`${input.clusterRelease}-`)) {
-    problems.push(
-      `image.ref tag "${tag}" differs from image.release "${input.clusterRelease}"; ` +
-        `the Mac is matched against image.release, so make the tag "${input.clusterRelease}" or drop it`,
     );
   }
   if (input.macMode === "container") {

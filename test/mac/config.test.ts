@@ -1,6 +1,9 @@
-// mac config: every bad input fails with the key and the value that would be right.
+// mac config: every bad input fails with the key and the value that would be right,
+// through the stack's one root schema (components/config.ts), as `pulumi up` parses it.
 import { describe, expect, it } from "vitest";
-import { macConfigSchema, MacConfigError, parseMacStack } from "../../components/mac/config";
+import { ConfigError, parseStackConfig } from "../../components/config";
+import { macConfigSchema } from "../../components/mac/config";
+import { stackConfig, TEST_TOKEN } from "../support/program";
 
 const DIGEST = "sha256:" + "ab12".repeat(16);
 const IMAGE = { ref: `ghcr.io/openclaw/openclaw:2026.9.6@${DIGEST}`, release: "2026.9.6", buildId: "eb377ac" };
@@ -10,11 +13,15 @@ const good = () => ({
   release: "2026.9.6",
 });
 
-function problems(raw: unknown): string {
+const SECRETS = new Set(["gatewayToken", "mac"]);
+/** The staging stack with this image and Mac, as Pulumi would hand it over. */
+const stack = (image: object, mac?: object) => ({ ...stackConfig("staging"), gatewayToken: TEST_TOKEN, image, ...(mac ? { mac } : {}) });
+
+function problems(image: object, mac: object): string {
   try {
-    parseMacStack(raw);
+    parseStackConfig(stack(image, mac), SECRETS);
   } catch (e) {
-    expect(e).toBeInstanceOf(MacConfigError);
+    expect(e).toBeInstanceOf(ConfigError);
     return (e as Error).message;
   }
   throw new Error("expected the config to be refused");
@@ -31,23 +38,23 @@ describe("mac config", () => {
       gateway: { port: 18789, bind: "loopback", auth: "token" },
       native: { node: "/opt/homebrew/opt/node@24/bin/node" },
     });
-    expect(parseMacStack({ image: IMAGE, mac: good() }).mac?.release).toBe("2026.9.6");
-    expect(parseMacStack({ image: IMAGE }).mac).toBeUndefined();
+    expect(parseStackConfig(stack(IMAGE, good()), SECRETS).config.mac?.release).toBe("2026.9.6");
+    expect(parseStackConfig(stack(IMAGE), SECRETS).config.mac).toBeUndefined();
   });
 
   const cases: [string, (m: any) => void, RegExp][] = [
-    ["the root user", (m) => (m.ssh.user = "root"), /mac\.ssh\.user: mac\.ssh\.user must not be "root"; use the unprivileged account/],
+    ["the root user", (m) => (m.ssh.user = "root"), /mac\.ssh\.user = "root": mac\.ssh\.user must not be "root"; use the unprivileged account/],
     ["no host key", (m) => delete m.ssh.hostKey, /mac\.ssh\.hostKey/],
     ["a host key that is a fingerprint", (m) => (m.ssh.hostKey = "SHA256:abcdef"), /mac\.ssh\.hostKey must be one public host key line/],
     ["an empty private key", (m) => (m.ssh.privateKey = ""), /mac\.ssh\.privateKey is empty; set it with `pulumi config set --secret/],
     ["unlimited dial errors", (m) => (m.ssh.dialErrorLimit = -1), /mac\.ssh\.dialErrorLimit/],
     ["a release that is not a version", (m) => (m.release = "latest"), /mac\.release must be an OpenClaw release version such as "2026\.9\.6"/],
-    ["another release than the cluster's", (m) => (m.release = "2026.9.5"), /mac\.release: mac\.release "2026\.9\.5" differs from the cluster's image\.release "2026\.9\.6"; set mac\.release to "2026\.9\.6"/],
-    ["lan without auth", (m) => (m.gateway = { bind: "lan", auth: "none" }), /mac\.gateway\.auth: .*off loopback auth is required: set mac\.gateway\.auth to "token"/],
-    ["container mode without the image", (m) => (m.mode = "container"), /mac\.container: mac\.mode is "container" but mac\.container is not set/],
+    ["another release than the cluster's", (m) => (m.release = "2026.9.5"), /mac\.release = "2026\.9\.5": mac\.release "2026\.9\.5" differs from the cluster's image\.release "2026\.9\.6"; set mac\.release to "2026\.9\.6"/],
+    ["lan without auth", (m) => (m.gateway = { bind: "lan", auth: "none" }), /mac\.gateway\.auth = "none": .*off loopback auth is required: set mac\.gateway\.auth to "token"/],
+    ["container mode without the image", (m) => (m.mode = "container"), /mac\.container \(?.*\)?: mac\.mode is "container" but mac\.container is not set/],
     ["container image with another digest", (m) => ((m.mode = "container"), (m.container = { image: `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"cd34".repeat(16)}` })), /mac\.container\.image digest sha256:cd34.* differs from the cluster's image\.ref digest sha256:ab12.*; set mac\.container\.image to "ghcr\.io\/openclaw\/openclaw:2026\.9\.6@sha256:ab12/],
-    ["container image by tag only", (m) => ((m.mode = "container"), (m.container = { image: "ghcr.io/openclaw/openclaw:2026.9.6" })), /mac\.container\.image: image "ghcr\.io\/openclaw\/openclaw:2026\.9\.6" uses tag "2026\.9\.6" without a digest/],
-    ["container settings in native mode", (m) => (m.container = { image: IMAGE.ref }), /mac\.mode: mac\.container is set but mac\.mode is "native"/],
+    ["container image by tag only", (m) => ((m.mode = "container"), (m.container = { image: "ghcr.io/openclaw/openclaw:2026.9.6" })), /mac\.container\.image = "ghcr\.io\/openclaw\/openclaw:2026\.9\.6": mac\.container\.image: image "ghcr\.io\/openclaw\/openclaw:2026\.9\.6" uses tag "2026\.9\.6" without a digest/],
+    ["container settings in native mode", (m) => (m.container = { image: IMAGE.ref }), /mac\.mode = \(not set\): mac\.container is set but mac\.mode is "native"/],
     ["a relative node path", (m) => (m.native = { node: "node" }), /mac\.native\.node must be an absolute path/],
     ["a node path with a quote", (m) => (m.native = { node: "/opt/it's/node" }), /mac\.native\.node must be an absolute path without quotes/],
     ["an install dir escaping home", (m) => (m.installDir = "../etc"), /mac\.installDir must not contain \.\./],
@@ -56,19 +63,19 @@ describe("mac config", () => {
     ["a privileged gateway port", (m) => (m.gateway = { port: 80 }), /mac\.gateway\.port/],
     ["a token with spaces", (m) => (m.gateway = { token: "a token with spaces in it" }), /mac\.gateway\.token must be 16–512 characters/],
     ["gateway keys in settings", (m) => (m.gateway = { settings: { gateway: { bind: "lan" } } }), /mac\.gateway\.settings must not contain "gateway"/],
-    ["an unknown key", (m) => (m.sshHost = "x"), /mac: Unrecognized key/],
+    ["an unknown key", (m) => (m.sshHost = "x"), /openclaw-gateway-infra:mac: unknown key "sshHost"/],
   ];
   for (const [name, mutate, expected] of cases) {
     it(`refuses ${name}`, () => {
       const m = good();
       mutate(m);
-      expect(problems({ image: IMAGE, mac: m })).toMatch(expected);
+      expect(problems(IMAGE, m)).toMatch(expected);
     });
   }
 
   it("refuses a cluster image whose tag names another release than image.release", () => {
-    expect(problems({ image: { ...IMAGE, ref: `ghcr.io/openclaw/openclaw:2026.9.5@${DIGEST}` }, mac: good() })).toMatch(
-      /image\.ref: image\.ref tag "2026\.9\.5" differs from image\.release "2026\.9\.6"/,
+    expect(problems({ ...IMAGE, ref: `ghcr.io/openclaw/openclaw:2026.9.5@${DIGEST}` }, good())).toMatch(
+      /image\.release = "2026\.9\.6": does not match image\.ref: tag "2026\.9\.5" differs from image\.release "2026\.9\.6"/,
     );
   });
 
@@ -78,11 +85,11 @@ describe("mac config", () => {
     m.release = "2026.9.5";
     m.ssh.privateKey = "SECRET-KEY-MATERIAL";
     m.ssh.hostKey = "nope";
-    const msg = problems({ image: IMAGE, mac: m });
-    expect(msg).toMatch(/invalid Mac config \(3 problems\)/);
-    expect(msg).toContain("- mac.ssh.user:");
-    expect(msg).toContain("- mac.ssh.hostKey:");
-    expect(msg).toContain('- mac.release: mac.release "2026.9.5" differs');
+    const msg = problems(IMAGE, m);
+    expect(msg).toMatch(/invalid stack configuration \(3 problems\)/);
+    expect(msg).toContain("- openclaw-gateway-infra:mac.ssh.user =");
+    expect(msg).toContain("- openclaw-gateway-infra:mac.ssh.hostKey =");
+    expect(msg).toContain('- openclaw-gateway-infra:mac.release = "2026.9.5": mac.release "2026.9.5" differs');
     expect(msg).not.toContain("SECRET-KEY-MATERIAL");
   });
 });

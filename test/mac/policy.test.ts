@@ -53,6 +53,11 @@ describe("mac-runs-cluster-release", () => {
     expect(d.map((x) => x.detail)).toEqual([expect.stringContaining(`mac.container.image digest ${OTHER} differs from the cluster's image.ref digest ${DIGEST}`)]);
   });
 
+  it("fails when the cluster image's tag names another release than its release annotation", () => {
+    const d = details([deployment(`ghcr.io/openclaw/openclaw:2026.9.5@${DIGEST}`, "2026.9.6"), macNode()]);
+    expect(d.map((x) => x.detail)).toEqual([expect.stringContaining('image tag "2026.9.5" differs from image.release "2026.9.6"')]);
+  });
+
   it("reads the release from the image tag when the Deployment has no release annotation", () => {
     expect(details([deployment(IMAGE, undefined), macNode()])).toEqual([]);
     expect(details([deployment(IMAGE, undefined), macNode("2026.9.5")]).map((x) => x.detail)).toEqual([expect.stringContaining('differs from the cluster\'s image.release "2026.9.6"')]);

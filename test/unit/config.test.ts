@@ -35,7 +35,7 @@ const cases: Case[] = [
   { name: "sha512 digest", mutate: (c) => (c.image.ref = `${IMG}@sha512:${"ab".repeat(64)}`), key: "image.ref", says: /sha256: followed by 64 lowercase hex/ },
   { name: "image.ref missing", mutate: (c) => delete c.image.ref, key: "image.ref", says: /is required/ },
   { name: "release not a release", mutate: (c) => (c.image.release = "v2026.9.6"), key: "image.release", says: /such as "2026.9.6"/ },
-  { name: "release differs from tag", mutate: (c) => (c.image.release = "2026.8.1"), key: "image.release", says: /tagged "2026.9.6"/ },
+  { name: "release differs from tag", mutate: (c) => (c.image.release = "2026.8.1"), key: "image.release", says: /tag "2026.9.6" differs from image.release "2026.8.1"/ },
   { name: "empty build id", mutate: (c) => (c.image.buildId = ""), key: "image.buildId", says: /must name the build/ },
   { name: "unknown image key", mutate: (c) => (c.image.digest = D), key: "image", says: /unknown key "digest"; known keys here: ref, release, buildId/ },
   { name: "zero replicas", mutate: (c) => (c.replicas = 0), key: "replicas", says: />=1/ },
