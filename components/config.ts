@@ -212,7 +212,8 @@ export interface GatewaySettings {
   config: StackConfig;
   image: ImageRef;
   memory: { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; ratio: number; minRatio: number; maxRatio: number; heapCapMiB: number };
-  startup: { periodSeconds: number; failureThreshold: number; graceSeconds: number };
+  /** The startupProbe; its grace is failureThreshold × periodSeconds. */
+  startup: { periodSeconds: number; failureThreshold: number };
   renderOnly: boolean;
 }
 
@@ -290,7 +291,7 @@ function derive(config: StackConfig): GatewaySettings {
     },
     image,
     memory: { requestBytes, limitBytes, p95Bytes, bootPeakBytes, ratio: limitBytes / base, minRatio, maxRatio, heapCapMiB: heapCapMiB(limitBytes) },
-    startup: { periodSeconds, failureThreshold: Math.ceil(graceSeconds / periodSeconds), graceSeconds },
+    startup: { periodSeconds, failureThreshold: Math.ceil(graceSeconds / periodSeconds) },
     renderOnly: config.render !== undefined,
   };
 }
