@@ -6,6 +6,7 @@ import { createHash } from "node:crypto";
 import { ANNOTATIONS } from "../policy-pack/rules/annotations";
 import { parseMemory } from "../policy-pack/rules/quantity";
 import type { GatewaySettings } from "./config";
+import { SMOKE_CLIENT_LABEL } from "./smoke/kube";
 
 export { ANNOTATIONS };
 
@@ -16,8 +17,6 @@ export const CONFIG_DIR = "/etc/openclaw";
 export const CONFIG_FILE = "openclaw.json";
 export const STATE_DIR = "/home/node/.openclaw";
 export const TOKEN_KEY = "OPENCLAW_GATEWAY_TOKEN";
-/** Pods carrying this label may call the gateway port: the in-cluster smoke-check Job. */
-export const SMOKE_CLIENT_LABEL = "openclaw.ai/smoke-client";
 /** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
 export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
 /** The image runs as user `node` (FACTS.md §1). */
@@ -269,7 +268,8 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
         { from: c.network.ingressSources.map(toPeer), ports: gatewayPort },
         // The kubelet probes from the node's address: drop it and pods go NotReady (runbook §2, §6).
         { from: c.network.kubeletCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: gatewayPort },
-        { from: [{ podSelector: { matchLabels: { [SMOKE_CLIENT_LABEL]: "true" } } }], ports: gatewayPort },
+        // The in-cluster smoke Job's pods carry this label (components/smoke).
+        { from: [{ podSelector: { matchLabels: { [SMOKE_CLIENT_LABEL.key]: SMOKE_CLIENT_LABEL.value } } }], ports: gatewayPort },
       ],
       egress: [
         ...(c.network.egress.dns
