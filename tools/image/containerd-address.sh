@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Prints the socket of the dev cluster's containerd when the cluster runs
+# (npm run cluster:status prints CONTAINERD_ADDRESS=<socket>); prints nothing
+# and exits 1 otherwise. OPENCLAW_CONTAINERD_ADDRESS overrides it.
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+address="${OPENCLAW_CONTAINERD_ADDRESS:-}"
+if [[ -z "$address" ]]; then
+  address="$(cd "$repo" && npm run -s cluster:status 2>/dev/null | sed -n 's/^CONTAINERD_ADDRESS=//p' | tail -1 || true)"
+fi
+[[ -n "$address" && -S "$address" ]] || exit 1
+echo "$address"
