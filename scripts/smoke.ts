@@ -11,7 +11,7 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { smokeBundle } from "../components/smoke/bundle";
-import { formatAgreement, formatEvidence, redact, runChecks } from "../components/smoke/checks";
+import { baseUrlProblem, cleanText, formatAgreement, formatEvidence, gatewayTokenProblem, maskUrl, redact, redactDeep, runChecks } from "../components/smoke/checks";
 import { runBothPaths, smokeRecord, type ClusterTarget } from "../components/smoke/kube";
 
 const USAGE = [
@@ -69,18 +69,19 @@ export function parseArgs(argv: string[]): Args {
       case "--help":
         throw new UsageError("");
       default:
-        throw new UsageError(`unknown argument ${flag}`);
+        // Never echo a stray argument whole: it may be a pasted token.
+        throw new UsageError(`unknown argument ${/^--?[A-Za-z][A-Za-z0-9-]{0,30}$/.test(flag) ? flag : `#${i + 1} (not a known flag; not shown)`}`);
     }
   }
   if (!a.url === !a.stack) throw new UsageError("give exactly one of --url or --stack");
   if (a.url) {
-    try {
-      const u = new URL(a.url);
-      if (u.protocol !== "http:" && u.protocol !== "https:") throw new Error();
-    } catch {
-      throw new UsageError(`--url ${a.url} is not an http(s) URL`);
-    }
+    // Refused, not stripped: a password in the URL would be sent, and the operator would
+    // believe the checks ran against the URL they typed.
+    const problem = baseUrlProblem(a.url);
+    if (problem) throw new UsageError(`--url ${maskUrl(a.url)} ${problem}`);
   }
+  if (!/^[A-Za-z_][A-Za-z0-9_]{0,63}$/.test(a.tokenEnv)) throw new UsageError("--token-env must name an environment variable, such as OPENCLAW_GATEWAY_TOKEN");
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(a.pathName)) throw new UsageError("--path-name must be 1–40 characters of A–Z a–z 0–9 . _ -");
   return a;
 }
 
@@ -90,14 +91,21 @@ function pulumi(args: string[]): string {
   } catch (e) {
     const err = e as { code?: string; stderr?: string };
     if (err.code === "ENOENT") throw new UsageError("the pulumi CLI is not on PATH: run `npm run bootstrap:pulumi` and `source scripts/pulumi-env.sh`, or pass --outputs <file>");
-    throw new UsageError(`pulumi ${args.slice(0, 2).join(" ")} failed: ${(err.stderr ?? "").trim()}`);
+    throw new UsageError(`pulumi ${args.slice(0, 2).join(" ")} failed: ${cleanText((err.stderr ?? "").trim(), 2000)}`);
   }
 }
 
-/** --url needs the token in the environment; --stack falls back to the gateway's Secret (via kubectl). */
+/**
+ * --url needs the token in the environment; --stack falls back to the gateway's Secret (via kubectl).
+ * The token passes the same rule as the stack config's gatewayToken (never quoted in the message).
+ */
 function tokenFor(a: Args): string | undefined {
   const fromEnv = process.env[a.tokenEnv];
-  if (fromEnv) return fromEnv;
+  if (fromEnv) {
+    const problem = gatewayTokenProblem(fromEnv);
+    if (problem) throw new UsageError(`the token in ${a.tokenEnv} ${problem}`);
+    return fromEnv;
+  }
   if (a.stack) return undefined;
   throw new UsageError(`no token: set ${a.tokenEnv} (or pass --token-env NAME)`);
 }
@@ -145,39 +153,44 @@ async function main(argv: string[]): Promise<number> {
     a = parseArgs(argv);
   } catch (e) {
     process.stderr.write(`${(e as Error).message ? `${(e as Error).message}\n` : ""}${USAGE}\n`);
-    return 2;
+    return (e as Error).message ? 2 : 0;
   }
+  // Every secret seen so far: whatever is printed, error or not, is redacted against all of them.
+  const secrets: Array<string | undefined> = [process.env[a.tokenEnv]];
+  const out = (stream: NodeJS.WriteStream, text: string) => stream.write(`${redact(text, secrets)}\n`);
   try {
     const token = tokenFor(a);
     if (a.url) {
       const ev = await runChecks({ baseUrl: a.url, token: token!, budgetMs: Math.round((a.budgetSeconds ?? 30) * 1000), pathName: a.pathName });
-      process.stderr.write(`${redact(formatEvidence(ev), [token])}\n`);
-      process.stdout.write(`${redact(JSON.stringify(ev, null, 2), [token])}\n`);
+      out(process.stderr, formatEvidence(ev));
+      out(process.stdout, JSON.stringify(redactDeep(ev, secrets), null, 2));
       return ev.ok ? 0 : 1;
     }
     const text = a.outputs ? readFileSync(a.outputs, "utf8") : pulumi(["stack", "output", "--json", "--stack", a.stack!]);
     const outputs = JSON.parse(text) as StackOutputs & { valuesHash?: string };
     const target = targetFromOutputs(outputs, a);
     const run = await runBothPaths(target, token, smokeBundle(), { bind: outputs.bindPortProbe?.bind, containerPort: target.port });
-    const used = run.token ?? "";
-    const record = smokeRecord(target, run, outputs.valuesHash ?? "unknown", used);
-    process.stderr.write(`${redact([formatEvidence(run.portForward), formatEvidence(run.inCluster), formatAgreement(run.agreement)].join("\n"), [used])}\n`);
-    process.stdout.write(`${JSON.stringify(record, null, 2)}\n`);
+    secrets.push(run.token);
+    const record = smokeRecord(target, run, outputs.valuesHash ?? "unknown", run.token ?? "");
+    out(process.stderr, [formatEvidence(run.portForward), formatEvidence(run.inCluster), formatAgreement(run.agreement)].join("\n"));
+    out(process.stdout, JSON.stringify(redactDeep(record, secrets), null, 2));
     return record.signedOff ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`${e.message}\n`);
+      out(process.stderr, e.message);
       return 2;
     }
-    throw e;
+    out(process.stderr, `smoke: ${cleanText(e instanceof Error ? e.message : String(e), 2000)}`);
+    return 1;
   }
 }
 
 if (require.main === module) {
   main(process.argv.slice(2)).then(
     (code) => (process.exitCode = code),
-    (err) => {
-      process.stderr.write(`smoke: ${err instanceof Error ? err.message : String(err)}\n`);
+    () => {
+      // main() catches everything; never print an unredacted error here.
+      process.stderr.write("smoke: internal error\n");
       process.exitCode = 1;
     },
   );

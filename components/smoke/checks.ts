@@ -23,6 +23,10 @@ export type FailureKind =
   | "not-ready" // /readyz answered 503 or ready:false
   | "unexpected-body" // JSON, but not the body a healthy gateway returns
   | "http-status" // any other status
+  | "redirect" // 3xx: the URL is not the gateway's own (a proxy or a login page in front of it)
+  | "tls" // certificate or protocol error: retrying cannot help
+  | "body-too-large" // more than MAX_BODY_BYTES: not a probe response (stopped reading)
+  | "body-timeout" // headers arrived but the body did not finish in time (a stalled or endless stream)
   | "path-not-run"; // the path itself could not be set up (kubectl failed, the Job never finished)
 
 export interface CheckResult {
@@ -99,6 +103,18 @@ function fail(failure: FailureKind, reason: string, terminal = false, detail?: R
   return { ok: false, terminal, failure, reason, detail };
 }
 
+// ---------------------------------------------------------------------------
+// Limits on what a server can make us read or print. The gateway's probe and
+// tool answers are a few hundred bytes; sessions_list stays far below 1 MiB.
+
+/** Bytes of a response body read at most; more is "body-too-large" and the rest is never read. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+/** Characters of any server-controlled string kept in evidence (reason, version, failing gates). */
+export const MAX_REASON_CHARS = 300;
+export const MAX_VERSION_CHARS = 64;
+/** The kubelet keeps at most 4096 bytes of a termination message. */
+export const TERMINATION_MESSAGE_BYTES = 4096;
+
 const SPECS: CheckSpec[] = [
   {
     name: "startup",
@@ -127,7 +143,7 @@ const SPECS: CheckSpec[] = [
     method: "GET",
     path: "/readyz",
     judge: (status, body) => {
-      const failing = Array.isArray(body.failing) ? { failing: body.failing.slice(0, 10) } : undefined;
+      const failing = Array.isArray(body.failing) ? { failing: body.failing.slice(0, 5).map((f) => (typeof f === "string" ? f : JSON.stringify(f) ?? "")) } : undefined;
       if (status === 503 || (status === 200 && body.ready === false)) {
         return fail("not-ready", `/readyz says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
       }
@@ -154,12 +170,12 @@ const SPECS: CheckSpec[] = [
   },
 ];
 
-/** The tool call that needs no model key (FACTS.md §1). */
+/** The tool call that needs no model key (sessions_list reads local state only). */
 export const TOOL_CALL_BODY = JSON.stringify({ tool: "sessions_list", args: {} });
 
 function statusFailure(status: number, path: string) {
   if (status === 401 || status === 403) {
-    // #134735: with token auth and lan bind, 2026.8.1 answered 403 on probe paths off loopback.
+    // With token auth and lan bind, 2026.8.1 answered 403 on probe paths off loopback (KNOWN_BROKEN_RELEASES).
     return fail("auth", `${path} answered HTTP ${status} without credentials: probe routes are forbidden for this client`, true);
   }
   return fail("http-status", `${path} answered HTTP ${status}`);
@@ -168,6 +184,65 @@ function statusFailure(status: number, path: string) {
 function short(body: unknown): string {
   const s = JSON.stringify(body) ?? String(body);
   return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+
+// ---------------------------------------------------------------------------
+// Secret hygiene: one token rule (shared with the stack config), one URL rule,
+// one redaction that runs before anything is cut short.
+
+export const TOKEN_MIN_LENGTH = 32;
+export const TOKEN_MAX_LENGTH = 512;
+/** Characters a token may use: no quoting needed in a header, an env file, a shell or JSON. */
+export const TOKEN_CHARSET = "A–Z a–z 0–9 . _ ~ + / = -";
+const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
+/** Fewer distinct characters than this is not a random token (and would redact ordinary text). */
+const TOKEN_MIN_DISTINCT = 8;
+
+/**
+ * Why a gateway token is unusable, or undefined when it is fine. Never quotes
+ * the token. A token this rule accepts can always be redacted: it is long
+ * enough that every 8-character fragment is distinctive, and JSON or a header
+ * carry it unchanged.
+ */
+export function gatewayTokenProblem(token: unknown): string | undefined {
+  if (typeof token !== "string") return "must be a string";
+  const fix = "generate one with `openssl rand -hex 32`";
+  if (token.length === 0) return `is empty; ${fix}`;
+  if (/\s/.test(token)) return `contains whitespace (a space or a line break, often from copy-paste); ${fix}`;
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(token)) return `contains control characters (NUL, escape, ...); ${fix}`;
+  if (/[^\u0000-\u007f]/.test(token)) return `contains non-ASCII characters; use only ${TOKEN_CHARSET}; ${fix}`;
+  if (!TOKEN_PATTERN.test(token)) return `contains characters outside ${TOKEN_CHARSET} (others need quoting in headers, env files and shells); ${fix}`;
+  if (token.length < TOKEN_MIN_LENGTH) return `is ${token.length} characters; at least ${TOKEN_MIN_LENGTH} are required; ${fix}`;
+  if (token.length > TOKEN_MAX_LENGTH) return `is ${token.length} characters; at most ${TOKEN_MAX_LENGTH}`;
+  if (new Set(token).size < TOKEN_MIN_DISTINCT) return `uses fewer than ${TOKEN_MIN_DISTINCT} distinct characters: not a random token; ${fix}`;
+  return undefined;
+}
+
+/** A URL for messages: user info replaced by "***", so a password never reaches output. */
+export function maskUrl(raw: string): string {
+  return cleanText(raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1***@"), 200);
+}
+
+/**
+ * Why a base URL cannot be used for the checks, or undefined. The checks append
+ * their paths to it, so a query or fragment would swallow them (every check
+ * would request the same URL); user info would send a password the evidence
+ * must not carry: the token goes in a header, never in the URL.
+ */
+export function baseUrlProblem(raw: string): string | undefined {
+  if (/[\s\u0000-\u001f\u007f]/.test(raw)) return "contains whitespace or control characters";
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    return "is not a URL such as http://127.0.0.1:18789";
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return `has scheme ${u.protocol.replace(/:$/, "")}; use http or https`;
+  if (u.username || u.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(raw)) {
+    return "carries user info (user:password@); remove it: the gateway token goes in --token-env, never in the URL";
+  }
+  if (raw.includes("?") || raw.includes("#")) return "has a query or fragment; give the base URL only (the checks append /startupz, /healthz, /readyz, /tools/invoke)";
+  return undefined;
 }
 
 /** URL without user info, query or fragment: what may be written into evidence. */
@@ -180,18 +255,200 @@ export function publicUrl(raw: string): string {
   return u.toString().replace(/\/$/, "");
 }
 
-/** Removes every occurrence of each secret from text (defence in depth for echoes). */
-export function redact(text: string, secrets: Array<string | undefined>): string {
-  let out = text;
-  for (const s of secrets) {
-    if (s && s.length >= 4) out = out.split(s).join("[redacted]");
+/** Every request URL of a check: the base's path plus the check's path, nothing else. */
+export function checkUrl(base: string, path: string): string {
+  const u = new URL(base);
+  u.username = "";
+  u.password = "";
+  u.search = "";
+  u.hash = "";
+  u.pathname = `${u.pathname.replace(/\/+$/, "")}${path}`;
+  return u.toString();
+}
+
+/** Shortest secret fragment that is redacted wherever it appears. */
+export const FRAGMENT_CHARS = 8;
+const REDACTED = "[redacted]";
+
+interface Unit {
+  ch: string;
+  from: number;
+  to: number;
+}
+
+const HEX = /^[0-9a-fA-F]+$/;
+
+/**
+ * One decoding pass over text seen as units that remember their span in the
+ * original: JSON/JS escapes (\uXXXX, \xXX, \n, \", \\ ...), percent-encoding
+ * (%XX) and HTML character references (&#NN; &#xHH;). A server that echoes the
+ * token in any of these forms, or in a mix of them, is still caught.
+ */
+function decodeOnce(units: Unit[]): Unit[] {
+  const out: Unit[] = [];
+  const at = (i: number) => units[i]?.ch ?? "";
+  const span = (i: number, n: number, ch: string) => out.push({ ch, from: units[i].from, to: units[i + n - 1].to });
+  for (let i = 0; i < units.length; ) {
+    const c = at(i);
+    if (c === "\\") {
+      const n = at(i + 1);
+      const hex4 = [2, 3, 4, 5].map((k) => at(i + k)).join("");
+      if (n === "u" && hex4.length === 4 && HEX.test(hex4)) {
+        span(i, 6, String.fromCharCode(parseInt(hex4, 16)));
+        i += 6;
+        continue;
+      }
+      const hex2 = at(i + 2) + at(i + 3);
+      if (n === "x" && hex2.length === 2 && HEX.test(hex2)) {
+        span(i, 4, String.fromCharCode(parseInt(hex2, 16)));
+        i += 4;
+        continue;
+      }
+      const simple: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", f: "\f", '"': '"', "/": "/", "\\": "\\", "'": "'" };
+      if (n in simple) {
+        span(i, 2, simple[n]);
+        i += 2;
+        continue;
+      }
+    }
+    if (c === "%") {
+      const hex2 = at(i + 1) + at(i + 2);
+      if (hex2.length === 2 && HEX.test(hex2)) {
+        span(i, 3, String.fromCharCode(parseInt(hex2, 16)));
+        i += 3;
+        continue;
+      }
+    }
+    if (c === "&" && at(i + 1) === "#") {
+      let j = i + 2;
+      const isHex = at(j) === "x" || at(j) === "X";
+      if (isHex) j++;
+      let digits = "";
+      while (j < units.length && digits.length < 7 && (isHex ? HEX : /^[0-9]$/).test(at(j))) digits += at(j++);
+      if (digits && digits.length <= 6) {
+        const end = at(j) === ";" ? j + 1 : j;
+        const code = parseInt(digits, isHex ? 16 : 10);
+        if (code <= 0xffff) {
+          span(i, end - i, String.fromCharCode(code));
+          i = end;
+          continue;
+        }
+      }
+    }
+    out.push(units[i]);
+    i++;
   }
   return out;
+}
+
+/** The fragments of a secret that must not appear: every 8-character window (lowercased), of it and of its base64 forms. */
+function secretGrams(secret: string): { grams: Set<string>; size: number } {
+  const size = Math.min(FRAGMENT_CHARS, secret.length);
+  const grams = new Set<string>();
+  const forms = [secret];
+  // Base64 of the secret at each of the three alignments (an echoed Basic header or a JWT-like wrapper).
+  for (let k = 0; k < 3 && secret.length - k >= 12; k++) {
+    const b = Buffer.from(secret.slice(k), "utf8").toString("base64").replace(/=+$/, "");
+    forms.push(b.slice(4, b.length - 4));
+  }
+  for (const f of forms) {
+    const lower = f.toLowerCase();
+    for (let i = 0; i + size <= lower.length; i++) grams.add(lower.slice(i, i + size));
+  }
+  return { grams, size };
+}
+
+/**
+ * Removes every occurrence of each secret, and every fragment of 8 or more of
+ * its characters, from text: raw, JSON-escaped, \u- or %-encoded, as HTML
+ * character references, in base64, in any mix and case. Secrets under 4
+ * characters are ignored (the token rule refuses them long before).
+ * Run it on the whole text BEFORE anything is truncated: a cut can split a
+ * secret so that no complete occurrence is left, but never an 8-character
+ * fragment.
+ */
+export function redact(text: string, secrets: Array<string | undefined>): string {
+  const useful = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
+  if (useful.length === 0 || text.length === 0) return text;
+  const ranges: Array<[number, number]> = [];
+  let view: Unit[] = Array.from({ length: text.length }, (_, i) => ({ ch: text[i], from: i, to: i + 1 }));
+  const views: Unit[][] = [view];
+  for (let round = 0; round < 3; round++) {
+    const next = decodeOnce(view);
+    if (next.length === view.length) break;
+    views.push(next);
+    view = next;
+  }
+  for (const secret of useful) {
+    const { grams, size } = secretGrams(secret);
+    for (const v of views) {
+      const lower = v.map((u) => u.ch).join("").toLowerCase();
+      // One code unit per Unit: indexes of `lower` and `v` line up (toLowerCase keeps ASCII lengths; others cannot match).
+      if (lower.length !== v.length) continue;
+      for (let i = 0; i + size <= v.length; i++) {
+        if (grams.has(lower.slice(i, i + size))) ranges.push([v[i].from, v[i + size - 1].to]);
+      }
+    }
+  }
+  if (ranges.length === 0) return text;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const merged: Array<[number, number]> = [];
+  for (const r of ranges) {
+    const l = merged[merged.length - 1];
+    if (l && r[0] <= l[1]) l[1] = Math.max(l[1], r[1]);
+    else merged.push([r[0], r[1]]);
+  }
+  let out = "";
+  let pos = 0;
+  for (const [from, to] of merged) {
+    out += text.slice(pos, from) + REDACTED;
+    pos = to;
+  }
+  return out + text.slice(pos);
+}
+
+/** Redacts every string (keys too) of a JSON-able value; the shape stays valid JSON. */
+export function redactDeep<T>(value: T, secrets: Array<string | undefined>): T {
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return redact(v, secrets);
+    if (Array.isArray(v)) return v.map(walk);
+    if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [redact(k, secrets), walk(x)]));
+    return v;
+  };
+  return walk(value) as T;
+}
+
+/**
+ * A server-controlled string made safe for a terminal and for evidence: ANSI
+ * sequences removed, every other control, line/paragraph separator and bidi
+ * override shown as a visible escape (so no forged lines, no colours, no
+ * cursor moves), at most `max` characters. Escaping instead of deleting keeps
+ * apart what the server sent apart (deleting could join two halves of a secret).
+ */
+export function cleanText(text: string, max: number): string {
+  const noAnsi = text
+    .replace(/\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?/g, "\\e]")
+    .replace(/(?:\u001b\[|\u009b)[0-?]*[ -/]*[@-~]?/g, "\\e[");
+  const visible = noAnsi.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]/g, (c) => {
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+  if (visible.length <= max) return visible;
+  const keep = Math.max(0, max - 20);
+  return `${visible.slice(0, keep)}...[+${visible.length - keep} chars]`;
+}
+
+/** clean → redact → cap: the one way a server string enters evidence. */
+export function safeServerText(text: string, secrets: Array<string | undefined>, max: number): string {
+  const cleaned = cleanText(text, Number.MAX_SAFE_INTEGER);
+  return cleanText(redact(cleaned, secrets), max);
 }
 
 function isHtml(contentType: string, text: string): boolean {
   return /text\/html/i.test(contentType) || /^\s*<(!doctype|html)/i.test(text);
 }
+
+const TLS_CODES = /^(ERR_TLS_|ERR_SSL_|CERT_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_(GET|VERIFY)_|EPROTO$|HOSTNAME_MISMATCH)/;
 
 function socketFailure(err: unknown, timeoutMs: number): Omit<Attempt, "latencyMs" | "status"> {
   const e = err as { name?: string; code?: string; message?: string; cause?: { code?: string; message?: string; errors?: Array<{ code?: string }> } };
@@ -199,6 +456,9 @@ function socketFailure(err: unknown, timeoutMs: number): Omit<Attempt, "latencyM
     return fail("timeout", `no answer within ${timeoutMs} ms (packets dropped, e.g. by a NetworkPolicy, or the process hangs)`);
   }
   const code = e?.cause?.code ?? e?.cause?.errors?.[0]?.code ?? e?.code;
+  if (typeof code === "string" && TLS_CODES.test(code)) {
+    return fail("tls", `TLS failed (${code}): ${e?.cause?.message ?? e?.message ?? ""}; check the URL's scheme (http vs https) and the certificate; retrying cannot help`, true);
+  }
   switch (code) {
     case "ECONNREFUSED":
       return fail("connection-refused", "connection refused: nothing listens on that address and port");
@@ -222,7 +482,43 @@ function socketFailure(err: unknown, timeoutMs: number): Omit<Attempt, "latencyM
   }
 }
 
+/** Reads at most `max` bytes of a body, then stops (cancels the stream). */
+async function readCapped(res: Response, max: number): Promise<{ text: string; bytes: number; tooLarge: boolean }> {
+  if (!res.body) return { text: "", bytes: 0, tooLarge: false };
+  const reader = res.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let bytes = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    bytes += value.byteLength;
+    if (bytes > max) {
+      chunks.push(value.subarray(0, value.byteLength - (bytes - max)));
+      await reader.cancel().catch(() => {});
+      return { text: new TextDecoder().decode(Buffer.concat(chunks)), bytes, tooLarge: true };
+    }
+    chunks.push(value);
+  }
+  return { text: new TextDecoder().decode(Buffer.concat(chunks)), bytes, tooLarge: false };
+}
+
 async function attempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number): Promise<Attempt> {
+  return sanitizeAttempt(await rawAttempt(spec, base, token, timeoutMs, now), token);
+}
+
+/** Every string in an attempt passes through safeServerText before it can reach evidence or a terminal. */
+function sanitizeAttempt(a: Attempt, token: string): Attempt {
+  const secrets = [token];
+  let detail: Record<string, unknown> | undefined;
+  if (a.detail) {
+    detail = {};
+    if (a.detail.version !== undefined) detail.version = safeServerText(String(a.detail.version), secrets, MAX_VERSION_CHARS);
+    if (Array.isArray(a.detail.failing)) detail.failing = a.detail.failing.slice(0, 5).map((f) => safeServerText(String(f), secrets, 48));
+  }
+  return { ...a, reason: a.reason === null ? null : safeServerText(a.reason, secrets, MAX_REASON_CHARS), ...(detail ? { detail } : {}) };
+}
+
+async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number): Promise<Attempt> {
   const t0 = now();
   // Accept what kubelet's httpGet probes send (*/*): the gateway answers unknown single-segment
   // GET paths with its Control UI page for */* or text/html, but 404 for application/json
@@ -235,15 +531,45 @@ async function attempt(spec: CheckSpec, base: string, token: string, timeoutMs: 
     body = TOOL_CALL_BODY;
   }
   let res: Response;
-  let text: string;
   try {
-    res = await fetch(base + spec.path, { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
-    text = await res.text();
+    res = await fetch(checkUrl(base, spec.path), { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
   } catch (err) {
     return { ...socketFailure(err, timeoutMs), status: null, latencyMs: null };
   }
-  const latencyMs = Math.round((now() - t0) * 10) / 10;
   const status = res.status;
+  let read: { text: string; bytes: number; tooLarge: boolean };
+  try {
+    read = await readCapped(res, MAX_BODY_BYTES);
+  } catch (err) {
+    const e = err as { name?: string };
+    const latencyMs = Math.round((now() - t0) * 10) / 10;
+    if (e?.name === "TimeoutError" || e?.name === "AbortError") {
+      return {
+        ...fail("body-timeout", `${spec.path} answered HTTP ${status} but its body did not finish within ${timeoutMs} ms (a stalled or endless stream; the network delivered the headers, so this is not a dropped packet)`),
+        status,
+        latencyMs,
+      };
+    }
+    return { ...fail("network", `${spec.path} answered HTTP ${status}, then the body failed: ${(err as Error)?.message ?? String(err)}`), status, latencyMs };
+  }
+  const latencyMs = Math.round((now() - t0) * 10) / 10;
+  const text = read.text;
+  if (status === 401 || status === 403) return { ...spec.judge(status, {}), status, latencyMs };
+  if (status >= 300 && status < 400) {
+    const location = res.headers.get("location");
+    return {
+      ...fail("redirect", `${spec.path} answered HTTP ${status} redirecting to ${location === null ? "(no Location)" : JSON.stringify(location.slice(0, 200))}: something other than the gateway answers this URL (a proxy or login page); point the check at the gateway itself`, true),
+      status,
+      latencyMs,
+    };
+  }
+  if (read.tooLarge) {
+    return {
+      ...fail("body-too-large", `${spec.path} answered HTTP ${status} with a body over ${MAX_BODY_BYTES} bytes (stopped reading): not a gateway probe or tool answer`, true),
+      status,
+      latencyMs,
+    };
+  }
   if (isHtml(res.headers.get("content-type") ?? "", text)) {
     return {
       ...fail("catch-all-html", `catch-all page, not a probe response (HTTP ${status} text/html on ${spec.path}): the route is not mounted, or this is not the gateway`),
@@ -255,33 +581,46 @@ async function attempt(spec: CheckSpec, base: string, token: string, timeoutMs: 
   try {
     json = text === "" ? {} : JSON.parse(text);
   } catch {
-    const judged = status === 401 || status === 403 || status === 404 ? spec.judge(status, {}) : fail("not-json", `${spec.path} answered HTTP ${status} with a body that is not JSON: ${JSON.stringify(redact(text.slice(0, 80), [token]))}`);
+    // Redact the whole body first, then cut: a cut must never leave part of a secret.
+    const snippet = safeServerText(text, [token], 80);
+    const judged = status === 404 ? spec.judge(status, {}) : fail("not-json", `${spec.path} answered HTTP ${status} with a body that is not JSON: ${JSON.stringify(snippet)}`);
     return { ...judged, status, latencyMs };
   }
   const obj = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, unknown>) : { value: json };
-  const judged = spec.judge(status, obj);
-  return { ...judged, reason: judged.reason === null ? null : redact(judged.reason, [token]), status, latencyMs };
+  // Redacted before judging: the judges cut long bodies short.
+  const judged = spec.judge(status, redactDeep(obj, [token]));
+  return { ...judged, status, latencyMs };
 }
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/** The shortest attempt worth making: a slower gateway would look like a dropped packet. */
+const MIN_ATTEMPT_MS = 250;
 
 async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, start: number, deadline: number, now: () => number): Promise<CheckResult> {
   const perAttempt = opts.attemptTimeoutMs ?? Math.min(3000, opts.budgetMs);
   let attempts = 0;
   let backoff = 100;
   let last: Attempt;
+  let lastAnswered: Attempt | undefined;
   for (;;) {
     attempts += 1;
     const left = deadline - now();
     // AbortSignal.timeout() throws ERR_OUT_OF_RANGE on a fractional delay: whole ms only.
-    last = await attempt(spec, base, opts.token, Math.floor(Math.max(50, Math.min(perAttempt, left))), now);
+    last = await attempt(spec, base, opts.token, Math.floor(Math.max(MIN_ATTEMPT_MS, Math.min(perAttempt, left))), now);
+    if (last.status !== null) lastAnswered = last;
     if (last.ok || last.terminal) break;
     const remaining = deadline - now();
-    if (remaining <= 0) break;
-    // Backoff while the gateway is cold (5–10 s here): 100 ms doubling to 1 s; never past the budget.
-    // The last sleep ends at the deadline; one short attempt (50 ms) follows it.
-    await sleep(Math.min(backoff, remaining));
+    if (remaining < MIN_ATTEMPT_MS) break;
+    // Backoff while the gateway is cold (5–10 s here): 100 ms doubling to 1 s; never past the budget,
+    // and the last attempt keeps at least MIN_ATTEMPT_MS.
+    await sleep(Math.max(0, Math.min(backoff, remaining - MIN_ATTEMPT_MS)));
     backoff = Math.min(backoff * 2, 1000);
+  }
+  // A gateway that answered (say 503 not ready) and then let the last attempt time out is
+  // slow, not behind a NetworkPolicy: report what it answered.
+  if (!last.ok && last.failure === "timeout" && lastAnswered) {
+    last = { ...lastAnswered, reason: `${lastAnswered.reason ?? ""} (the last attempt got no answer within its time)` };
   }
   return {
     name: spec.name,
@@ -298,13 +637,22 @@ async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, sta
   };
 }
 
+/** A path name for evidence: letters, digits, `.`, `_`, `-`; at most 40. */
+export function safePathName(name: string): string {
+  const s = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 40);
+  return s || "cli";
+}
+
 /**
  * Runs the four checks in parallel, each retrying with backoff until it passes,
- * fails for good (wrong token, denied tool) or the budget runs out.
+ * fails for good (wrong token, denied tool, TLS, redirect, oversized body) or
+ * the budget runs out. Each check requests exactly `evidence.url + check.path`.
  */
 export async function runChecks(opts: RunChecksOptions): Promise<Evidence> {
+  const problem = baseUrlProblem(opts.baseUrl);
+  if (problem) throw new Error(`base URL ${maskUrl(opts.baseUrl)} ${problem}`);
   const now = opts.now ?? (() => performance.now());
-  const base = new URL(opts.baseUrl).toString().replace(/\/$/, "");
+  const base = publicUrl(opts.baseUrl);
   const startedAt = new Date();
   const start = now();
   const deadline = start + opts.budgetMs;
@@ -313,8 +661,8 @@ export async function runChecks(opts: RunChecksOptions): Promise<Evidence> {
   const version = checks.find((c) => c.name === "startup")?.detail?.version;
   return {
     schema: EVIDENCE_SCHEMA,
-    pathName: opts.pathName,
-    url: publicUrl(opts.baseUrl),
+    pathName: safePathName(opts.pathName),
+    url: base,
     ok: checks.every((c) => c.ok),
     startedAt: startedAt.toISOString(),
     finishedAt: finishedAt.toISOString(),
@@ -325,16 +673,21 @@ export async function runChecks(opts: RunChecksOptions): Promise<Evidence> {
   };
 }
 
-/** One line per check, for logs and error messages. */
+/**
+ * One line per check, for logs and error messages. Every field is shown through
+ * cleanText: evidence may come back from a Job or a file, so nothing in it is
+ * trusted to be free of control characters.
+ */
 export function formatEvidence(ev: Evidence): string {
-  const lines = [`${ev.pathName} ${ev.url}: ${ev.ok ? "PASS" : "FAIL"} in ${ev.durationMs} ms (budget ${ev.budgetMs} ms)${ev.gatewayVersion ? `, gateway ${ev.gatewayVersion}` : ""}`];
+  const t = (v: unknown, max = MAX_REASON_CHARS) => cleanText(String(v), max);
+  const lines = [`${t(ev.pathName, 60)} ${t(ev.url, 200)}: ${ev.ok ? "PASS" : "FAIL"} in ${t(ev.durationMs, 20)} ms (budget ${t(ev.budgetMs, 20)} ms)${ev.gatewayVersion ? `, gateway ${t(ev.gatewayVersion, MAX_VERSION_CHARS)}` : ""}`];
   if (!ev.ok && ev.checks.every((c) => c.failure === "path-not-run")) {
-    lines.push(`  not run: ${ev.checks[0]?.reason}`);
+    lines.push(`  not run: ${t(ev.checks[0]?.reason)}`);
     return lines.join("\n");
   }
   for (const c of ev.checks) {
-    const what = c.ok ? `ok HTTP ${c.status} ${c.latencyMs} ms` : `FAIL ${c.failure}: ${c.reason}`;
-    lines.push(`  ${c.name.padEnd(9)} ${c.method} ${c.path.padEnd(13)} ${what} (${c.attempts} attempt${c.attempts === 1 ? "" : "s"})`);
+    const what = c.ok ? `ok HTTP ${t(c.status, 5)} ${t(c.latencyMs, 12)} ms` : `FAIL ${t(c.failure, 30)}: ${t(c.reason)}`;
+    lines.push(`  ${t(c.name, 12).padEnd(9)} ${t(c.method, 6)} ${t(c.path, 40).padEnd(13)} ${what} (${t(c.attempts, 6)} attempt${c.attempts === 1 ? "" : "s"})`);
   }
   return lines.join("\n");
 }
@@ -394,6 +747,11 @@ export interface Agreement {
   summary: string;
 }
 
+/** Whether any check on this path got an HTTP answer: then packets are not being dropped for it. */
+function answered(ev: Evidence): boolean {
+  return ev.checks.some((c) => c.status !== null);
+}
+
 function failures(ev: Evidence): Set<FailureKind> {
   return new Set(ev.checks.filter((c) => !c.ok && c.failure).map((c) => c.failure as FailureKind));
 }
@@ -437,7 +795,7 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
     }
     if (ctx.networkPolicyAdmitsClient === false) {
       add("network-policy-drops-source", `the NetworkPolicy does not admit the ${viaService.pathName} client on the gateway port`);
-    } else if (svc.has("timeout") || svc.has("unreachable")) {
+    } else if ((svc.has("timeout") || svc.has("unreachable")) && !answered(viaService)) {
       add("network-policy-drops-source", `${viaService.pathName} got no answer (packets dropped) while port-forward passed: a NetworkPolicy most likely drops this source; admit it on the gateway port`);
     }
     if (svc.has("not-ready") || svc.has("catch-all-html")) {
@@ -488,24 +846,56 @@ export interface JobEnv {
 }
 
 export async function jobMain(env: JobEnv, write: (path: string, text: string) => void, print: (text: string) => void): Promise<number> {
-  const baseUrl = env.SMOKE_BASE_URL;
-  if (!baseUrl) {
-    print(JSON.stringify({ schema: EVIDENCE_SCHEMA, ok: false, error: "SMOKE_BASE_URL is not set" }));
+  const token = env.OPENCLAW_GATEWAY_TOKEN;
+  const refuse = (error: string) => {
+    print(redact(JSON.stringify({ schema: EVIDENCE_SCHEMA, ok: false, error }), [token]));
     return 2;
+  };
+  const baseUrl = env.SMOKE_BASE_URL;
+  if (!baseUrl) return refuse("SMOKE_BASE_URL is not set");
+  const urlProblem = baseUrlProblem(baseUrl);
+  if (urlProblem) return refuse(`SMOKE_BASE_URL ${maskUrl(baseUrl)} ${urlProblem}`);
+  const tokenProblem = gatewayTokenProblem(token ?? "");
+  if (tokenProblem) return refuse(`OPENCLAW_GATEWAY_TOKEN ${tokenProblem}`);
+  const budgetMs = Number(env.SMOKE_BUDGET_MS ?? "60000");
+  if (!Number.isFinite(budgetMs) || budgetMs < 1000 || budgetMs > 3_600_000) return refuse("SMOKE_BUDGET_MS must be 1000–3600000 (ms)");
+  let json: string;
+  let ok = false;
+  try {
+    const ev = await runChecks({ baseUrl, token: token!, budgetMs, pathName: env.SMOKE_PATH_NAME ?? "inCluster" });
+    ok = ev.ok;
+    json = terminationMessage(redactDeep(ev, [token]), [token]);
+  } catch (e) {
+    return refuse(`checks crashed: ${cleanText(redact(String((e as Error)?.message ?? e), [token]), MAX_REASON_CHARS)}`);
   }
-  const ev = await runChecks({
-    baseUrl,
-    token: env.OPENCLAW_GATEWAY_TOKEN ?? "",
-    budgetMs: Number(env.SMOKE_BUDGET_MS ?? "60000"),
-    pathName: env.SMOKE_PATH_NAME ?? "inCluster",
-  });
-  const json = redact(JSON.stringify(ev), [env.OPENCLAW_GATEWAY_TOKEN]);
-  // The kubelet keeps at most 4096 bytes of a termination message; the evidence fits (~1.5 KB).
   try {
     write(env.SMOKE_TERMINATION_LOG ?? "/dev/termination-log", json);
   } catch {
     // Not in a pod (tests, laptops): stdout carries the same JSON.
   }
   print(json);
-  return ev.ok ? 0 : 1;
+  return ok ? 0 : 1;
+}
+
+/**
+ * Evidence JSON that fits the kubelet's 4096-byte termination message (it cuts
+ * longer ones, which then no longer parse): reasons are shortened and details
+ * dropped until it fits. Redaction has already run on the full text.
+ */
+export function terminationMessage(ev: Evidence, secrets: Array<string | undefined>): string {
+  const fits = (t: string) => Buffer.byteLength(t, "utf8") <= TERMINATION_MESSAGE_BYTES;
+  let text = redact(JSON.stringify(ev), secrets);
+  for (const max of [160, 80]) {
+    if (fits(text)) return text;
+    const shorter: Evidence = { ...ev, checks: ev.checks.map((c) => ({ ...c, reason: c.reason === null ? null : cleanText(c.reason, max) })) };
+    text = redact(JSON.stringify(shorter), secrets);
+  }
+  if (fits(text)) return text;
+  const bare: Evidence = {
+    ...ev,
+    url: cleanText(ev.url, 120),
+    gatewayVersion: ev.gatewayVersion === null ? null : cleanText(ev.gatewayVersion, 24),
+    checks: ev.checks.map(({ detail: _detail, ...c }) => ({ ...c, reason: c.reason === null ? null : cleanText(c.reason, 60) })),
+  };
+  return redact(JSON.stringify(bare), secrets);
 }

@@ -15,7 +15,7 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { comparePaths, formatAgreement, formatEvidence, redact, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+import { comparePaths, formatAgreement, formatEvidence, redact, redactDeep, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
 
 /** Label the in-cluster Job pod carries; the gateway's NetworkPolicy admits it on the gateway port. */
 export const SMOKE_CLIENT_LABEL = { key: "openclaw.ai/smoke-client", value: "true" } as const;
@@ -407,7 +407,8 @@ export function smokeRecord(t: ClusterTarget, run: SmokeRun, valuesHash: string,
     },
   };
   // Defence in depth: nothing the gateway or kubectl echoed may carry the token into state.
-  return JSON.parse(redact(JSON.stringify(record), [token])) as SmokeRecord;
+  // String by string, so the record stays valid JSON whatever the redaction replaces.
+  return redactDeep(record, [token]);
 }
 
 /** The error that fails `pulumi up`: the verdict, the diagnosis, then each path's evidence. Never the token. */
