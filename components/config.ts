@@ -225,7 +225,8 @@ export class ConfigError extends Error {
 }
 
 /** Config paths that hold secrets: their values never appear in error messages, hashes or outputs. */
-export const SECRET_PATHS = ["gatewayToken", "mac.ssh.privateKey", "mac.gateway.token"] as const;
+// mac.gateway.settings is free-form gateway config (channel and provider credentials go there).
+export const SECRET_PATHS = ["gatewayToken", "mac.ssh.privateKey", "mac.gateway.token", "mac.gateway.settings"] as const;
 
 export function isSecretPath(path: readonly (string | number)[]): boolean {
   const dotted = path.map(String).join(".");
