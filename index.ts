@@ -32,6 +32,14 @@ export const networkPolicySources = { ingress: ticket.network.ingressSources, ku
 export const rollback = ticket.rollback;
 export const endpoints = ticket.endpoints;
 export const deploymentName: pulumi.Output<string> = gateway.deploymentName;
+/**
+ * Where the stack applies, so `npm run smoke|diagnose -- --stack <name>` reach the same
+ * cluster without flags: the context, and the kubeconfig when it is a path (kubeconfig
+ * text may hold credentials and is never an output). null for a render-only stack.
+ */
+export const cluster = settings.renderOnly
+  ? null
+  : { context: c.cluster?.context ?? null, kubeconfig: c.cluster?.kubeconfig && !c.cluster.kubeconfig.includes("\n") ? c.cluster.kubeconfig : null };
 
 // --- Smoke checks (issue 4, runbook step 5) -----------------------------------
 // After the Deployment and Service are ready, the checks run through kubectl

@@ -57,7 +57,12 @@ function main(argv: string[]): number {
   if (!ticket?.endpoints) throw new UsageError("the stack outputs have no changeTicket: run `pulumi up` for this stack first");
   const ns = ticket.endpoints.namespace;
   const selector = `app.kubernetes.io/name=openclaw-gateway,app.kubernetes.io/instance=${ticket.environment}`;
-  const kube = (...args: string[]) => JSON.parse(run("kubectl", [...(a.context ? ["--context", a.context as string] : []), ...args, "-o", "json"]));
+  // The stack's own cluster (output `cluster`) unless --context says otherwise.
+  const target: { context?: string | null; kubeconfig?: string | null } = outputs.cluster ?? {};
+  const context = (a.context as string | undefined) ?? target.context ?? undefined;
+  const kubeconfig = a.context ? undefined : (target.kubeconfig ?? undefined);
+  const kube = (...args: string[]) =>
+    JSON.parse(run("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), ...(context ? ["--context", context] : []), ...args, "-o", "json"]));
   const pods: PodDoc[] = (a.pods ? readJson(a.pods as string, "--pods") : kube("--namespace", ns, "get", "pods", "-l", selector)).items ?? [];
   const events: EventDoc[] = (a.events ? readJson(a.events as string, "--events") : kube("--namespace", ns, "get", "events")).items ?? [];
   const nodes: NodeDoc[] = (a.nodes ? readJson(a.nodes as string, "--nodes") : a.pods ? { items: [] } : kube("get", "nodes")).items ?? [];

@@ -115,6 +115,8 @@ interface StackOutputs {
   image?: { ref?: string };
   valuesHash?: string;
   bindPortProbe?: { bind?: string; port?: number; coldStartSeconds?: number; startupGraceSeconds?: number };
+  /** Where the stack applies (index.ts output `cluster`): used unless --context is given. */
+  cluster?: { context?: string | null; kubeconfig?: string | null } | null;
 }
 
 /** The cluster target of a deployed stack, from `pulumi stack output --json`. */
@@ -142,7 +144,8 @@ export function targetFromOutputs(o: StackOutputs, a: Pick<Args, "context" | "bu
     tokenSecretName: "openclaw-gateway-token",
     tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN",
     budgetMs: Math.round(budgetSeconds * 1000),
-    context: a.context,
+    context: a.context ?? o.cluster?.context ?? undefined,
+    kubeconfig: a.context ? undefined : (o.cluster?.kubeconfig ?? undefined),
     runId: `cli-${Date.now().toString(36)}`,
   };
 }
