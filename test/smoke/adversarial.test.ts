@@ -17,38 +17,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparePaths, redact, runChecks, terminationMessage, type Evidence } from "../../components/smoke/checks";
 import { smokeFailureMessage, smokeRecord, type ClusterTarget } from "../../components/smoke/kube";
 import { node24 } from "../support/gateway";
+import { leakedFragment } from "../support/leak";
 import { byName, runJobScript } from "./support";
 
 const ROOT = resolve(__dirname, "../..");
 /** A realistic token: 64 hex characters (what `openssl rand -hex 32` prints). */
 const TOKEN = "9f3c2a7be41d4c06a8d5f1e2b3c4d5e6f708192a3b4c5d6e7f8091a2b3c4d5e6";
-
-/**
- * Independent of the code under test: decodes JSON \u, %XX, HTML character
- * references and base64 runs, then looks for any 8-character window of the
- * secret, case-insensitively.
- */
-export function leakedFragment(text: string, secret: string): string | undefined {
-  const views = [text];
-  let t = text;
-  for (let i = 0; i < 3; i++) {
-    t = t
-      .replace(/\\u([0-9a-fA-F]{4})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
-      .replace(/\\x([0-9a-fA-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
-      .replace(/%([0-9a-fA-F]{2})/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
-      .replace(/&#x([0-9a-fA-F]+);?/g, (_, h) => String.fromCharCode(parseInt(h, 16)))
-      .replace(/&#([0-9]+);?/g, (_, d) => String.fromCharCode(Number(d)))
-      .replace(/\\n/g, "\n");
-    views.push(t);
-  }
-  for (const run of text.match(/[A-Za-z0-9+/]{16,}={0,2}/g) ?? []) {
-    for (let k = 0; k < 4; k++) views.push(Buffer.from(run.slice(k), "base64").toString("latin1"));
-  }
-  const hay = views.join("\n").toLowerCase();
-  const s = secret.toLowerCase();
-  for (let i = 0; i + 8 <= s.length; i++) if (hay.includes(s.slice(i, i + 8))) return s.slice(i, i + 8);
-  return undefined;
-}
 
 function expectNoLeak(text: string, secret = TOKEN): void {
   const f = leakedFragment(text, secret);
