@@ -16,11 +16,11 @@ set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/bootstrap-pulumi.sh"
+stack="${OPENCLAW_STACK:-local}"
 # shellcheck source=/dev/null  # checked on its own
-source "$here/pulumi-env.sh"
+source "$here/pulumi-env.sh" --stack "$stack"
 cd "$OPENCLAW_REPO"
 
-stack="${OPENCLAW_STACK:-local}"
 [[ -f "Pulumi.$stack.yaml" ]] || {
   echo "local-up: Pulumi.$stack.yaml not found in $OPENCLAW_REPO (OPENCLAW_STACK=$stack); expected the render-only 'local' stack" >&2
   exit 1

@@ -1,8 +1,17 @@
 #!/usr/bin/env bash
 # The one definition of the environment the real Pulumi engine runs in here.
 #
-#   source scripts/pulumi-env.sh        # exports PATH and PULUMI_* into this shell
-#   bash scripts/pulumi-env.sh CMD ...  # runs CMD in that environment
+#   source scripts/pulumi-env.sh [--stack NAME]        # exports PATH and PULUMI_* into this shell
+#   bash scripts/pulumi-env.sh [--stack NAME] CMD ...  # runs CMD in that environment
+#
+# Backend and secrets passphrase: ONLY for the repo-local stacks (`local`, render
+# only; `dev`, a throwaway cluster on this machine), named by --stack or
+# $OPENCLAW_STACK (exec mode also reads `--stack NAME`/`-s NAME` in CMD). They get
+# the file backend below and a public passphrase, unless PULUMI_BACKEND_URL is
+# already set to something else. Any other stack (staging, prod, ...) and no stack
+# at all: the backend and the passphrase are left to you (`pulumi login <backend>`,
+# your secrets provider); values an earlier `--stack local` left in this shell
+# are removed, so they cannot carry prod into the repo-local backend.
 #
 # Paths:
 #   cache root   ${OPENCLAW_INFRA_CACHE:-$HOME/.cache/openclaw-gateway-infra}
@@ -14,6 +23,7 @@
 # of any pin builds a new toolchain next to the old one instead of reusing it.
 
 _oc_env_main() {
+  # $1: the stack this environment is for (may be empty).
   local here repo
   here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
   repo="$(cd "$here/.." && pwd)"
@@ -63,22 +73,73 @@ _oc_env_main() {
 
   # Plugins installed with `pulumi plugin install --file` live here, per toolchain.
   export PULUMI_HOME="$OPENCLAW_TOOLCHAIN/pulumi-home"
-  export PULUMI_BACKEND_URL="file://$repo/.pulumi-state"
-  # Passphrase of the `local` stack only: its one secret is an obviously fake
-  # placeholder token (rendered Secrets are plain text anyway, FACTS.md §2).
-  # Staging and prod use their own secrets provider; override here for others.
-  export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-openclaw-local-stack-not-a-secret}"
+  _oc_env_backend "$repo" "$1"
   export PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true
   export PULUMI_SKIP_UPDATE_CHECK=true
   export PULUMI_AUTOMATION_API_SKIP_VERSION_CHECK=true
   # No Pulumi Cloud here: never try to reach it for templates, policies or telemetry.
   export PULUMI_DISABLE_REGISTRY_RESOLVE=true
   export PULUMI_DIY_BACKEND_NO_LEGACY_WARNING=true
-  unset PULUMI_ACCESS_TOKEN
 }
 
-_oc_env_main
-unset -f _oc_env_main
+# The stacks whose state lives in the repo-local file backend. Their secrets are
+# public by design: `local` renders Secrets in plain text with a placeholder token,
+# `dev` is a cluster on this machine with a generated token.
+_OC_LOCAL_STACKS="local dev"
+_OC_LOCAL_PASSPHRASE="openclaw-local-stack-not-a-secret"
+
+_oc_env_backend() {
+  local repo="$1" stack="$2" ours
+  ours="file://$repo/.pulumi-state"
+  if [[ -n "$stack" ]] && [[ " $_OC_LOCAL_STACKS " == *" $stack "* ]]; then
+    if [[ -n "${PULUMI_BACKEND_URL:-}" && "$PULUMI_BACKEND_URL" != "$ours" ]]; then
+      echo "pulumi-env: stack '$stack': keeping your PULUMI_BACKEND_URL ($PULUMI_BACKEND_URL)" >&2
+      return 0
+    fi
+    export PULUMI_BACKEND_URL="$ours"
+    export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-$_OC_LOCAL_PASSPHRASE}"
+    # The file backend needs no Pulumi Cloud token; never hand one to a local run.
+    unset PULUMI_ACCESS_TOKEN
+    return 0
+  fi
+  # Not a repo-local stack: its backend and secrets provider are the user's.
+  if [[ "${PULUMI_BACKEND_URL:-}" == "$ours" ]]; then
+    unset PULUMI_BACKEND_URL
+    echo "pulumi-env: unset PULUMI_BACKEND_URL=$ours (the repo-local backend is for the local/dev stacks only)" >&2
+  fi
+  if [[ "${PULUMI_CONFIG_PASSPHRASE:-}" == "$_OC_LOCAL_PASSPHRASE" ]]; then
+    unset PULUMI_CONFIG_PASSPHRASE
+    echo "pulumi-env: unset the local stacks' public PULUMI_CONFIG_PASSPHRASE" >&2
+  fi
+  if [[ -n "$stack" ]]; then
+    echo "pulumi-env: stack '$stack' is not repo-local: backend and secrets provider untouched; use 'pulumi login <your backend>' and the stack's own secrets provider" >&2
+  else
+    echo "pulumi-env: toolchain only, backend untouched (for the repo-local stacks: --stack local or --stack dev)" >&2
+  fi
+}
+
+# The stack: --stack NAME (or --stack=NAME) first, else $OPENCLAW_STACK; executed with
+# a command and neither given, the command's own --stack/-s.
+_oc_env_stack="${OPENCLAW_STACK:-}"
+if [[ "${1:-}" == "--stack" ]]; then
+  _oc_env_stack="${2:-}"
+  shift 2 || shift
+elif [[ "${1:-}" == --stack=* ]]; then
+  _oc_env_stack="${1#--stack=}"
+  shift
+elif [[ "${BASH_SOURCE[0]}" == "$0" ]] && [[ -z "$_oc_env_stack" ]]; then
+  _oc_env_prev=""
+  for _oc_env_arg in "$@"; do
+    case "$_oc_env_prev" in --stack | -s) _oc_env_stack="$_oc_env_arg" ;; esac
+    case "$_oc_env_arg" in --stack=*) _oc_env_stack="${_oc_env_arg#--stack=}" ;; esac
+    _oc_env_prev="$_oc_env_arg"
+  done
+  unset _oc_env_prev _oc_env_arg
+fi
+
+_oc_env_main "$_oc_env_stack"
+unset -f _oc_env_main _oc_env_backend
+unset _oc_env_stack _OC_LOCAL_STACKS _OC_LOCAL_PASSPHRASE
 
 # Executed (not sourced) with a command: run it in this environment.
 if [[ "${BASH_SOURCE[0]}" == "$0" ]] && [[ $# -gt 0 ]]; then

@@ -11,7 +11,7 @@ say() { printf 'dev:down %s\n' "$*" >&2; }
 status="$(npm run -s cluster:status 2>/dev/null || true)"
 kubeconfig="$(tail -1 <<<"$status" | sed -n 's/^KUBECONFIG=//p')"
 # shellcheck source=/dev/null
-source scripts/pulumi-env.sh
+source scripts/pulumi-env.sh --stack dev
 if [[ -n "$kubeconfig" && -f "$kubeconfig" ]] && kubectl --kubeconfig "$kubeconfig" --request-timeout=5s get --raw /readyz >/dev/null 2>&1; then
   export KUBECONFIG="$kubeconfig"
   if pulumi stack select dev >/dev/null 2>&1; then

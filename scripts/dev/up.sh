@@ -36,7 +36,7 @@ trap 'rm -f "$refs"' EXIT
 bash tools/image/build.sh >"$refs"
 
 # shellcheck source=/dev/null  # checked on its own
-source scripts/pulumi-env.sh
+source scripts/pulumi-env.sh --stack dev
 mkdir -p .pulumi-state
 say "stack config (scripts/dev/configure.sh)"
 bash scripts/dev/configure.sh "$refs" "$kubeconfig"
@@ -64,6 +64,6 @@ The cluster and the stack keep running. In this shell or another:
   kubectl --context openclaw-dev -n openclaw-dev get pods,svc,networkpolicy
   npm run smoke -- --stack dev        # both smoke paths again
   npm run diagnose -- --stack dev     # OOMKilled / NotReady diagnosis
-  source scripts/pulumi-env.sh && pulumi stack output --stack dev
+  source scripts/pulumi-env.sh --stack dev && pulumi stack output --stack dev
   npm run dev:down                    # destroy the stack, stop the cluster
 EOT
