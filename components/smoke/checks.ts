@@ -212,7 +212,7 @@ export function gatewayTokenProblem(token: unknown): string | undefined {
   if (/[\u0000-\u001f\u007f-\u009f]/.test(token)) return `contains control characters (NUL, escape, ...); ${fix}`;
   if (/[^\u0000-\u007f]/.test(token)) return `contains non-ASCII characters; use only ${TOKEN_CHARSET}; ${fix}`;
   if (!TOKEN_PATTERN.test(token)) return `contains characters outside ${TOKEN_CHARSET} (others need quoting in headers, env files and shells); ${fix}`;
-  if (token.length < TOKEN_MIN_LENGTH) return `is ${token.length} characters; at least ${TOKEN_MIN_LENGTH} are required; ${fix}`;
+  if (token.length < TOKEN_MIN_LENGTH) return `is ${token.length} characters; it must be at least ${TOKEN_MIN_LENGTH} characters; ${fix}`;
   if (token.length > TOKEN_MAX_LENGTH) return `is ${token.length} characters; at most ${TOKEN_MAX_LENGTH}`;
   if (new Set(token).size < TOKEN_MIN_DISTINCT) return `uses fewer than ${TOKEN_MIN_DISTINCT} distinct characters: not a random token; ${fix}`;
   return undefined;
