@@ -2,6 +2,7 @@
 // pods' last state, probe events and node pressure, name the likely cause and
 // say whether to roll back, retune or fix the config. Pure: it reads the JSON
 // that `kubectl get pods|events|nodes -o json` prints.
+import { effectiveBind } from "./smoke/kube";
 import type { ChangeTicket } from "./ticket";
 
 export type Decision = "roll back" | "retune" | "fix config" | "wait" | "none";
@@ -38,7 +39,7 @@ interface Terminated {
 }
 export interface PodDoc {
   metadata: { name: string; namespace?: string };
-  spec?: { nodeName?: string; containers?: { name: string; image?: string }[] };
+  spec?: { nodeName?: string; containers?: { name: string; image?: string; command?: string[]; args?: string[] }[] };
   status?: { phase?: string; conditions?: { type: string; status: string }[]; containerStatuses?: ContainerStatus[]; podIP?: string };
 }
 export interface EventDoc {
@@ -104,6 +105,21 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
         likelyCause: "the gateway refused its config or could not migrate its state (exit 78): a non-loopback bind without auth, a missing config, or a state migration",
         nextStep: `kubectl --namespace ${ticket.endpoints.namespace} logs ${name} --previous; for a migration run \`openclaw doctor --fix\` once as a Job against the state volume`,
         decision: newRelease ? "roll back" : "fix config",
+      });
+    }
+
+    // FAQ "port-forward works, Service does not": a gateway bound to loopback behind a Service
+    // passes exec probes and port-forward, so the pod looks Ready while real traffic is refused.
+    const gwSpec = pod.spec?.containers?.find((c) => c.name === "gateway") ?? pod.spec?.containers?.[0];
+    const bind = effectiveBind([...(gwSpec?.command ?? []), ...(gwSpec?.args ?? [])]);
+    if (bind === "loopback" && ticket.endpoints.service) {
+      findings.push({
+        signal: "bind loopback behind a Service",
+        pod: name,
+        evidence: `the gateway runs with --bind loopback while Service ${ticket.endpoints.service} sends traffic to the pod IP${ticket.network.bind !== "loopback" ? ` (the stack says bind=${ticket.network.bind}: the live Deployment was changed outside Pulumi)` : ""}`,
+        likelyCause: "the gateway listens on 127.0.0.1 only: kubectl port-forward (which dials localhost in the pod) and exec probes pass, every Service and in-cluster client gets connection refused",
+        nextStep: `set gateway.bind=lan (or \`pulumi up --refresh\` to restore the stack's bind), then \`npm run smoke -- --stack ${ticket.stack}\``,
+        decision: "fix config",
       });
     }
 
@@ -197,3 +213,4 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
     : `${findings.length} finding(s); decision: ${decision}${decision === "roll back" && ticket.rollback.target ? ` to ${ticket.rollback.target.image}` : ""}`;
   return { healthy, findings, decision, summary };
 }
+

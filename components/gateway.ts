@@ -3,7 +3,18 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewaySettings } from "./config";
-import { buildManifests, TOKEN_KEY, type GatewayManifests, type K8sObject } from "./manifests";
+import { buildManifests, READINESS_PERIOD_SECONDS, TOKEN_KEY, type GatewayManifests, type K8sObject } from "./manifests";
+
+/**
+ * The longest a healthy rollout takes: pods come up one at a time (maxSurge 1, or
+ * Recreate), each within the startupProbe's grace plus one readiness period, and a
+ * minute for scheduling and the old pods' hand-over. Measured on the dev cluster: a
+ * cold start of 10–40 s per pod, so a healthy rollout finishes well inside this.
+ */
+export function rolloutTimeoutSeconds(s: GatewaySettings): number {
+  const grace = s.startup.periodSeconds * s.startup.failureThreshold;
+  return s.config.replicas * (grace + READINESS_PERIOD_SECONDS) + 60;
+}
 
 export interface OpenClawGatewayArgs {
   settings: GatewaySettings;
@@ -44,9 +55,13 @@ export class OpenClawGateway extends pulumi.ComponentResource {
     );
     const claim = m.stateClaim ? child(k8s.core.v1.PersistentVolumeClaim, "state", m.stateClaim) : undefined;
 
+    const rollout = `${rolloutTimeoutSeconds(args.settings)}s`;
     this.deployment = child(k8s.apps.v1.Deployment, "deployment", m.deployment, {
       ...inNamespace,
       dependsOn: [...(namespace ? [namespace] : []), serviceAccount, configMap, secret, ...(claim ? [claim] : [])],
+      // A pod that crash-loops or is OOM-killed at start never becomes Ready: fail `pulumi up`
+      // once a healthy rollout would have finished, not after the provider's default 10 minutes.
+      customTimeouts: { create: rollout, update: rollout },
     });
     this.service = m.service ? child(k8s.core.v1.Service, "service", m.service) : undefined;
     this.networkPolicy = child(k8s.networking.v1.NetworkPolicy, "networkpolicy", m.networkPolicy);

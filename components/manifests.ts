@@ -19,6 +19,7 @@ export const STATE_DIR = "/home/node/.openclaw";
 export const TOKEN_KEY = "OPENCLAW_GATEWAY_TOKEN";
 /** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
 export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
+export const READINESS_PERIOD_SECONDS = 10;
 /** The image runs as user `node` (FACTS.md §1). */
 const UID = 1000;
 
@@ -171,7 +172,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     // Cold start (workspace and skills load) must not flip liveness: runbook §4.4, §5.
     startupProbe: { ...httpProbe("/startupz"), periodSeconds: s.startup.periodSeconds, failureThreshold: s.startup.failureThreshold, timeoutSeconds: 3 },
     // Same protocol, port and path family as real traffic (runbook §4.4); never exec.
-    readinessProbe: { ...httpProbe("/readyz"), periodSeconds: 10, timeoutSeconds: 3, failureThreshold: 3 },
+    readinessProbe: { ...httpProbe("/readyz"), periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
     livenessProbe: { ...httpProbe("/healthz"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     securityContext: {
       allowPrivilegeEscalation: false,

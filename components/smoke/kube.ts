@@ -352,9 +352,59 @@ export async function readTokenFromSecret(t: ClusterTarget, kc: string | undefin
   return { token };
 }
 
+/** The gateway's --bind from its argv (the last one wins, as its CLI parses it); undefined when absent. */
+export function effectiveBind(argv: string[]): string | undefined {
+  let bind: string | undefined;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--bind" && argv[i + 1] !== undefined) bind = argv[i + 1];
+    else if (argv[i].startsWith("--bind=")) bind = argv[i].slice("--bind=".length);
+  }
+  return bind;
+}
+
+/**
+ * What is deployed right now, read from the live Deployment and Service: the
+ * gateway's effective --bind, its container port, and the Service's targetPort
+ * resolved to a number. The diagnosis must name what runs, not what the stack
+ * config says: after a `kubectl patch` or `rollout undo` the two differ.
+ */
+export function liveContextFrom(deployment: any, service: any): DiagnosisContext {
+  const ctx: DiagnosisContext = {};
+  const containers: any[] = deployment?.spec?.template?.spec?.containers ?? [];
+  const gw = containers.find((c) => c?.name === "gateway") ?? containers[0];
+  if (!gw) return ctx;
+  ctx.bind = effectiveBind([...(gw.command ?? []), ...(gw.args ?? [])].map(String));
+  const ports: any[] = gw.ports ?? [];
+  const gwPort = ports.find((p) => p?.name === "gateway") ?? ports[0];
+  if (typeof gwPort?.containerPort === "number") ctx.containerPort = gwPort.containerPort;
+  const target = service?.spec?.ports?.[0]?.targetPort;
+  if (typeof target === "number") ctx.targetPort = target;
+  else if (typeof target === "string") {
+    const named = ports.find((p) => p?.name === target);
+    // A name no container port carries reaches nothing: report it as port 0.
+    ctx.targetPort = typeof named?.containerPort === "number" ? named.containerPort : /^\d+$/.test(target) ? Number(target) : 0;
+  }
+  return ctx;
+}
+
+async function liveContext(t: ClusterTarget, kc: string | undefined): Promise<DiagnosisContext> {
+  const get = async (what: string) => {
+    const r = await run(t.kubectl ?? "kubectl", [...kubectlBase(t, kc), "get", what, "-o", "json"], undefined, 30_000);
+    if (r.code !== 0) return undefined;
+    try {
+      return JSON.parse(r.stdout);
+    } catch {
+      return undefined;
+    }
+  };
+  const [deployment, service] = await Promise.all([get(`deployment/${t.deploymentName}`), get(`service/${t.serviceName}`)]);
+  return deployment ? liveContextFrom(deployment, service) : {};
+}
+
 /**
  * Both paths in parallel, then whether they agree (and why not). Without a
- * token the port-forward path reads it from the gateway's Secret.
+ * token the port-forward path reads it from the gateway's Secret. The diagnosis
+ * context (bind, ports) is read from the live objects; `ctx` fills what they lack.
  */
 export async function runBothPaths(t: ClusterTarget, token: string | undefined, script: string, ctx: DiagnosisContext = {}): Promise<SmokeRun & { token?: string }> {
   return withKubeconfig(t, async (kc) => {
@@ -362,11 +412,13 @@ export async function runBothPaths(t: ClusterTarget, token: string | undefined, 
     let tok = token;
     let tokenError: string | undefined;
     if (!tok) ({ token: tok, error: tokenError } = await readTokenFromSecret(t, kc));
-    const [portForward, inCluster] = await Promise.all([
+    const [portForward, inCluster, live] = await Promise.all([
       tok ? portForwardWith(t, tok, kc) : Promise.resolve(failedPathEvidence("portForward", `kubectl port-forward deployment/${t.deploymentName}`, t.budgetMs, tokenError ?? "no token", startedAt)),
       inClusterWith(t, script, kc),
+      liveContext(t, kc),
     ]);
-    return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, ctx), token: tok };
+    const merged: DiagnosisContext = { ...ctx, ...Object.fromEntries(Object.entries(live).filter(([, v]) => v !== undefined)) };
+    return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, merged), token: tok };
   });
 }
 
