@@ -8,5 +8,7 @@ address="${OPENCLAW_CONTAINERD_ADDRESS:-}"
 if [[ -z "$address" ]]; then
   address="$(cd "$repo" && npm run -s cluster:status 2>/dev/null | sed -n 's/^CONTAINERD_ADDRESS=//p' | tail -1 || true)"
 fi
-[[ -n "$address" && -S "$address" ]] || exit 1
+# The path tools/cluster uses (cluster-run/containerd/containerd.sock), for a status without the line.
+[[ -n "$address" ]] || address="${OPENCLAW_INFRA_CACHE:-$HOME/.cache/openclaw-gateway-infra}/cluster-run/containerd/containerd.sock"
+[[ -S "$address" ]] || exit 1
 echo "$address"
