@@ -4,10 +4,23 @@
 import { z } from "zod";
 import { checkImagePinned, type ImageRef } from "../policy-pack/rules/image";
 import { checkHeadroom, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB } from "../policy-pack/rules/headroom";
-import { isValidCidr } from "../policy-pack/rules/networkpolicy";
-import { formatMiB, parseCpu, parseMemory } from "../policy-pack/rules/quantity";
+import { knownBrokenRelease } from "../policy-pack/rules/known-releases";
+import {
+  cidrProblem,
+  cpuQuantity,
+  dnsLabelProblem,
+  dnsSubdomainProblem,
+  exceptProblem,
+  hostProblem,
+  labelKeyProblem,
+  labelValueProblem,
+  memoryQuantity,
+  releaseDateProblem,
+} from "../policy-pack/rules/kube-values";
+import { cidrVoidsIsolation } from "../policy-pack/rules/networkpolicy";
 import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
 import { macConfigSchema, macReleaseIssues } from "./mac/config";
+import { gatewayTokenProblem } from "./smoke/checks";
 
 export const PROJECT = "openclaw-gateway-infra";
 
@@ -25,55 +38,88 @@ export const DEFAULT_LIMIT_RATIO = 1.3;
 /** The token the local (render-only) stack uses. Rendered Secrets are plain text, so it must be fake. */
 export const LOCAL_PLACEHOLDER_TOKEN = "local-render-placeholder-NOT-A-SECRET";
 
-const LABEL_KEY = /^(?:[a-z0-9]([-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*\/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$/;
-const LABEL_VALUE = /^(?:[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?)?$/;
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
-
 const RESERVED_LABEL_PREFIX = "app.kubernetes.io/";
 
-const memory = (what: string) =>
-  z.string().refine((v) => parseMemory(v) !== undefined && parseMemory(v)! > 0, {
-    message: `${what} must be a Kubernetes memory quantity such as "925Mi" or "1Gi"`,
-  });
-const cpu = (what: string) =>
-  z.string().refine((v) => parseCpu(v) !== undefined && parseCpu(v)! > 0, {
-    message: `${what} must be a Kubernetes CPU quantity such as "500m" or "1"`,
+/** A refine from a `...Problem` rule: the rule's words become the message. */
+const rule = (problem: (v: string) => string | undefined) => (v: string, ctx: z.RefinementCtx) => {
+  const p = problem(v);
+  if (p) ctx.addIssue({ code: "custom", message: p });
+};
+
+const memoryProblem = (v: string) => {
+  const q = memoryQuantity(v);
+  return "problem" in q ? q.problem : undefined;
+};
+const cpuProblem = (v: string) => {
+  const q = cpuQuantity(v);
+  return "problem" in q ? q.problem : undefined;
+};
+/** Bytes of a quantity the schema has accepted. */
+const bytesOf = (v: string) => (memoryQuantity(v) as { bytes: number }).bytes;
+const millicoresOf = (v: string) => (cpuQuantity(v) as { millicores: number }).millicores;
+
+const memory = () => z.string().superRefine(rule(memoryProblem));
+const cpu = () => z.string().superRefine(rule(cpuProblem));
+
+/** Free text that lands in annotations, labels or the ticket: no control characters, not blank. */
+const text = (min: number, max: number, what: string) =>
+  z.string().superRefine((v, ctx) => {
+    if (v.trim().length < min) ctx.addIssue({ code: "custom", message: `must ${what} (at least ${min} non-blank characters)` });
+    else if (v !== v.trim()) ctx.addIssue({ code: "custom", message: "has leading or trailing whitespace" });
+    else if (v.length > max) ctx.addIssue({ code: "custom", message: `is ${v.length} characters; at most ${max}` });
   });
 
-export const cidr = z.string().refine(isCidr, { message: 'must be an IPv4 or IPv6 CIDR such as "10.0.0.0/16"' });
+export const cidr = z.string().superRefine(rule(cidrProblem));
+/** A source CIDR for the NetworkPolicy: also never "everything" (that voids the isolation). */
+const sourceCidr = z.string().superRefine(rule((v) => cidrProblem(v) ?? cidrVoidsIsolation(v)));
 
-const labelMap = z.record(
-  z.string().regex(LABEL_KEY, { message: "must be a Kubernetes label key such as team or example.com/team" }),
-  z.string().regex(LABEL_VALUE, { message: "must be a Kubernetes label value: 63 characters of [A-Za-z0-9-_.], alphanumeric at both ends" }),
-);
+const labelMap = z.record(z.string().superRefine(rule(labelKeyProblem)), z.string().superRefine(rule(labelValueProblem)));
+
+/** The stack's config arrives as text: a top-level "3" or "false" is a number or boolean here, anything else stays as given. */
+const fromText = <T extends z.ZodType>(kind: "number" | "boolean", schema: T) =>
+  z.preprocess((v) => {
+    if (typeof v !== "string") return v;
+    if (kind === "number" && /^-?[0-9]+(\.[0-9]+)?$/.test(v)) return Number(v);
+    if (kind === "boolean" && (v === "true" || v === "false")) return v === "true";
+    return v;
+  }, schema);
+
+const releaseSchema = (example: string) =>
+  z.string().superRefine((v, ctx) => {
+    if (!RELEASE_PATTERN.test(v)) ctx.addIssue({ code: "custom", message: `must be the OpenClaw release the image was built from, such as "${example}"` });
+    else {
+      const p = releaseDateProblem(v);
+      if (p) ctx.addIssue({ code: "custom", message: `${p} (releases are dated YYYY.M.D, e.g. "${example}")` });
+    }
+  });
 
 const imageSchema = z.strictObject({
   ref: z.string().superRefine((v, ctx) => {
     const check = checkImagePinned(v);
     if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
   }),
-  release: z.string().regex(RELEASE_PATTERN, { message: 'must be the OpenClaw release the image was built from, such as "2026.9.6"' }),
-  buildId: z.string().min(1, { message: 'must name the build, such as the upstream commit "eb377ac" or a CI run id' }),
+  release: releaseSchema("2026.9.6"),
+  buildId: text(1, 128, 'name the build, such as the upstream commit "eb377ac" or a CI run id'),
 });
 
 const resourcesSchema = z
   .strictObject({
     observed: z
       .strictObject({
-        p95WorkingSet: memory("resources.observed.p95WorkingSet").default(MEASURED_P95_WORKING_SET),
-        bootPeak: memory("resources.observed.bootPeak").default(MEASURED_BOOT_PEAK),
-        source: z.string().min(1).default(MEASURED_SOURCE),
+        p95WorkingSet: memory().default(MEASURED_P95_WORKING_SET),
+        bootPeak: memory().default(MEASURED_BOOT_PEAK),
+        source: text(1, 300, "say where the figures come from").default(MEASURED_SOURCE),
       })
       .default({ p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: MEASURED_SOURCE }),
-    memoryRequest: memory("resources.memoryRequest").optional(),
-    memoryLimit: memory("resources.memoryLimit").optional(),
-    cpuRequest: cpu("resources.cpuRequest").default("500m"),
-    cpuLimit: cpu("resources.cpuLimit").optional(),
+    memoryRequest: memory().optional(),
+    memoryLimit: memory().optional(),
+    cpuRequest: cpu().default("500m"),
+    cpuLimit: cpu().optional(),
     headroom: z
       .strictObject({
-        minRatio: z.number().min(1, { message: "must be at least 1 (a limit below the working set is an OOM by design)" }),
-        maxRatio: z.number().max(4, { message: "must be at most 4" }),
-        reason: z.string().min(20, { message: "must explain in a sentence why this stack departs from the runbook's 1.25–1.40" }),
+        minRatio: z.number().min(1, { message: "must be at least 1 (a limit below the working set is an OOM by design)" }).max(4, { message: "must be at most 4" }),
+        maxRatio: z.number().min(1, { message: "must be at least 1 (a limit below the working set is an OOM by design)" }).max(4, { message: "must be at most 4" }),
+        reason: text(20, 500, "explain in a sentence why this stack departs from the runbook's 1.25–1.40"),
       })
       .optional(),
   })
@@ -90,7 +136,7 @@ const gatewaySchema = z
 
 const ingressSource = z.union(
   [
-    z.strictObject({ cidr, except: z.array(cidr).optional() }),
+    z.strictObject({ cidr: sourceCidr, except: z.array(cidr).optional() }),
     z.strictObject({ namespaceSelector: labelMap, podSelector: labelMap.optional() }),
     z.strictObject({ podSelector: labelMap }),
   ],
@@ -99,7 +145,7 @@ const ingressSource = z.union(
 
 const networkSchema = z.strictObject({
   ingressSources: z.array(ingressSource).min(1, { message: "must list at least one source of real traffic (an ingress controller namespace or a CIDR)" }),
-  kubeletCidrs: z.array(cidr).min(1, { message: "must list the node CIDRs the kubelet's probes come from; without them a NetworkPolicy drops probes (runbook §2, §6)" }),
+  kubeletCidrs: z.array(sourceCidr).min(1, { message: "must list the node CIDRs the kubelet's probes come from; without them a NetworkPolicy drops probes (runbook §2, §6)" }),
   egress: z
     .strictObject({
       dns: z.boolean().default(true),
@@ -111,11 +157,11 @@ const networkSchema = z.strictObject({
 const stateVolumeSchema = z.discriminatedUnion(
   "type",
   [
-    z.strictObject({ type: z.literal("emptyDir"), sizeLimit: memory("stateVolume.sizeLimit").default("1Gi") }),
+    z.strictObject({ type: z.literal("emptyDir"), sizeLimit: memory().default("1Gi") }),
     z.strictObject({
       type: z.literal("pvc"),
-      size: memory("stateVolume.size"),
-      storageClass: z.string().min(1).optional(),
+      size: memory(),
+      storageClass: z.string().superRefine(rule((v) => dnsSubdomainProblem(v))).optional(),
       accessMode: z.enum(["ReadWriteOnce", "ReadWriteMany"]).default("ReadWriteOnce"),
     }),
   ],
@@ -127,26 +173,26 @@ const rollbackSchema = z.strictObject({
     const check = checkImagePinned(v);
     if (!check.ok) ctx.addIssue({ code: "custom", message: check.reason });
   }),
-  release: z.string().regex(RELEASE_PATTERN, { message: 'must be the release of the previous image, such as "2026.8.1"' }),
+  release: releaseSchema("2026.9.5"),
 });
 
 export const configSchema = z
   .strictObject({
-    environment: z.string().regex(DNS_LABEL, { message: "must be a DNS label such as staging or prod" }),
+    environment: z.string().superRefine(rule((v) => (dnsLabelProblem(v) ? `${dnsLabelProblem(v)} (e.g. staging or prod)` : undefined))),
     image: imageSchema,
-    replicas: z.number().int().min(1).max(50).default(1),
+    replicas: fromText("number", z.number().int().min(1).max(50)).default(1),
     resources: resourcesSchema,
     gateway: gatewaySchema,
-    gatewayToken: z.string().min(32, { message: "must be at least 32 characters; generate one with `openssl rand -hex 32`" }).optional(),
+    gatewayToken: z.string().superRefine(rule(gatewayTokenProblem)).optional(),
     network: networkSchema,
-    namespace: z.string().regex(DNS_LABEL, { message: "must be a DNS label such as openclaw" }).default("openclaw"),
-    createNamespace: z.boolean().default(true),
+    namespace: z.string().superRefine(rule((v) => (dnsLabelProblem(v) ? `${dnsLabelProblem(v)} (e.g. openclaw)` : undefined))).default("openclaw"),
+    createNamespace: fromText("boolean", z.boolean()).default(true),
     labels: labelMap.default({}),
     stateVolume: stateVolumeSchema.default({ type: "emptyDir", sizeLimit: "1Gi" }),
     service: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
     rollback: rollbackSchema.optional(),
-    render: z.strictObject({ directory: z.string().min(1) }).optional(),
-    cluster: z.strictObject({ context: z.string().min(1).optional(), kubeconfig: z.string().min(1).optional() }).optional(),
+    render: z.strictObject({ directory: text(1, 200, "name a directory") }).optional(),
+    cluster: z.strictObject({ context: text(1, 253, "name a kubeconfig context").optional(), kubeconfig: z.string().min(1).optional() }).optional(),
     /** The bare-metal contrast node (components/mac): same release under launchd over SSH. */
     mac: macConfigSchema.optional(),
   })
@@ -155,22 +201,41 @@ export const configSchema = z
     const tagProblem = checkTagMatchesRelease(c.image.ref, c.image.release);
     if (tagProblem) add(["image", "release"], `does not match image.ref: ${tagProblem}`);
 
-    const p95 = parseMemory(c.resources.observed.p95WorkingSet)!;
-    const boot = parseMemory(c.resources.observed.bootPeak)!;
-    const request = c.resources.memoryRequest === undefined ? undefined : parseMemory(c.resources.memoryRequest);
-    const limit = c.resources.memoryLimit === undefined ? undefined : parseMemory(c.resources.memoryLimit);
-    if (p95 !== undefined && boot !== undefined && request !== undefined && limit !== undefined) {
-      const h = c.resources.headroom;
-      if (h && h.minRatio > h.maxRatio) add(["resources", "headroom", "minRatio"], `${h.minRatio} is above maxRatio ${h.maxRatio}`);
-      const verdict = checkHeadroom({ p95Bytes: p95, bootPeakBytes: boot, requestBytes: request, limitBytes: limit, minRatio: h?.minRatio, maxRatio: h?.maxRatio });
+    // The request and limit the Deployment will carry, given or derived: checked exactly as the
+    // pack checks the rendered ones, so config and preview never disagree.
+    const h = c.resources.headroom;
+    if (h && h.minRatio > h.maxRatio) add(["resources", "headroom", "minRatio"], `${h.minRatio} is above maxRatio ${h.maxRatio}; minRatio ≤ maxRatio`);
+    const mem = effectiveMemory(c.resources);
+    if (mem && !(h && h.minRatio > h.maxRatio)) {
+      const verdict = checkHeadroom({ p95Bytes: mem.p95Bytes, bootPeakBytes: mem.bootPeakBytes, requestBytes: mem.requestBytes, limitBytes: mem.limitBytes, minRatio: mem.minRatio, maxRatio: mem.maxRatio });
+      for (const key of ["memoryRequest", "memoryLimit"] as const) {
+        const bytes = key === "memoryRequest" ? mem.requestBytes : mem.limitBytes;
+        const p = memoryProblem(String(bytes));
+        if (p && c.resources[key] === undefined) add(["resources", key], `derived from resources.observed: ${p}; the observed figures are not plausible`);
+      }
       for (const problem of verdict.problems) {
-        const isRequest = problem.startsWith("requests.memory");
+        const exceeds = problem.includes("exceeds limits.memory");
+        const isRequest = problem.startsWith("requests.memory") && (!exceeds || c.resources.memoryLimit === undefined);
+        const key = isRequest ? "memoryRequest" : "memoryLimit";
+        const derived = c.resources[key] === undefined ? ` (derived: resources.${key} is not set; set it)` : "";
         const hint = h || isRequest ? "" : " (or set resources.headroom {minRatio, maxRatio, reason} for this stack)";
-        add(["resources", isRequest ? "memoryRequest" : "memoryLimit"], `${problem}${hint}`);
+        add(["resources", key], `${problem}${derived}${hint}`);
       }
     }
-    if (c.resources.cpuLimit !== undefined && parseCpu(c.resources.cpuLimit)! < parseCpu(c.resources.cpuRequest)!) {
+    if (c.resources.cpuLimit !== undefined && !cpuProblem(c.resources.cpuLimit) && !cpuProblem(c.resources.cpuRequest) && millicoresOf(c.resources.cpuLimit) < millicoresOf(c.resources.cpuRequest)) {
       add(["resources", "cpuLimit"], `${c.resources.cpuLimit} is below resources.cpuRequest ${c.resources.cpuRequest}`);
+    }
+
+    const shape = { auth: c.gateway.auth, bind: c.gateway.bind };
+    const broken = knownBrokenRelease(c.image.release, shape);
+    if (broken) add(["image", "release"], `${broken.release} is known to be broken with auth=${shape.auth}, bind=${shape.bind}: ${broken.reason}; ship ${broken.use}`);
+
+    for (const [i, source] of c.network.ingressSources.entries()) {
+      if (!("cidr" in source)) continue;
+      for (const [j, ex] of (source.except ?? []).entries()) {
+        const p = exceptProblem(source.cidr, ex);
+        if (p && !cidrProblem(ex)) add(["network", "ingressSources", i, "except", j], p);
+      }
     }
 
     if (c.gateway.bind === "loopback" && c.service.enabled) {
@@ -187,11 +252,25 @@ export const configSchema = z
       }
     }
 
-    if (c.rollback && c.rollback.image === c.image.ref) {
-      add(["rollback", "image"], "is the image being deployed; name the previous pinned image so the ticket has a rollback target");
+    if (c.rollback) {
+      // Compared by digest: the same content under another spelling (tag, registry case) is the same image.
+      const current = checkImagePinned(c.image.ref);
+      const previous = checkImagePinned(c.rollback.image);
+      if (current.ok && previous.ok && current.ref.digest === previous.ref.digest) {
+        add(["rollback", "image"], `has the digest of the image being deployed (${current.ref.digest}); name the previous pinned image so the ticket has a rollback target`);
+      }
+      const rollbackTag = checkTagMatchesRelease(c.rollback.image, c.rollback.release);
+      if (rollbackTag) add(["rollback", "release"], `does not match rollback.image: ${rollbackTag.replace(/image\.release/g, "rollback.release")}`);
+      const brokenTarget = knownBrokenRelease(c.rollback.release, shape);
+      if (brokenTarget) {
+        add(["rollback", "release"], `${brokenTarget.release} is known to be broken with auth=${shape.auth}, bind=${shape.bind}: ${brokenTarget.reason}; roll back to ${brokenTarget.use} instead`);
+      }
     }
 
     if (c.mac) {
+      // A host name or address only: the host goes into known_hosts and onto ssh's command line.
+      const host = hostProblem(c.mac.ssh.host);
+      if (host) add(["mac", "ssh", "host"], `${host}; set the Mac's DNS name or IP address, e.g. "mac-mini.example.internal"`);
       for (const issue of macReleaseIssues(c.mac, c.image)) add(issue.path, issue.message);
     }
 
@@ -202,6 +281,8 @@ export const configSchema = z
       }
     } else if (c.gatewayToken === undefined) {
       add(["gatewayToken"], "is missing; set it with `pulumi config set --secret gatewayToken \"$(openssl rand -hex 32)\"`");
+    } else if (c.gatewayToken === LOCAL_PLACEHOLDER_TOKEN) {
+      add(["gatewayToken"], "is the public placeholder of the render-only stack; this stack applies to a cluster: set a real one with `pulumi config set --secret gatewayToken \"$(openssl rand -hex 32)\"`");
     }
   });
 
@@ -255,8 +336,19 @@ export function withoutSecrets<T>(config: T): T {
 export function parseStackConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): GatewaySettings {
   const problems: string[] = [];
   const result = configSchema.safeParse(raw);
+  const reported = new Set<string>();
   if (!result.success) {
-    for (const issue of result.error.issues) problems.push(describeIssue(issue, raw));
+    for (const issue of result.error.issues) {
+      problems.push(describeIssue(issue, raw));
+      reported.add(issue.path.map(String).join("."));
+    }
+  }
+  for (const { path, value } of stringLeaves(raw, [])) {
+    const dotted = path.join(".");
+    if (reported.has(dotted) || isSecretPath(path) || FREE_TEXT_PATHS.some((p) => dotted === p || dotted.startsWith(`${p}.`))) continue;
+    if (CONTROL_CHARS.test(value)) {
+      problems.push(`${PROJECT}:${dotted} = ${show(value)}: contains control characters (a line break, NUL, escape, ...); they would forge lines in annotations, known_hosts or the ticket. Remove them`);
+    }
   }
   if (raw.gatewayToken !== undefined && !secretKeys.has("gatewayToken")) {
     problems.push(`${PROJECT}:gatewayToken is stored in plain text; store it as a secret: \`pulumi config set --secret gatewayToken <token>\``);
@@ -269,29 +361,48 @@ export function parseStackConfig(raw: Record<string, unknown>, secretKeys: Reado
   return derive(result.data);
 }
 
-function derive(config: StackConfig): GatewaySettings {
-  const image = (checkImagePinned(config.image.ref) as { ok: true; ref: ImageRef }).ref;
-  const p95Bytes = parseMemory(config.resources.observed.p95WorkingSet)!;
-  const bootPeakBytes = parseMemory(config.resources.observed.bootPeak)!;
+/** The memory figures the Deployment carries, given or derived from the observed ones; undefined while any input is malformed. */
+export function effectiveMemory(r: StackConfig["resources"]): { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; minRatio: number; maxRatio: number } | undefined {
+  const given = [r.observed.p95WorkingSet, r.observed.bootPeak, r.memoryRequest, r.memoryLimit].filter((v): v is string => v !== undefined);
+  if (given.some((v) => memoryProblem(v) !== undefined)) return undefined;
+  const p95Bytes = bytesOf(r.observed.p95WorkingSet);
+  const bootPeakBytes = bytesOf(r.observed.bootPeak);
   const base = Math.max(p95Bytes, bootPeakBytes);
-  const minRatio = config.resources.headroom?.minRatio ?? DEFAULT_MIN_RATIO;
-  const maxRatio = config.resources.headroom?.maxRatio ?? DEFAULT_MAX_RATIO;
+  const minRatio = r.headroom?.minRatio ?? DEFAULT_MIN_RATIO;
+  const maxRatio = r.headroom?.maxRatio ?? DEFAULT_MAX_RATIO;
   const MIB = 2 ** 20;
   // Defaults are derived from the observed figures, rounded up to whole MiB.
-  const limitBytes = config.resources.memoryLimit !== undefined
-    ? parseMemory(config.resources.memoryLimit)!
-    : Math.ceil((base * Math.min(Math.max(DEFAULT_LIMIT_RATIO, minRatio), maxRatio)) / MIB) * MIB;
-  const requestBytes = config.resources.memoryRequest !== undefined ? parseMemory(config.resources.memoryRequest)! : Math.ceil(p95Bytes / MIB) * MIB;
+  const limitBytes = r.memoryLimit !== undefined ? bytesOf(r.memoryLimit) : Math.ceil((base * Math.min(Math.max(DEFAULT_LIMIT_RATIO, minRatio), maxRatio)) / MIB) * MIB;
+  const requestBytes = r.memoryRequest !== undefined ? bytesOf(r.memoryRequest) : Math.ceil(p95Bytes / MIB) * MIB;
+  return { requestBytes, limitBytes, p95Bytes, bootPeakBytes, minRatio, maxRatio };
+}
+
+/** A memory byte count in the exact form the manifests carry (and the pack parses back to the same bytes). */
+const memoryText = (bytes: number) => (memoryQuantity(String(bytes)) as { canonical: string }).canonical;
+
+function derive(config: StackConfig): GatewaySettings {
+  const image = (checkImagePinned(config.image.ref) as { ok: true; ref: ImageRef }).ref;
+  const m = effectiveMemory(config.resources)!;
+  const base = Math.max(m.p95Bytes, m.bootPeakBytes);
+  const r = config.resources;
   // runbook §5: gateways with >30 s cold start get a startupProbe of at least 60 s.
   const periodSeconds = 5;
   const graceSeconds = Math.max(60, Math.ceil(config.gateway.coldStartSeconds * 1.5));
   return {
     config: {
       ...config,
-      resources: { ...config.resources, memoryRequest: formatMiB(requestBytes), memoryLimit: formatMiB(limitBytes) },
+      resources: {
+        ...r,
+        // Canonical, exact forms: what the schema checked is what is rendered.
+        observed: { ...r.observed, p95WorkingSet: memoryText(m.p95Bytes), bootPeak: memoryText(m.bootPeakBytes) },
+        memoryRequest: memoryText(m.requestBytes),
+        memoryLimit: memoryText(m.limitBytes),
+        cpuRequest: (cpuQuantity(r.cpuRequest) as { canonical: string }).canonical,
+        ...(r.cpuLimit !== undefined ? { cpuLimit: (cpuQuantity(r.cpuLimit) as { canonical: string }).canonical } : {}),
+      },
     },
     image,
-    memory: { requestBytes, limitBytes, p95Bytes, bootPeakBytes, ratio: limitBytes / base, minRatio, maxRatio, heapCapMiB: heapCapMiB(limitBytes) },
+    memory: { requestBytes: m.requestBytes, limitBytes: m.limitBytes, p95Bytes: m.p95Bytes, bootPeakBytes: m.bootPeakBytes, ratio: m.limitBytes / base, minRatio: m.minRatio, maxRatio: m.maxRatio, heapCapMiB: heapCapMiB(m.limitBytes) },
     startup: { periodSeconds, failureThreshold: Math.ceil(graceSeconds / periodSeconds) },
     renderOnly: config.render !== undefined,
   };
@@ -307,11 +418,31 @@ function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): s
     return `${where} key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${known.length ? `; known keys here: ${known.join(", ")}` : ""}`;
   }
   if (issue.code === "invalid_type" && valueAt(raw, path) === undefined) return `${key} is required`;
-  if (issue.code === "invalid_type") message = `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+  if (issue.code === "invalid_type") {
+    message = `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
+    const given = valueAt(raw, path);
+    if (issue.expected === "string" && (typeof given === "number" || typeof given === "boolean")) message += ` (YAML read ${JSON.stringify(given)} as a ${typeof given}: quote it in the stack file, e.g. "${given}")`;
+  }
   // A bad record key: zod nests the key's own issue.
   if (issue.code === "invalid_key" && issue.issues[0]) message = `the key ${issue.issues[0].message}`;
   const given = isSecretPath(path) ? "(secret, not shown)" : show(valueAt(raw, path));
   return `${key} = ${given}: ${message}`;
+}
+
+/** Keys whose values are free text by design (a kubeconfig document, the gateway's own settings). */
+const FREE_TEXT_PATHS = ["cluster.kubeconfig", "mac.gateway.settings"];
+const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+
+function stringLeaves(v: unknown, path: string[]): Array<{ path: string[]; value: string }> {
+  if (typeof v === "string") return [{ path, value: v }];
+  if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, [...path, String(i)]));
+  if (v !== null && typeof v === "object") {
+    return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => [
+      ...(CONTROL_CHARS.test(k) ? [{ path, value: k }] : []),
+      ...stringLeaves(x, [...path, k]),
+    ]);
+  }
+  return [];
 }
 
 function valueAt(raw: unknown, path: string[]): unknown {
@@ -352,5 +483,5 @@ function unwrap(schema: z.ZodType): z.ZodType {
 
 /** A CIDR with an explicit prefix, as NetworkPolicy ipBlock requires (a bare address is refused by the API). */
 export function isCidr(v: string): boolean {
-  return v.includes("/") && isValidCidr(v);
+  return cidrProblem(v) === undefined;
 }

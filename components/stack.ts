@@ -13,7 +13,14 @@ export interface LoadedStack {
   token: pulumi.Output<string>;
 }
 
-/** Raw project config as typed values: Pulumi hands structured values over as JSON text. */
+/**
+ * Raw project config as the schema reads it. Pulumi hands every value over as
+ * text: objects and arrays as JSON (their numbers and booleans are typed), top-level
+ * scalars as the text written in the stack file. Only objects and arrays are
+ * parsed here; a top-level "2024" or "1e3" stays a string (a namespace or an
+ * environment may look like a number), and the schema reads the few numeric and
+ * boolean top-level keys (replicas, createNamespace) from their text.
+ */
 export function rawProjectConfig(all: Record<string, string>, project = PROJECT): Record<string, unknown> {
   const raw: Record<string, unknown> = {};
   for (const [fullKey, text] of Object.entries(all)) {
@@ -25,6 +32,8 @@ export function rawProjectConfig(all: Record<string, string>, project = PROJECT)
 }
 
 function parseValue(text: string): unknown {
+  const t = text.trimStart();
+  if (!t.startsWith("{") && !t.startsWith("[")) return text;
   try {
     return JSON.parse(text);
   } catch {
@@ -35,8 +44,6 @@ function parseValue(text: string): unknown {
 export function loadStack(): LoadedStack {
   const stack = pulumi.getStack();
   const raw = rawProjectConfig(pulumi.runtime.allConfig());
-  // The token is a free string: never let JSON parsing turn it into a number.
-  if (raw.gatewayToken !== undefined) raw.gatewayToken = String(pulumi.runtime.allConfig()[`${PROJECT}:gatewayToken`]);
   if (raw.environment === undefined) raw.environment = stack;
   const secretKeys = new Set(Object.keys(raw).filter((k) => isConfigSecret(`${PROJECT}:${k}`)));
   let settings: GatewaySettings;

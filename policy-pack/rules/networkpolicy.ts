@@ -144,6 +144,18 @@ export function isValidCidr(cidr: string): boolean {
   return parseCidr(cidr) !== undefined;
 }
 
+/**
+ * Why a CIDR given as a probe source (kubelet/node CIDRs) or an ingress source voids
+ * isolation, or undefined: a /0 (`0.0.0.0/0`, `::/0`, or any address with prefix 0)
+ * admits every address of its family, so a policy admitting it on the gateway port
+ * admits the whole cluster and beyond. The stack config and the pack share this rule.
+ */
+export function cidrVoidsIsolation(cidr: string): string | undefined {
+  const r = parseCidr(cidr);
+  if (!r || r.start !== 0n || r.end !== (1n << (r.v6 ? 128n : 32n)) - 1n) return undefined;
+  return `${cidr} is every ${r.v6 ? "IPv6" : "IPv4"} address (prefix /0): admitting it voids the NetworkPolicy's isolation; list the node CIDRs the kubelet's probes come from (e.g. 10.0.0.0/16)`;
+}
+
 export type CidrVerdict = "all" | "part" | "none";
 
 /** How much of `source` an ipBlock admits. */

@@ -58,7 +58,7 @@ const cases: Case[] = [
   { name: "token in plain text", mutate: () => {}, tokenSecret: false, key: "gatewayToken", says: /stored in plain text; store it as a secret/ },
   { name: "token too short", mutate: () => {}, token: "short-secret-value", key: "gatewayToken", says: /at least 32 characters/ },
   { name: "no kubelet CIDRs", mutate: (c) => (c.network.kubeletCidrs = []), key: "network.kubeletCidrs", says: /without them a NetworkPolicy drops probes/ },
-  { name: "bad kubelet CIDR", mutate: (c) => (c.network.kubeletCidrs = ["10.0.0.0/33"]), key: "network.kubeletCidrs.0", says: /CIDR such as "10.0.0.0\/16"/ },
+  { name: "bad kubelet CIDR", mutate: (c) => (c.network.kubeletCidrs = ["10.0.0.0/33"]), key: "network.kubeletCidrs.0", says: /prefix length "33"; it must be 0–32/ },
   { name: "no ingress sources", mutate: (c) => (c.network.ingressSources = []), key: "network.ingressSources", says: /at least one source of real traffic/ },
   { name: "unknown ingress source shape", mutate: (c) => (c.network.ingressSources = [{ ip: "1.2.3.4" }]), key: "network.ingressSources.0", says: /must be \{cidr/ },
   { name: "network missing", mutate: (c) => delete c.network, key: "network", says: /is required/ },
@@ -68,7 +68,7 @@ const cases: Case[] = [
   { name: "RWO volume with 2 replicas", mutate: (c) => (c.stateVolume = { type: "pvc", size: "5Gi" }), key: "replicas", says: /cannot share one ReadWriteOnce state volume/ },
   { name: "hostPath state", mutate: (c) => (c.stateVolume = { type: "hostPath", path: "/data" }), key: "stateVolume", says: /type: "emptyDir"/ },
   { name: "floating rollback image", mutate: (c) => (c.rollback.image = `${IMG}:2026.8.1`), key: "rollback.image", says: /without a digest/ },
-  { name: "rollback equals current", mutate: (c) => (c.rollback.image = c.image.ref), key: "rollback.image", says: /is the image being deployed/ },
+  { name: "rollback equals current", mutate: (c) => (c.rollback.image = c.image.ref), key: "rollback.image", says: /has the digest of the image being deployed/ },
   { name: "unknown top-level key", mutate: (c) => (c.imageTag = "2026.9.6"), key: "", says: /unknown config key "imageTag"/ },
   { name: "environment not a DNS label", mutate: (c) => (c.environment = "Prod!"), key: "environment", says: /DNS label/ },
   { name: "Mac on another release", mutate: (c) => (c.mac = mac({ release: "2026.8.1" })), macSecret: true, key: "mac.release", says: /2026\.8\.1.*2026\.9\.6|2026\.9\.6.*2026\.8\.1/ },
@@ -101,7 +101,7 @@ describe("bad stack config is refused before any resource is registered", () => 
 
 describe("problems are listed at once", () => {
   it("reports every problem of a config with many", () => {
-    const raw = { ...stackConfig("staging"), gatewayToken: "x".repeat(40) } as Record<string, any>;
+    const raw = { ...stackConfig("staging"), gatewayToken: TEST_TOKEN } as Record<string, any>;
     raw.image = { ...raw.image, ref: `${IMG}:latest` };
     raw.replicas = 0;
     raw.gateway = { ...raw.gateway, bind: "loopback" };
