@@ -18,7 +18,8 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ALL_PARTS=(kubernetes etcd coredns enforcer images)
 
-export GOFLAGS="-p=2 -buildvcs=false -trimpath -mod=readonly"
+# OPENCLAW_CLUSTER_GO_P lowers Go's parallelism further (e.g. 1 when another build runs).
+export GOFLAGS="-p=${OPENCLAW_CLUSTER_GO_P:-2} -buildvcs=false -trimpath -mod=readonly"
 export GOTOOLCHAIN=local
 export CGO_ENABLED=0
 
@@ -30,7 +31,7 @@ part_inputs() { # files under tools/cluster/ that feed a part
     etcd) echo etcd/go.mod etcd/go.sum etcd/main.go ;;
     coredns) echo coredns/go.mod coredns/go.sum coredns/main.go ;;
     enforcer) echo enforcer/go.mod enforcer/go.sum enforcer/patch-nfqueue.sh enforcer/nfqueue_xt.go.txt enforcer/kubeconfig.go.txt ;;
-    images) echo oci-image.sh ;;
+    images) echo oci-image.sh probe/go.mod probe/main.go ;;
   esac
 }
 
@@ -159,13 +160,15 @@ build_images() {
   coredns="$(part_dir coredns)"
   (cd "$CLUSTER_TOOLS/kubernetes" && go mod download k8s.io/kubernetes)
   pause_src="$(cd "$CLUSTER_TOOLS/kubernetes" && go list -m -f '{{.Dir}}' k8s.io/kubernetes)/build/pause/linux/pause.c"
-  mkdir -p "$WORK/pause-root" "$WORK/coredns-root" "$STAGE/images"
+  mkdir -p "$WORK/pause-root" "$WORK/coredns-root" "$WORK/probe-root" "$STAGE/images"
   build_step pause-binary bash -c "gcc -Os -static -o '$WORK/pause-root/pause' '$pause_src' && strip '$WORK/pause-root/pause'"
   cp "$coredns/bin/coredns" "$WORK/coredns-root/coredns"
+  build_step probe go_build "$CLUSTER_TOOLS/probe" "$WORK/probe-root/probe" .
   build_step images bash -c "
     bash '$CLUSTER_TOOLS/oci-image.sh' '$WORK/pause-root' '$STAGE/images/pause.tar' localhost/openclaw-cluster/pause:$CLUSTER_K8S_VERSION /pause 65535 >'$STAGE/images/pause.digest' &&
-    bash '$CLUSTER_TOOLS/oci-image.sh' '$WORK/coredns-root' '$STAGE/images/coredns.tar' localhost/openclaw-cluster/coredns:$CLUSTER_COREDNS_VERSION /coredns 65532 >'$STAGE/images/coredns.digest'"
-  BUILT_FROM="\"pause: k8s.io/kubernetes@$CLUSTER_K8S_VERSION build/pause/linux/pause.c (gcc -static); coredns: the coredns part; layouts by tools/cluster/oci-image.sh\""
+    bash '$CLUSTER_TOOLS/oci-image.sh' '$WORK/coredns-root' '$STAGE/images/coredns.tar' localhost/openclaw-cluster/coredns:$CLUSTER_COREDNS_VERSION /coredns 65532 >'$STAGE/images/coredns.digest' &&
+    bash '$CLUSTER_TOOLS/oci-image.sh' '$WORK/probe-root' '$STAGE/images/probe.tar' localhost/openclaw-cluster/probe:v1 /probe 65532 >'$STAGE/images/probe.digest'"
+  BUILT_FROM="\"pause: k8s.io/kubernetes@$CLUSTER_K8S_VERSION build/pause/linux/pause.c (gcc -static); coredns: the coredns part; probe: tools/cluster/probe; layouts by tools/cluster/oci-image.sh\""
 }
 
 # --- driver -----------------------------------------------------------------
@@ -178,6 +181,17 @@ build_part() {
   fi
   local dep
   for dep in $(part_deps "$part"); do build_part "$dep"; done
+  # One build of a part at a time (cluster:up and a benchmark may race); other
+  # parts may build meanwhile.
+  exec 8>"$CLUSTER_BUILD_ROOT/.lock-$part"
+  if ! flock -n 8; then
+    cluster_log "another build of $part holds $CLUSTER_BUILD_ROOT/.lock-$part; waiting for it"
+    flock 8
+  fi
+  if [[ -f "$dir/.complete" && "$FORCE" -eq 0 ]]; then
+    exec 8>&-
+    return 0
+  fi
   WORK="$(mktemp -d "$CLUSTER_BUILD_ROOT/.build-$part.XXXXXX")"
   # shellcheck disable=SC2064 # this part's work dir, fixed now
   trap "rm -rf '$WORK'" EXIT
@@ -201,6 +215,7 @@ JSON
   rm -rf "$dir"
   mv "$STAGE" "$dir"
   touch "$dir/.complete"
+  exec 8>&-
   rm -rf "$WORK"
   cluster_log "part $part ready in $dir ($((SECONDS - start)) s)"
 }
@@ -222,12 +237,7 @@ done
 ((${#parts[@]})) || parts=("${ALL_PARTS[@]}")
 
 mkdir -p "$CLUSTER_BUILD_ROOT/logs"
-exec 8>"$CLUSTER_BUILD_ROOT/.lock"
-if ! flock -n 8; then
-  cluster_log "another cluster build holds $CLUSTER_BUILD_ROOT/.lock; waiting for it"
-  flock 8
-fi
-BUILD_LOG="$CLUSTER_BUILD_ROOT/logs/build-$(date -u +%Y%m%dT%H%M%SZ).log"
+BUILD_LOG="$CLUSTER_BUILD_ROOT/logs/build-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
 todo=0
 for part in "${parts[@]}"; do [[ -f "$(part_dir "$part")/.complete" && "$FORCE" -eq 0 ]] || todo=1; done
 if ((todo)); then

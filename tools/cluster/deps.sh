@@ -18,6 +18,7 @@ declare -A need=(
   [/usr/bin/openssl]=openssl
   [/usr/bin/curl]=curl
   [/usr/bin/gcc]=gcc
+  [/usr/bin/bc]=bc
 )
 missing=()
 for path in "${!need[@]}"; do

@@ -202,11 +202,11 @@ start kube-apiserver "$K8S/kube-apiserver" \
   --allow-privileged=true --profiling=false --anonymous-auth=true --v 1
 admin_get() { "${KUBECTL[@]}" get --raw "$1"; }
 wait_for "containerd serving" 60 containerd ctr -a "$SOCK" version
-for img in pause coredns; do
-  ctr -a "$SOCK" -n k8s.io images import --no-unpack=false "$IMAGES/$img.tar" >>"$S/logs/images.log" 2>&1 ||
+for img in pause coredns probe; do
+  ctr -a "$SOCK" -n k8s.io images import "$IMAGES/$img.tar" >>"$S/logs/images.log" 2>&1 ||
     cluster_die "importing $IMAGES/$img.tar into containerd failed (log: $S/logs/images.log)"
 done
-phase "images imported (pause, coredns)"
+phase "images imported (pause, coredns, probe)"
 wait_for "kube-apiserver ready" 120 kube-apiserver admin_get /readyz
 
 # --- controllers, scheduler -----------------------------------------------------------
@@ -237,7 +237,7 @@ sed -e "s|@STATE@|$S|g" -e "s|@NODE_IP@|$CLUSTER_NODE_IP|g" -e "s|@KUBELET_PORT@
   -e "s|@HEALTHZ_PORT@|$CLUSTER_KUBELET_HEALTHZ_PORT|g" -e "s|@DNS_IP@|$CLUSTER_DNS_IP|g" \
   -e "s|@DOMAIN@|$CLUSTER_DOMAIN|g" -e "s|@CGROUP_ROOT@|$CLUSTER_CGROUP_ROOT|g" -e "s|@SOCK@|$SOCK|g" \
   "$CLUSTER_TOOLS/kubelet.yaml" >"$S/config/kubelet.yaml"
-start kubelet unshare -m --propagation unchanged -- bash "$CLUSTER_TOOLS/kubelet-ns.sh" "$S" "$K8S/kubelet" \
+start kubelet unshare -m --propagation unchanged -- bash "$CLUSTER_TOOLS/node-ns.sh" "$S" "$K8S/kubelet" \
   --config "$S/config/kubelet.yaml" --kubeconfig "$S/kubeconfigs/kubelet.kubeconfig" \
   --root-dir "$S/kubelet-root" --hostname-override "$CLUSTER_NODE_NAME" --node-ip "$CLUSTER_NODE_IP" --v 1
 
@@ -248,7 +248,7 @@ sed -e "s|@STATE@|$S|g" -e "s|@NODE_IP@|$CLUSTER_NODE_IP|g" -e "s|@POD_CIDR@|$CL
   -e "s|@METRICS_PORT@|$CLUSTER_PROXY_METRICS_PORT|g" -e "s|@HEALTHZ_PORT@|$CLUSTER_PROXY_HEALTHZ_PORT|g" \
   -e "s|@NODE_NAME@|$CLUSTER_NODE_NAME|g" \
   "$CLUSTER_TOOLS/kube-proxy.yaml" >"$S/config/kube-proxy.yaml"
-start kube-proxy "$K8S/kube-proxy" --config "$S/config/kube-proxy.yaml" --v 1
+start kube-proxy unshare -m --propagation unchanged -- bash "$CLUSTER_TOOLS/node-ns.sh" "$S" "$K8S/kube-proxy" --config "$S/config/kube-proxy.yaml" --v 1
 
 sed -e "s|@DOMAIN@|$CLUSTER_DOMAIN|g" -e "s|@DNS_IP@|$CLUSTER_DNS_IP|g" \
   -e "s|@COREDNS_IMAGE@|localhost/openclaw-cluster/coredns@$(cat "$IMAGES/coredns.digest")|g" \
