@@ -108,6 +108,9 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
         `pulumi config set --stack ${stack} --path image.ref '${rollbackTarget.image}'`,
         `pulumi config set --stack ${stack} --path image.release '${rollbackTarget.release}'`,
         `pulumi config set --stack ${stack} --path image.buildId '<build id of ${rollbackTarget.release}>'`,
+        // The config refuses a rollback target equal to the image: the way back becomes the release rolled away from.
+        `pulumi config set --stack ${stack} --path rollback.image '${c.image.ref}'`,
+        `pulumi config set --stack ${stack} --path rollback.release '${c.image.release}'`,
         `pulumi up --stack ${stack}`,
       ]
     : [`# no rollback target recorded: set rollback.image in Pulumi.${stack}.yaml before the next change`];
