@@ -1,41 +1,72 @@
-// npm run policy:check -- [--config <file> | --stack staging|prod] [--namespace <ns>] [--json] [--verbose] <yaml files or directories>
+// npm run policy:check -- [--config <file> | --stack staging|prod] [--namespace <ns>] [--json] [--verbose] [--explain]
+//                          [--allow-empty] [--max-bytes N] [--max-objects N] <files or directories>
 //
 // Runs the policy pack's own policies (policy-pack/policies, through the same in-process
-// engine mirror the tests use) over plain Kubernetes YAML: upstream Kustomize output,
-// rendered Helm charts, the local stack's rendered/ directory. Prints one line per
-// violation, `LEVEL policy-name Kind/namespace/name: message`, and exits
+// engine mirror the tests use) over plain Kubernetes manifests: upstream Kustomize output,
+// rendered Helm charts, the local stack's rendered/ directory. YAML is decoded as kubectl
+// decodes it (YAML 1.1, merge keys, JSON files). Prints one line per violation,
+// `LEVEL policy-name Kind/namespace/name: message`, and exits
 //   0 no mandatory violation, 1 at least one mandatory violation, 2 bad input or usage.
+// Text from the input is printed with control characters escaped.
 import * as path from "path";
 import { policies } from "../policy-pack/policies";
 import { analyze, type Diagnostic } from "../policy-pack/harness/engine";
 import { loadConfigFile, type PackConfigFile } from "../policy-pack/harness/config";
-import { listYamlFiles, loadManifests, ManifestError, type ManifestObject } from "../policy-pack/harness/manifests";
+import { explain, explainLines, type WorkloadExplanation } from "../policy-pack/harness/explain";
+import { DEFAULT_LIMITS, listYamlFiles, loadManifests, ManifestError, type InputLimits, type ManifestObject } from "../policy-pack/harness/manifests";
 
-const USAGE = `usage: npm run policy:check -- [--config <file> | --stack staging|prod] [--namespace <ns>] [--json] [--verbose] <yaml files or directories>
+const USAGE = `usage: npm run policy:check -- [options] <manifest files or directories>
   --config <file>     a policy pack config file ({"all": "mandatory", "<policy>": {...}})
   --stack <name>      shorthand for --config policy-pack/config/<name>.json
   --namespace <ns>    namespace for objects that name none (default: default)
   --json              print a JSON report instead of lines
-  --verbose           also print which policies did not apply and why`;
+  --verbose           also print which policies did not apply and why
+  --explain           for each workload: which containers are the gateway and why, what it
+                      listens on and where each observed figure came from
+  --allow-empty       exit 0 when the input holds no Kubernetes object (default: an error)
+  --max-bytes <n>     refuse input larger than n bytes in total (default ${DEFAULT_LIMITS.maxBytes})
+  --max-objects <n>   refuse input with more than n objects (default ${DEFAULT_LIMITS.maxObjects})`;
 
 interface Options {
   config?: string;
   namespace: string;
   json: boolean;
   verbose: boolean;
+  explain: boolean;
+  allowEmpty: boolean;
+  limits: InputLimits;
   paths: string[];
 }
 
 class UsageError extends Error {}
+class InputError extends Error {}
+
+/** Control characters (C0, DEL, C1) and bidi overrides from the input never reach the terminal raw. */
+function escapeControl(s: string): string {
+  return s.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]|\n|\t/g, (c) => {
+    if (c === "\n") return "\\n";
+    if (c === "\t") return "\\t";
+    const code = c.charCodeAt(0);
+    return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
+  });
+}
+
+const print = (s: string) => console.log(escapeControl(s));
+const printErr = (s: string) => console.error(escapeControl(s));
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { namespace: "default", json: false, verbose: false, paths: [] };
+  const o: Options = { namespace: "default", json: false, verbose: false, explain: false, allowEmpty: false, limits: { ...DEFAULT_LIMITS }, paths: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = () => {
       const v = argv[++i];
       if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
       return v;
+    };
+    const count = () => {
+      const v = value();
+      if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`${a} ${v}: expected a positive whole number`);
+      return Number(v);
     };
     if (a === "--config") o.config = value();
     else if (a === "--stack") {
@@ -45,14 +76,25 @@ function parseArgs(argv: string[]): Options {
     } else if (a === "--namespace") o.namespace = value();
     else if (a === "--json") o.json = true;
     else if (a === "--verbose") o.verbose = true;
+    else if (a === "--explain") o.explain = true;
+    else if (a === "--allow-empty") o.allowEmpty = true;
+    else if (a === "--max-bytes") o.limits.maxBytes = count();
+    else if (a === "--max-objects") o.limits.maxObjects = count();
     else if (a === "--help" || a === "-h") {
       console.log(USAGE);
       process.exit(0);
     } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
     else o.paths.push(a);
   }
-  if (o.paths.length === 0) throw new UsageError("no YAML files or directories given");
+  if (o.paths.length === 0) throw new UsageError("no manifest files or directories given");
   return o;
+}
+
+/** The object a failing policy was looking at, from the engine's error, for the message. */
+function locate(message: string, objects: readonly ManifestObject[]): string {
+  const urn = /urn:pulumi:manifests::policy-check::[^\s'"]+/.exec(message)?.[0];
+  const o = urn ? objects.find((x) => x.resource.urn === urn) : undefined;
+  return o ? `${o.file}: document ${o.doc} (${o.ref})` : "";
 }
 
 function main(): number {
@@ -63,18 +105,23 @@ function main(): number {
     opts = parseArgs(process.argv.slice(2));
     if (opts.config) config = loadConfigFile(opts.config);
     const files = listYamlFiles(opts.paths);
-    if (files.length === 0) throw new ManifestError(`no .yaml or .yml files under ${opts.paths.join(", ")}`);
-    objects = loadManifests(files, opts.namespace);
+    if (files.length === 0 && !opts.allowEmpty) throw new InputError(`no .yaml, .yml or .json files under ${opts.paths.join(", ")} (pass --allow-empty to accept that)`);
+    objects = loadManifests(files, opts.namespace, opts.limits);
+    if (objects.length === 0 && !opts.allowEmpty) {
+      throw new InputError(`no Kubernetes object in ${files.join(", ")}: empty input is refused (pass --allow-empty to accept it)`);
+    }
   } catch (e) {
     return fail(e);
   }
 
   let diagnostics: Diagnostic[];
   let notApplicable: { policyName: string; urn?: string; reason?: string }[];
+  let explanation: WorkloadExplanation[] = [];
   try {
     ({ diagnostics, notApplicable } = analyze(policies, objects.map((o) => o.resource), config));
+    if (opts.explain) explanation = explain(objects.map((o) => o.resource), config);
   } catch (e) {
-    return fail(e);
+    return fail(e, objects);
   }
 
   const byUrn = new Map(objects.map((o) => [o.resource.urn, o]));
@@ -89,30 +136,38 @@ function main(): number {
         return { level: d.enforcementLevel, policy: d.policyName, object: ref, file: o?.file, document: o?.doc, message: d.detail.replace(/^[^ ]+: /, ""), description: d.description };
       }),
       mandatory: nMandatory,
+      ...(opts.explain ? { explain: explanation } : {}),
     };
-    console.log(JSON.stringify(report, null, 2));
+    // JSON.stringify escapes C0 controls; escape DEL, C1 and bidi overrides too.
+    console.log(JSON.stringify(report, null, 2).replace(/[\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`));
   } else {
-    for (const d of diagnostics) console.log(`${d.enforcementLevel.toUpperCase()} ${d.policyName} ${d.detail}`);
+    for (const l of explainLines(explanation)) print(l);
+    for (const d of diagnostics) print(`${d.enforcementLevel.toUpperCase()} ${d.policyName} ${d.detail}`);
     if (opts.verbose) {
       for (const n of notApplicable) {
         const o = n.urn ? byUrn.get(n.urn) : undefined;
-        if (o && !n.reason?.startsWith("applies to")) console.log(`SKIPPED ${n.policyName} ${o.ref}: ${n.reason}`);
+        if (o && !n.reason?.startsWith("applies to")) print(`SKIPPED ${n.policyName} ${o.ref}: ${n.reason}`);
       }
     }
     const advisory = diagnostics.length - nMandatory;
-    console.log(`${nMandatory} mandatory, ${advisory} advisory violation(s) in ${objects.length} object(s) from ${new Set(objects.map((o) => o.file)).size} file(s)`);
+    print(`${nMandatory} mandatory, ${advisory} advisory violation(s) in ${objects.length} object(s) from ${new Set(objects.map((o) => o.file)).size} file(s)`);
   }
   return nMandatory > 0 ? 1 : 0;
 }
 
-function fail(e: unknown): number {
-  if (e instanceof UsageError) console.error(`policy:check: ${e.message}\n${USAGE}`);
-  else if (e instanceof ManifestError) console.error(`policy:check: ${e.message}`);
-  else if (e instanceof Error && /^invalid policy pack config|^cannot read policy config|^policy config /.test(e.message)) console.error(`policy:check: ${e.message}`);
+function fail(e: unknown, objects: readonly ManifestObject[] = []): number {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (e instanceof UsageError) printErr(`policy:check: ${msg}\n${USAGE}`);
+  else if (e instanceof ManifestError || e instanceof InputError) printErr(`policy:check: ${msg}`);
+  else if (/invalid policy (pack )?config/.test(msg)) printErr(`policy:check: ${/invalid policy (pack )?config[^]*?(?=\n\s+at |$)/.exec(msg)?.[0] ?? msg}`);
+  else if (/^cannot read policy config|^policy config /.test(msg)) printErr(`policy:check: ${msg}`);
+  else if (e instanceof RangeError) printErr(`policy:check: the input is too large or too deeply nested to check (${msg}); split it or lower its nesting`);
   else {
-    // A policy failed on input it should have rejected: one line, not a stack trace.
-    const first = e instanceof Error ? e.message.split("\n").slice(0, 2).join(": ") : String(e);
-    console.error(`policy:check: internal error while checking: ${first}`);
+    // A policy failed on input the loader let through: name the policy and the object, one line, no stack trace.
+    const policy = /policy '([^']+)'/.exec(msg)?.[1];
+    const where = locate(msg, objects);
+    const cause = msg.split("\n").find((l, i) => i > 0 && l.trim() !== "" && !/^\s+at /.test(l)) ?? msg.split("\n")[0];
+    printErr(`policy:check: ${policy ? `policy ${policy} could not check ` : "could not check "}${where || "the input"}: ${cause.trim()}`);
   }
   return 2;
 }

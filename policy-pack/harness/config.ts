@@ -8,6 +8,7 @@ import * as fs from "fs";
 import type { EnforcementLevel } from "@pulumi/policy";
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import type { OpenClawPolicy } from "../policies/framework";
+import { checkPatterns } from "../rules/recognition";
 
 export type PackConfigFile = Record<string, unknown>;
 
@@ -70,6 +71,24 @@ export function validateConfigFile(policies: readonly OpenClawPolicy[], file: Pa
       validateValue(`${name}.${k}`, v, s, errors);
     }
     for (const req of schema.required ?? []) if (!(req in props)) errors.push(`${name}.${req}: required`);
+    // Regexes: a pattern that does not compile is named here, not found at run time.
+    if (name === "gateway-recognition") {
+      errors.push(...checkPatterns(props as never, name));
+      if (enforcementLevel === "disabled" && Object.keys(props).length > 0) errors.push(`${name}: disabled, its settings (${Object.keys(props).join(", ")}) would be ignored; leave it enabled (it reports nothing)`);
+    }
+    const regexList = (k: string) => {
+      const v = props[k];
+      if (!Array.isArray(v)) return;
+      v.forEach((p, i) => {
+        if (typeof p !== "string") return;
+        try {
+          new RegExp(p);
+        } catch (e) {
+          errors.push(`${name}.${k}[${i}]: ${JSON.stringify(p)} is not a valid regular expression (${(e as Error).message.replace(/^Invalid regular expression: /, "")})`);
+        }
+      });
+    };
+    for (const k of ["gatewayImagePatterns", "gatewayEntryPatterns", "exemptImages"]) regexList(k);
   }
   return errors;
 }

@@ -44,9 +44,11 @@ export function renderPolicies(): string {
   }
   lines.push(
     "",
-    "Every gateway policy also takes `gatewayImagePatterns` (regexes over the image repository, default `(^|/)openclaw/openclaw$`) and " +
-      "`gatewayEntryPatterns` (regexes over command/args naming an openclaw entry point followed by `gateway` or `gateway run`), which decide which containers are the gateway. " +
-      "Observed figures are read, in this order, from the policy config's `workloads[\"<namespace>/<name>\"]`, the workload's `openclaw.ai/*` annotations, then the policy config's top-level keys.",
+    "Which containers are the gateway is one setting for the whole pack, `gateway-recognition` (`imagePatterns`, `entryPatterns`, `imageDefaults`): " +
+      "the argv the container really runs (the image's ENTRYPOINT/CMD when the pod leaves them, `$(VAR)` expansion, `sh -c` scripts read by a shell parser, every branch) must run an openclaw entry point's `gateway` or `gateway run`. " +
+      "The per-policy `gatewayImagePatterns`/`gatewayEntryPatterns` of earlier versions are still accepted and override it for that policy only. " +
+      "Observed figures are read, in this order, from the policy config's `workloads[\"<namespace>/<name>\"]`, the workload's `openclaw.ai/*` annotations, then the policy config's top-level keys; " +
+      "without any, `memory-headroom` holds requests and limits to the release line's built-in footprint as a floor.",
     "",
   );
   return lines.join("\n");

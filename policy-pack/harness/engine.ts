@@ -16,6 +16,7 @@ import type { EnforcementLevel, ReportViolation, ResourceValidationArgs, StackVa
 import type { OpenClawPolicy } from "../policies/framework";
 import { UnknownValueError, unknownCheckingProxy } from "../policies/engine";
 import { validateConfigFile, type PackConfigFile, type ResolvedPolicyConfig, resolveConfig } from "./config";
+import { setPackRecognition } from "../model/gateway";
 
 export interface HarnessResource {
   type: string;
@@ -95,6 +96,8 @@ export function analyzeResolved(
 ): AnalysisResult {
   const diagnostics: Diagnostic[] = [];
   const notApplicable: AnalysisResult["notApplicable"] = [];
+  // A fresh run: the gateway-recognition policy (when in the list) sets it again from its config.
+  setPackRecognition(undefined);
   const levelOf = (p: OpenClawPolicy): EnforcementLevel => resolved[p.name]?.enforcementLevel ?? p.enforcementLevel ?? "advisory";
   const getConfig = (p: OpenClawPolicy) => () => copy(resolved[p.name]?.properties ?? {}) as never;
   const from = (p: OpenClawPolicy) => `policy '${p.name}' from policy pack '${pack.name}@v${pack.version}'`;

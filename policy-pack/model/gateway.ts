@@ -4,51 +4,111 @@
 // see them. Indexes keep cross-object checks linear in the number of objects.
 
 import {
-  effectiveAuth, effectiveBind, effectivePort, isGatewayContainer, parseGatewayArgv, parseGatewayConfig,
-  DEFAULT_GATEWAY_ENTRY_PATTERNS, DEFAULT_GATEWAY_IMAGE_PATTERNS,
+  effectiveAuth, effectiveBind, effectivePort, parseGatewayConfig,
   type AuthSetting, type EnvMap, type GatewayArgv, type GatewayConfigFile, type ResolvedSetting,
 } from "../rules/gateway";
+import { checkPatterns, DEFAULT_RECOGNITION, recognize, type Recognition, type RecognitionSettings } from "../rules/recognition";
 import type { ContainerPort } from "../rules/probe";
 import { selectorMatches, serviceSelects, type LabelSelector, type Labels } from "../rules/selector";
-import { containerPorts, containers, envOf, mounts, plain, podTemplate, type ContainerView, type KObject, type PodTemplate } from "./k8s";
+import { containerPorts, containers, envFromRefs, envOf, mounts, plain, podTemplate, type ContainerView, type EnvLookup, type KObject, type PodTemplate } from "./k8s";
 
+/**
+ * Per-policy recognition keys, kept so config files written for earlier versions still
+ * work: set under a policy, they win for that policy only. The one place to set them now
+ * is the `gateway-recognition` entry of the pack config.
+ */
 export interface GatewayMatchConfig {
   gatewayImagePatterns?: string[];
   gatewayEntryPatterns?: string[];
 }
 
-/** Config schema fragment shared by every policy that looks at gateway pods. */
+/** Config schema fragment of the deprecated per-policy keys (no defaults: absent means "the pack's setting"). */
 export const GATEWAY_MATCH_SCHEMA = {
   gatewayImagePatterns: {
     type: "array",
     items: { type: "string" },
-    default: DEFAULT_GATEWAY_IMAGE_PATTERNS,
-    description: "Regexes over the image repository (registry/path, no tag or digest) that identify the OpenClaw gateway image.",
+    description: "Deprecated: set gateway-recognition.imagePatterns once for every policy. Here it overrides it for this policy only.",
   },
   gatewayEntryPatterns: {
     type: "array",
     items: { type: "string" },
-    default: DEFAULT_GATEWAY_ENTRY_PATTERNS,
-    description: "Regexes over command/args tokens naming an openclaw entry point; followed by `gateway` or `gateway run` they mark a gateway container.",
+    description: "Deprecated: set gateway-recognition.entryPatterns once for every policy. Here it overrides it for this policy only.",
   },
 } as const;
+
+// The engine hands each policy only its own config; the recognition setting is the
+// `gateway-recognition` policy's, which runs first on every resource and stack (the
+// engine runs a pack's policies in the order it lists them) and records it here.
+let packRecognition: RecognitionSettings = DEFAULT_RECOGNITION;
+
+export class RecognitionConfigError extends Error {}
+
+/** Records the pack-wide recognition setting (the gateway-recognition policy's config). */
+export function setPackRecognition(cfg: Partial<RecognitionSettings> | undefined): void {
+  const errors = checkPatterns(cfg ?? {});
+  if (errors.length) throw new RecognitionConfigError(`invalid policy config: ${errors.join("; ")}`);
+  packRecognition = {
+    imagePatterns: cfg?.imagePatterns ?? DEFAULT_RECOGNITION.imagePatterns,
+    entryPatterns: cfg?.entryPatterns ?? DEFAULT_RECOGNITION.entryPatterns,
+    imageDefaults: cfg?.imageDefaults ?? DEFAULT_RECOGNITION.imageDefaults,
+  };
+}
+
+export function packRecognitionSettings(): RecognitionSettings {
+  return packRecognition;
+}
+
+/** The recognition setting a policy uses: the pack's, unless the policy sets the deprecated keys. */
+export function recognitionFor(cfg: GatewayMatchConfig): RecognitionSettings {
+  if (!cfg.gatewayImagePatterns && !cfg.gatewayEntryPatterns) return packRecognition;
+  const errors = checkPatterns({ imagePatterns: cfg.gatewayImagePatterns, entryPatterns: cfg.gatewayEntryPatterns }, "(policy)");
+  if (errors.length) throw new RecognitionConfigError(`invalid policy config: ${errors.join("; ").split("(policy).imagePatterns").join("gatewayImagePatterns").split("(policy).entryPatterns").join("gatewayEntryPatterns")}`);
+  return { ...packRecognition, imagePatterns: cfg.gatewayImagePatterns ?? packRecognition.imagePatterns, entryPatterns: cfg.gatewayEntryPatterns ?? packRecognition.entryPatterns };
+}
 
 export interface Gateway {
   workload: KObject;
   pod: PodTemplate;
   container: ContainerView;
   ports: ContainerPort[];
+  /** How the container was recognised as the gateway (the serving command and why). */
+  recognition: Recognition;
   /** `Deployment/ns/name container "gateway"`. */
   where: string;
 }
 
-export function gatewaysOf(o: KObject, cfg: GatewayMatchConfig): Gateway[] {
+/** Resolves envFrom/configMapKeyRef against the objects checked, when a cluster is given. */
+export function lookupIn(cluster: Cluster | undefined, ns: string): EnvLookup | undefined {
+  if (!cluster) return undefined;
+  return (kind, name) => {
+    const o = kind === "ConfigMap" ? cluster.configMap(ns, name) : cluster.secret(ns, name);
+    if (!o) return undefined;
+    const out: Record<string, string> = {};
+    const data = o.raw.data;
+    if (data && typeof data === "object") for (const k of Object.keys(data)) out[k] = kind === "ConfigMap" ? String(data[k]) : "";
+    const sd = kind === "Secret" ? o.raw.stringData : undefined;
+    if (sd && typeof sd === "object") for (const k of Object.keys(sd)) out[k] = "";
+    return out;
+  };
+}
+
+/** Every main container of a pod-bearing object with how it was recognised. */
+export function recognizedContainers(o: KObject, cfg: GatewayMatchConfig, cluster?: Cluster): { pod: PodTemplate; container: ContainerView; recognition: Recognition }[] {
   const pod = podTemplate(o);
   if (!pod) return [];
+  const settings = recognitionFor(cfg);
+  const lookup = lookupIn(cluster, o.namespace);
+  return containers(pod.spec, ["container"]).map((c) => ({
+    pod, container: c,
+    recognition: recognize({ image: c.image, command: c.command, args: c.args }, envOf(c, lookup), settings),
+  }));
+}
+
+export function gatewaysOf(o: KObject, cfg: GatewayMatchConfig, cluster?: Cluster): Gateway[] {
   const out: Gateway[] = [];
-  for (const c of containers(pod.spec, ["container"])) {
-    if (!isGatewayContainer(c, { imagePatterns: cfg.gatewayImagePatterns, entryPatterns: cfg.gatewayEntryPatterns })) continue;
-    out.push({ workload: o, pod, container: c, ports: containerPorts(c), where: `${o.ref} container "${c.name}"` });
+  for (const r of recognizedContainers(o, cfg, cluster)) {
+    if (r.recognition.role !== "gateway") continue;
+    out.push({ workload: o, pod: r.pod, container: r.container, ports: containerPorts(r.container), recognition: r.recognition, where: `${o.ref} container "${r.container.name}"` });
   }
   return out;
 }
@@ -88,6 +148,7 @@ interface Namespace {
   services: SelectorIndex;
   policies: SelectorIndex;
   configMaps: Map<string, KObject>;
+  secrets: Map<string, KObject>;
 }
 
 export class Cluster {
@@ -99,7 +160,7 @@ export class Cluster {
   constructor(objects: KObject[]) {
     this.objects = objects;
     for (const o of objects) {
-      if (o.kind !== "Service" && o.kind !== "NetworkPolicy" && o.kind !== "ConfigMap") continue;
+      if (o.kind !== "Service" && o.kind !== "NetworkPolicy" && o.kind !== "ConfigMap" && o.kind !== "Secret") continue;
       let ns: string;
       try {
         ns = o.namespace;
@@ -110,6 +171,7 @@ export class Cluster {
       const n = this.ns(ns);
       try {
         if (o.kind === "ConfigMap") n.configMaps.set(o.name, o);
+        else if (o.kind === "Secret") n.secrets.set(o.name, o);
         else if (o.kind === "Service") n.services.add(o, plainLabels(o.raw.spec?.selector));
         else n.policies.add(o, plainLabels(o.raw.spec?.podSelector?.matchLabels));
       } catch {
@@ -121,7 +183,7 @@ export class Cluster {
   private ns(name: string): Namespace {
     let n = this.namespaces.get(name);
     if (!n) {
-      n = { services: new SelectorIndex(), policies: new SelectorIndex(), configMaps: new Map() };
+      n = { services: new SelectorIndex(), policies: new SelectorIndex(), configMaps: new Map(), secrets: new Map() };
       this.namespaces.set(name, n);
     }
     return n;
@@ -145,6 +207,10 @@ export class Cluster {
 
   configMap(ns: string, name: string): KObject | undefined {
     return this.namespaces.get(ns)?.configMaps.get(name) ?? this.floatingIn("ConfigMap", ns).find((c) => c.name === name);
+  }
+
+  secret(ns: string, name: string): KObject | undefined {
+    return this.namespaces.get(ns)?.secrets.get(name) ?? this.floatingIn("Secret", ns).find((c) => c.name === name);
   }
 
   configMapsIn(ns: string): KObject[] {
@@ -175,6 +241,8 @@ export interface GatewaySettings {
   bind: ResolvedSetting<string>;
   port: ResolvedSetting<number | undefined>;
   auth: AuthSetting;
+  /** envFrom sources that are not among the objects checked: what they hold is unknown. */
+  unresolvedEnvFrom: string[];
 }
 
 const CONFIG_FILE = "openclaw.json";
@@ -184,19 +252,12 @@ export function customBindHost(s: GatewaySettings): unknown {
   return s.bind.value === "custom" ? s.config?.gateway?.customBindHost : undefined;
 }
 
-export function settingsOf(gw: Gateway, cluster: Cluster, cfg: GatewayMatchConfig): GatewaySettings {
+export function settingsOf(gw: Gateway, cluster: Cluster, _cfg?: GatewayMatchConfig): GatewaySettings {
   const ns = gw.workload.namespace;
-  const lookup = (name: string, key?: string) => {
-    const cm = cluster.configMap(ns, name);
-    if (!cm) return undefined;
-    const data = cm.raw.data;
-    if (!data) return undefined;
-    if (key === undefined) return plain<Labels>(data);
-    const v = data[key];
-    return typeof v === "string" ? v : undefined;
-  };
+  const lookup = lookupIn(cluster, ns)!;
   const env = envOf(gw.container, lookup);
-  const argv = parseGatewayArgv([...gw.container.command, ...gw.container.args], cfg.gatewayEntryPatterns);
+  const unresolvedEnvFrom = envFromRefs(gw.container).filter((r) => lookup(r.kind, r.name) === undefined).map((r) => `${r.kind}/${ns}/${r.name}`);
+  const argv: GatewayArgv = gw.recognition.parsed!;
   // The config file is read only when a setting needs it: with --bind and --port on the
   // command line, a ConfigMap whose content is unknown in preview does not stop the checks.
   let loaded: { config?: GatewayConfigFile; configError?: string; source: string } | undefined;
@@ -224,6 +285,7 @@ export function settingsOf(gw: Gateway, cluster: Cluster, cfg: GatewayMatchConfi
   return {
     argv,
     env,
+    unresolvedEnvFrom,
     get config() {
       return load().config;
     },

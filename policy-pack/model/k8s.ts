@@ -234,36 +234,48 @@ export function resources(c: ContainerView): Resources {
   return { requests: r?.requests ? plain(r.requests) : {}, limits: r?.limits ? plain(r.limits) : {} };
 }
 
-/**
- * The container's environment: literals as values, references by what they point at.
- * `lookup` resolves configMapKeyRef/envFrom configMap entries when the ConfigMap is known.
- */
-export function envOf(c: ContainerView, lookup?: (configMap: string, key?: string) => Labels | string | undefined): EnvMap {
-  const env: EnvMap = {};
+/** Reads a ConfigMap's data or a Secret's keys (values "") from the objects checked; undefined when absent. */
+export type EnvLookup = (kind: "ConfigMap" | "Secret", name: string) => Record<string, string> | undefined;
+
+/** envFrom sources of a container, in order. */
+export function envFromRefs(c: ContainerView): { kind: "ConfigMap" | "Secret"; name: string; prefix: string; optional: boolean }[] {
   const from = c.raw.envFrom;
-  if (Array.isArray(from)) {
-    for (let i = 0; i < from.length; i++) {
-      const f = from[i];
-      const prefix = str(f.prefix) ?? "";
-      if (f.configMapRef) {
-        const m = lookup?.(String(f.configMapRef.name));
-        if (m && typeof m === "object") for (const [k, v] of Object.entries(m)) env[prefix + k] = { value: v };
-      } else if (f.secretRef) {
-        // Keys of a Secret are not known from the pod spec; nothing to add by name.
-      }
-    }
+  const out: { kind: "ConfigMap" | "Secret"; name: string; prefix: string; optional: boolean }[] = [];
+  if (!Array.isArray(from)) return out;
+  for (let i = 0; i < from.length; i++) {
+    const f = from[i];
+    if (!f || typeof f !== "object") continue;
+    const prefix = str(f.prefix) ?? "";
+    if (f.configMapRef) out.push({ kind: "ConfigMap", name: String(f.configMapRef.name), prefix, optional: f.configMapRef.optional === true });
+    else if (f.secretRef) out.push({ kind: "Secret", name: String(f.secretRef.name), prefix, optional: f.secretRef.optional === true });
+  }
+  return out;
+}
+
+/**
+ * The container's environment as the kubelet builds it: envFrom first (later sources win),
+ * then env (wins over envFrom). ConfigMap values are literals when the ConfigMap is among the
+ * objects checked; Secret keys are references (their values stay unknown on purpose).
+ */
+export function envOf(c: ContainerView, lookup?: EnvLookup): EnvMap {
+  const env: EnvMap = {};
+  for (const r of envFromRefs(c)) {
+    const m = lookup?.(r.kind, r.name);
+    if (!m) continue;
+    for (const [k, v] of Object.entries(m)) env[r.prefix + k] = r.kind === "ConfigMap" ? { value: v } : { ref: `Secret ${r.name} key ${k} (envFrom)` };
   }
   const list = c.raw.env;
   if (Array.isArray(list)) {
     for (let i = 0; i < list.length; i++) {
       const e = list[i];
+      if (!e || typeof e !== "object") continue;
       const name = String(e.name);
       if (e.valueFrom) {
         const vf = e.valueFrom;
         if (vf.configMapKeyRef) {
           const cm = String(vf.configMapKeyRef.name);
           const key = String(vf.configMapKeyRef.key);
-          const v = lookup?.(cm, key);
+          const v = lookup?.("ConfigMap", cm)?.[key];
           env[name] = typeof v === "string" ? { value: v } : { ref: `configMap ${cm} key ${key}` };
         } else if (vf.secretKeyRef) {
           env[name] = { ref: `secret ${String(vf.secretKeyRef.name)} key ${String(vf.secretKeyRef.key)}` };
@@ -271,7 +283,7 @@ export function envOf(c: ContainerView, lookup?: (configMap: string, key?: strin
           env[name] = { ref: "a field reference" };
         }
       } else {
-        env[name] = { value: e.value === undefined || e.value === null ? "" : String(e.value) };
+        env[name] = { value: e.value === undefined || e.value === null ? "" : String(e.value), literal: true };
       }
     }
   }

@@ -8,8 +8,12 @@ import { authRequiredOffLoopback, bindReachableFromService, portsAligned, probes
 import { readinessMatchesTraffic, startupBudget } from "./probes";
 import { restrictedSecurityContext } from "./security";
 import { macRunsClusterRelease } from "./mac";
+import { gatewayRecognition, gatewayRunsInForeground, referencesResolvable, tokenFromSecret } from "./recognition";
 
 export const policies: OpenClawPolicy[] = [
+  // First: it records the recognition setting the others use (the engine runs them in this order).
+  gatewayRecognition,
+  gatewayRunsInForeground,
   imagePinnedByDigest,
   resourcesDeclared,
   memoryHeadroom,
@@ -20,6 +24,8 @@ export const policies: OpenClawPolicy[] = [
   startupBudget,
   probesAdmittedByNetworkPolicy,
   authRequiredOffLoopback,
+  tokenFromSecret,
+  referencesResolvable,
   restrictedSecurityContext,
   macRunsClusterRelease,
 ];

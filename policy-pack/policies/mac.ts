@@ -3,9 +3,9 @@
 // the release the cluster's gateway image was built from. The rule is the one config
 // validation uses (rules/release.ts), so `pulumi preview` and the config cannot disagree.
 import type { PolicyResource, ReportViolation, StackValidationArgs } from "@pulumi/policy";
-import { isGatewayContainer } from "../rules/gateway";
+import { recognize } from "../rules/recognition";
 import { checkImagePinned } from "../rules/image";
-import { GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
+import { GATEWAY_MATCH_SCHEMA, recognitionFor, type GatewayMatchConfig } from "../model/gateway";
 import { checkMacRunsClusterRelease, checkTagMatchesRelease } from "../rules/release";
 import { plain } from "../model/k8s";
 import type { OpenClawPolicy } from "./framework";
@@ -28,7 +28,8 @@ function clusterGateways(resources: PolicyResource[], cfg: GatewayMatchConfig): 
     const meta = plain<{ name?: string; labels?: Record<string, string>; annotations?: Record<string, string> }>(r.props.metadata ?? {});
     const containers = plain<{ name?: string; image?: string; command?: string[]; args?: string[] }[]>(r.props.spec?.template?.spec?.containers ?? []);
     // The same gateway detection every other policy uses (image repository or openclaw argv).
-    const gw = containers.find((c) => isGatewayContainer(c, { imagePatterns: cfg.gatewayImagePatterns, entryPatterns: cfg.gatewayEntryPatterns }));
+    const settings = recognitionFor(cfg);
+    const gw = containers.find((c) => recognize(c, {}, settings).role === "gateway");
     if (!gw?.image) continue;
     const parsed = checkImagePinned(gw.image);
     const release = meta.annotations?.[RELEASE_ANNOTATION] ?? meta.labels?.["app.kubernetes.io/version"] ?? (parsed.ok ? parsed.ref.tag : undefined) ?? "";

@@ -4,9 +4,9 @@
 
 import { bindReachability, checkAuthOffLoopback } from "../rules/gateway";
 import {
-  describeSource, ingressAdmitted, isValidCidr, policyTypes, sourceFromSpec, type NetworkPolicy, type SourceSpec,
+  cidrVoidsIsolation, describeSource, ingressAdmitted, isValidCidr, policyTypes, sourceFromSpec, type NetworkPolicy, type SourceSpec,
 } from "../rules/networkpolicy";
-import { probeTarget, resolvePort } from "../rules/probe";
+import { probeTarget, resolvePort, type ContainerPort } from "../rules/probe";
 import { formatSelector } from "../rules/selector";
 import { containerPorts, containers, plain, probe, type KObject } from "../model/k8s";
 import { customBindHost, gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type Gateway, type GatewayMatchConfig, type GatewaySettings } from "../model/gateway";
@@ -20,7 +20,7 @@ export function forEachGateway<C extends GatewayMatchConfig>(
 ): void {
   for (const o of ctx.cluster.objects) {
     ctx.guard(o, () => {
-      for (const gw of gatewaysOf(o, ctx.cfg)) {
+      for (const gw of gatewaysOf(o, ctx.cfg, ctx.cluster)) {
         const s = settingsOf(gw, ctx.cluster, ctx.cfg);
         f(gw, s, (msg) => ctx.report(o, `container "${gw.container.name}": ${msg}`));
       }
@@ -30,6 +30,43 @@ export function forEachGateway<C extends GatewayMatchConfig>(
 
 function serviceNames(svcs: KObject[]): string {
   return svcs.map((s) => `Service/${s.namespace}/${s.name}`).join(", ");
+}
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+}
+
+function servicePorts(svc: KObject): ServicePort[] {
+  const ports = svc.raw.spec?.ports;
+  return Array.isArray(ports) ? plain<ServicePort[]>(ports) : [];
+}
+
+/** Ports of every main container of the pod (a Service port may target a sidecar). */
+function podPortsOf(gw: Gateway): ContainerPort[] {
+  return containers(gw.pod.spec, ["container"]).flatMap(containerPorts);
+}
+
+/**
+ * Whether a Service selecting the gateway pods sends traffic to the gateway: some port
+ * targets the gateway's port (or a port that resolves to nothing, or the port is unknown).
+ * A Service whose ports all target a sidecar's ports is that sidecar's business.
+ */
+function targetsGateway(svc: KObject, gw: Gateway, gatewayPort: number | undefined): boolean {
+  if (gatewayPort === undefined) return true;
+  const podPorts = podPortsOf(gw);
+  const list = servicePorts(svc);
+  if (list.length === 0) return true;
+  return list.some((sp) => {
+    const r = resolvePort(sp.targetPort ?? sp.port, podPorts);
+    return r.port === undefined || r.port === gatewayPort || !podPorts.some((p) => p.containerPort === r.port);
+  });
+}
+
+/** Services selecting the gateway pods that send traffic to the gateway's port. */
+export function servicesToGateway(cluster: StackContext<unknown>["cluster"], gw: Gateway, gatewayPort: number | undefined): KObject[] {
+  return cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels).filter((svc) => targetsGateway(svc, gw, gatewayPort));
 }
 
 interface BindConfig extends GatewayMatchConfig {
@@ -52,7 +89,7 @@ export const bindReachableFromService = stackPolicy<BindConfig>(
   },
   (ctx) =>
     forEachGateway(ctx, (gw, s, report) => {
-      const svcs = ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels);
+      const svcs = servicesToGateway(ctx.cluster, gw, s.port.value);
       if (svcs.length === 0) return;
       if (s.bind.source !== "--bind" && s.configError) report(`${s.configError}; the bind cannot be read from it`);
       const custom = customBindHost(s);
@@ -100,20 +137,15 @@ export const portsAligned = stackPolicy<GatewayMatchConfig>(
         else if (t.port !== port) report(`${which} ${t.kind} port ${String(t.portSpec)} (${t.port}) is not the gateway port ${via}`);
       }
       // A Service port may target another container of the pod (a sidecar): resolve against all of them.
-      const podPorts = containers(gw.pod.spec, ["container"]).flatMap(containerPorts);
+      const podPorts = podPortsOf(gw);
       for (const svc of ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels)) {
-        const ports = svc.raw.spec?.ports;
-        const list = Array.isArray(ports) ? plain<{ name?: string; port: number; targetPort?: number | string }[]>(ports) : [];
-        let reaches = false;
-        for (const sp of list) {
+        for (const sp of servicePorts(svc)) {
           const target = sp.targetPort ?? sp.port;
           const r = resolvePort(target, podPorts);
           const label = `Service/${svc.namespace}/${svc.name} port ${sp.name ? `"${sp.name}" ` : ""}${sp.port} targetPort ${String(target)}`;
           if (r.error) report(`${label}: ${r.error}`);
-          else if (r.port === port) reaches = true;
           else if (!podPorts.some((p) => p.containerPort === r.port)) report(`${label} is not a container port of the pod; use targetPort "gateway" (${port})`);
         }
-        if (!reaches) report(`no port of Service/${svc.namespace}/${svc.name} targets the gateway port ${via}; set targetPort to the container port name`);
       }
     }),
 );
@@ -129,6 +161,9 @@ export const authRequiredOffLoopback = stackPolicy<GatewayMatchConfig>(
   },
   (ctx) =>
     forEachGateway(ctx, (_gw, s, report) => {
+      // A token that can only come from an envFrom source not among the objects checked
+      // cannot be shown missing: references-resolvable says "cannot verify" instead.
+      if (!s.auth.hasSecret && s.unresolvedEnvFrom.length > 0) return;
       const problem = checkAuthOffLoopback(s.bind.value, customBindHost(s), s.auth);
       if (problem) report(problem);
     }),
@@ -201,35 +236,50 @@ export const probesAdmittedByNetworkPolicy = stackPolicy<NetpolConfig>(
         .policiesSelecting(ns, gw.pod.labels)
         .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
         .filter((p) => policyTypes(p).includes("Ingress"));
+      const loopbackOnly = bindReachability(s.bind.value, customBindHost(s)).reach === "loopback-only";
+      // Every main container's probes: a sidecar whose probes are dropped makes the whole pod NotReady.
+      const probePorts = new Map<number, string[]>();
+      for (const c of containers(gw.pod.spec, ["container"])) {
+        const ports = containerPorts(c);
+        for (const which of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
+          const t = probeTarget(probe(c, which), ports);
+          if ((t.kind === "httpGet" || t.kind === "tcpSocket" || t.kind === "grpc") && t.port !== undefined && !t.host) {
+            probePorts.set(t.port, [...(probePorts.get(t.port) ?? []), c.name === gw.container.name ? which : `${which} of container "${c.name}"`]);
+          }
+        }
+      }
       if (isolating.length === 0) {
-        if (ctx.cfg.requireNetworkPolicy) {
+        if (!ctx.cfg.requireNetworkPolicy) return;
+        if (!loopbackOnly) {
           report(`no NetworkPolicy in namespace ${ns} selects pods [${formatSelector(gw.pod.labels)}] for Ingress, so anything in the cluster reaches the gateway; add one admitting the ingress sources on the gateway port and the node CIDRs on the probe port`);
+        } else {
+          const other = [...new Set(podPortsOf(gw).map((p) => p.containerPort).filter((p) => p !== s.port.value))];
+          if (other.length > 0) {
+            report(`no NetworkPolicy in namespace ${ns} selects pods [${formatSelector(gw.pod.labels)}] for Ingress; the gateway binds loopback (from ${s.bind.source}) and is out of reach, but the pod's other ports (${other.join(", ")}) are open to anything in the cluster`);
+          }
         }
         return;
       }
       const names = isolating.map((p) => `NetworkPolicy/${p.namespace}/${p.name}`).join(", ");
 
-      // Probe ports: what the kubelet dials.
-      const probePorts = new Map<number, string[]>();
-      for (const which of ["startupProbe", "readinessProbe", "livenessProbe"] as const) {
-        const t = probeTarget(probe(gw.container, which), gw.ports);
-        if ((t.kind === "httpGet" || t.kind === "tcpSocket" || t.kind === "grpc") && t.port !== undefined && !t.host) {
-          probePorts.set(t.port, [...(probePorts.get(t.port) ?? []), which]);
-        }
-      }
       const kubelet = fact(gw, ctx.cfg, "kubeletCidrs", ANNOTATIONS.kubeletCidrs, parseCidrList, (v) =>
         Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === "string" && isValidCidr(c)) ? (v as string[]) : undefined);
       if (isError(kubelet)) report(`${kubelet.error}; write comma-separated CIDRs such as 10.0.0.0/16`);
-      else if (!kubelet) {
+      else if (kubelet && kubelet.value.some((c) => cidrVoidsIsolation(c))) {
+        for (const c of kubelet.value) {
+          const why = cidrVoidsIsolation(c);
+          if (why) report(`node CIDR ${why} (${kubelet.source})`);
+        }
+      } else if (!kubelet) {
         if (probePorts.size > 0 && ctx.cfg.requireKubeletCidrs) {
           report(`${names} isolate the gateway pods but no node CIDRs are declared (annotation ${ANNOTATIONS.kubeletCidrs} or policy config kubeletCidrs), so kubelet probes cannot be shown to get through`);
         }
       } else {
         for (const cidr of kubelet.value) {
           for (const [port, whiches] of probePorts) {
-            const v = ingressAdmitted(isolating, { cidr }, port, ns, gw.pod.labels, gw.ports);
+            const v = ingressAdmitted(isolating, { cidr }, port, ns, gw.pod.labels, podPortsOf(gw));
             if (v.admitted) continue;
-            const named = gw.ports.find((p) => p.containerPort === port)?.name;
+            const named = podPortsOf(gw).find((p) => p.containerPort === port)?.name;
             const part = v.partial.length ? ` (${v.partial.join(", ")} admit only part of it: check ipBlock.except)` : "";
             report(
               `kubelet probes (${whiches.join(", ")}) from node CIDR ${cidr} (${kubelet.source}) to port ${port} are dropped by ${names}${part}; ` +

@@ -7,7 +7,7 @@ import { POD_KINDS, probe } from "../model/k8s";
 import { customBindHost, gatewaysOf, GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { resourcePolicy, stackPolicy } from "./framework";
 import { ANNOTATIONS, fact, isError, WORKLOADS_SCHEMA } from "./facts";
-import { forEachGateway } from "./network";
+import { forEachGateway, servicesToGateway } from "./network";
 
 interface ReadinessConfig extends GatewayMatchConfig {
   healthPaths: string[];
@@ -33,8 +33,9 @@ export const readinessMatchesTraffic = stackPolicy<ReadinessConfig>(
     forEachGateway(ctx, (gw, s, report) => {
       const readiness = probe(gw.container, "readinessProbe");
       const liveness = probe(gw.container, "livenessProbe");
-      const loopback = bindReachability(s.bind.value, customBindHost(s)).reach === "loopback-only";
-      if (loopback && ctx.cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels).length === 0) {
+      const reach = bindReachability(s.bind.value, customBindHost(s)).reach;
+      const loopback = reach === "loopback-only";
+      if (loopback && servicesToGateway(ctx.cluster, gw, s.port.value).length === 0) {
         // Same-pod sidecar model: real traffic is loopback, so an exec probe on 127.0.0.1 is the
         // matching probe; the kubelet's httpGet/tcpSocket dial the pod IP (or the node's own
         // loopback when host is set) and are refused (bind-reachable-from-service covers the Service case).
@@ -50,7 +51,7 @@ export const readinessMatchesTraffic = stackPolicy<ReadinessConfig>(
         if (!readiness) report("has no readinessProbe; add an exec probe that reads /readyz on 127.0.0.1 (loopback, same-pod model)");
         return;
       }
-      for (const p of checkReadiness(readiness, gw.ports, s.port.value, ctx.cfg.healthPaths)) report(p);
+      for (const p of checkReadiness(readiness, gw.ports, s.port.value, ctx.cfg.healthPaths, reach === "pod-ip")) report(p);
       if (!liveness) {
         if (ctx.cfg.requireLiveness) report("has no livenessProbe; add an httpGet on /healthz at the gateway port so a hung process is restarted");
       } else if (probesIdentical(readiness, liveness)) {

@@ -1,7 +1,7 @@
 // Resources: declared requests and limits, a memory limit sized from observed usage,
 // and a V8 heap cap under it (runbook §4.2, §5; openclaw #45160, #35773).
 
-import { checkHeadroom, checkHeapCap, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB, MAX_HEAP_FRACTION, parseHeapCap } from "../rules/headroom";
+import { checkHeadroom, checkHeapCap, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB, MAX_HEAP_FRACTION, parseHeapCap, RELEASE_FOOTPRINT } from "../rules/headroom";
 import { parseCpu, parseMemory } from "../rules/quantity";
 import { containers, podTemplate, POD_KINDS, resources } from "../model/k8s";
 import { gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type GatewayMatchConfig } from "../model/gateway";
@@ -128,10 +128,16 @@ export const memoryHeadroom = resourcePolicy<HeadroomConfig>(
           out.push(`${where}: no observed P95 working set is declared; annotate ${ANNOTATIONS.p95} (and ${ANNOTATIONS.bootPeak}) or set memory-headroom.p95WorkingSet in the policy config`);
           continue;
         }
-        if (requestBytes === undefined) continue; // resources-declared reports the missing request
-        const v = checkHeadroom({ p95Bytes: requestBytes, bootPeakBytes: boot?.value, requestBytes, limitBytes, minRatio, maxRatio });
+        // No observed figures: the release line's footprint is the floor (never advise below it),
+        // each field judged on its own, and no upper bound (the floor is not this workload's usage).
+        const builtin = `the built-in (openclaw ${RELEASE_FOOTPRINT.release}, no observed figures declared)`;
+        const v = checkHeadroom({
+          p95Bytes: parseMemory(RELEASE_FOOTPRINT.p95WorkingSet)!, bootPeakBytes: boot?.value ?? parseMemory(RELEASE_FOOTPRINT.bootPeak),
+          requestBytes, limitBytes, minRatio, maxRatio, figures: builtin, floorOnly: true,
+        });
         for (const p of v.problems) {
-          out.push(`${where}: ${p.replace(/the observed P95 working set/g, "requests.memory (standing in for the P95)")} (no ${ANNOTATIONS.p95} annotation or policy config: checked against requests.memory)`);
+          if (/is not set;/.test(p)) continue; // resources-declared reports missing fields
+          out.push(`${where}: ${p}; declare observed figures (${ANNOTATIONS.p95}, ${ANNOTATIONS.bootPeak} or memory-headroom.p95WorkingSet) to size it from your own usage`);
         }
         continue;
       }
@@ -163,15 +169,15 @@ export const heapCapWithinLimit = stackPolicy<HeapConfig>(
   ({ cluster, cfg, report, guard }) => {
     for (const o of cluster.objects) {
       guard(o, () => {
-        for (const gw of gatewaysOf(o, cfg)) {
+        for (const gw of gatewaysOf(o, cfg, cluster)) {
           const s = settingsOf(gw, cluster, cfg);
           const limit = resources(gw.container).limits.memory;
           const limitBytes = parseMemory(limit);
           if (limit !== undefined && limitBytes === undefined) continue; // resources-declared reports it
           const opts = s.env.NODE_OPTIONS;
-          const fromArgv = gw.container.command[0] && /(^|\/)node$/.test(gw.container.command[0])
-            ? parseHeapCap([...gw.container.command, ...gw.container.args].join(" "))
-            : undefined;
+          // node's own options come before the entry script in the serving command.
+          const argv = gw.recognition.argv ?? [];
+          const fromArgv = argv[0] && /(^|\/)node$/.test(argv[0]) ? parseHeapCap(argv.slice(0, Math.max(1, gw.recognition.parsed?.entryIndex ?? 1)).join(" ")) : undefined;
           if (opts && "ref" in opts && fromArgv === undefined) {
             report(o, `container "${gw.container.name}": NODE_OPTIONS comes from ${opts.ref}, so its heap cap cannot be checked; set it as a literal --max-old-space-size=${limitBytes ? heapCapMiB(limitBytes) : "<75% of the limit in MiB>"}`);
             continue;

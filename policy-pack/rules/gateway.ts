@@ -9,6 +9,9 @@
 //         OPENCLAW_GATEWAY_TOKEN / OPENCLAW_GATEWAY_PASSWORD.
 // Off loopback without a token or password (and not trusted-proxy) the gateway exits 78.
 
+import JSON5 = require("json5");
+import { isUnknownWord } from "./shell";
+
 export const DEFAULT_GATEWAY_PORT = 18789;
 export const BIND_MODES = ["loopback", "lan", "auto", "custom", "tailnet"] as const;
 export type BindMode = (typeof BIND_MODES)[number];
@@ -28,7 +31,8 @@ const ROOT_VALUE_FLAGS = new Set(["--profile", "--log-level", "--container"]);
  * (secret/configMap/field), or absent. References count as "set" for credential
  * checks but their value is not known.
  */
-export type EnvValue = { value: string } | { ref: string };
+/** `literal`: written in env[].value of the pod spec itself (not read from a ConfigMap). */
+export type EnvValue = { value: string; literal?: boolean } | { ref: string };
 export type EnvMap = Record<string, EnvValue>;
 
 /** The gateway config file (`openclaw.json`), only the keys the rules read. */
@@ -49,11 +53,13 @@ export interface GatewayArgv {
   /** Index of the token that names the openclaw entry point, or -1. */
   entryIndex: number;
   flags: Record<string, string | true>;
+  /** The command path after the entry point (`gateway run`, `doctor`, `gateway start`). */
+  positionals: string[];
 }
 
 const compiled = new Map<string, RegExp>();
 /** Patterns come from policy config as strings; compile each once (every policy asks per object). */
-function re(pattern: string): RegExp {
+export function re(pattern: string): RegExp {
   let r = compiled.get(pattern);
   if (!r) {
     r = new RegExp(pattern);
@@ -64,20 +70,48 @@ function re(pattern: string): RegExp {
 
 const DEFAULT_ENTRY_PATTERNS = ["(^|/)openclaw(\\.mjs)?$", "(^|/)dist/index\\.m?js$", "(^|/)dist/entry\\.m?js$"];
 
+/** Programs that run a script given as their first operand (`node [options] <script> …`). */
+const SCRIPT_RUNNERS = /(^|\/)(node|nodejs|bun|tsx|npx|deno)$/;
+/** Runner options that take a value as the next word. */
+const RUNNER_VALUE_OPTIONS = new Set(["-r", "--require", "--import", "--loader", "--experimental-loader", "-e", "--eval", "-p", "--print", "--env-file", "--title", "--inspect-port", "--conditions", "-C"]);
+
 /**
- * Finds an openclaw entry point in argv (command followed by args) and reads the
- * gateway subcommand and its flags. `node /app/dist/index.js gateway run --bind lan`
- * and `openclaw gateway --port 18789` both run the gateway; `openclaw gateway health` does not.
+ * Where argv names an openclaw entry point: the program itself (`openclaw …`,
+ * `/app/openclaw.mjs …`), or the script a runtime runs (`node --max-old-space-size=1536
+ * /app/dist/index.js …`). A path that merely contains "openclaw" elsewhere in argv
+ * (`chown -R 1000 /home/openclaw`) is not one.
+ */
+export function entryIndexOf(argv: readonly string[], entryPatterns: readonly string[] = DEFAULT_ENTRY_PATTERNS): number {
+  if (argv.length === 0) return -1;
+  const isEntry = (t: string) => entryPatterns.some((p) => re(p).test(t));
+  if (isEntry(argv[0])) return 0;
+  if (!SCRIPT_RUNNERS.test(argv[0])) return -1;
+  for (let i = 1; i < argv.length; i++) {
+    const t = argv[i];
+    if (t === "--") return i + 1 < argv.length && isEntry(argv[i + 1]) ? i + 1 : -1;
+    if (t === "-e" || t === "--eval" || t === "-p" || t === "--print") return -1; // inline code, no entry script
+    if (RUNNER_VALUE_OPTIONS.has(t)) {
+      i++;
+      continue;
+    }
+    if (t.startsWith("-")) continue;
+    if (t === "exec" && /(^|\/)npx$/.test(argv[0])) continue;
+    return isEntry(t) ? i : -1;
+  }
+  return -1;
+}
+
+/**
+ * Reads the gateway subcommand and its flags after an openclaw entry point in argv.
+ * `node /app/dist/index.js gateway run --bind lan` and `openclaw gateway --port 18789`
+ * both run the gateway; `openclaw gateway health`, `gateway start` or `doctor` do not.
  */
 export function parseGatewayArgv(argv: readonly string[], entryPatterns: readonly string[] = DEFAULT_ENTRY_PATTERNS): GatewayArgv {
-  const patterns = entryPatterns.map(re);
-  argv = unwrapShell(argv);
-  const entryIndex = argv.findIndex((t) => patterns.some((re) => re.test(t)));
-  // An image whose entrypoint is openclaw gets only args: `["gateway", "run", ...]`.
-  const start = entryIndex + 1;
+  const entryIndex = entryIndexOf(argv, entryPatterns);
   const positionals: string[] = [];
   const flags: Record<string, string | true> = {};
-  for (let i = start; i < argv.length; i++) {
+  if (entryIndex < 0) return { isGatewayRun: false, entryIndex, flags, positionals };
+  for (let i = entryIndex + 1; i < argv.length; i++) {
     const tok = argv[i];
     if (tok === "--") break;
     if (tok.startsWith("--")) {
@@ -92,15 +126,7 @@ export function parseGatewayArgv(argv: readonly string[], entryPatterns: readonl
   }
   const isGatewayRun =
     positionals[0] === "gateway" && (positionals.length === 1 || (positionals.length === 2 && positionals[1] === "run"));
-  return { isGatewayRun, entryIndex, flags };
-}
-
-/** `sh -c "exec node dist/index.js gateway --bind lan"` → the script's words. */
-function unwrapShell(argv: readonly string[]): readonly string[] {
-  const c = argv.indexOf("-c");
-  if (c < 1 || c + 1 >= argv.length || !/(^|\/)(ba|da|a)?sh$/.test(argv[c - 1])) return argv;
-  const words = argv[c + 1].match(/"[^"]*"|'[^']*'|[^\s;&|]+/g) ?? [];
-  return words.map((w) => w.replace(/^["']|["']$/g, "")).filter((w) => w !== "exec");
+  return { isGatewayRun, entryIndex, flags, positionals };
 }
 
 export interface ResolvedSetting<T> {
@@ -129,6 +155,7 @@ function literal(env: EnvMap, name: string): string | undefined {
  */
 export function effectiveBind(argv: GatewayArgv, _env: EnvMap, config: GatewayConfigFile | undefined): ResolvedSetting<string> {
   const fromFlag = str(flag(argv.flags, "--bind"));
+  if (fromFlag && isUnknownWord(fromFlag)) return { value: UNKNOWN_BIND, source: "--bind (a shell or $(VAR) expansion whose value the manifest does not fix)" };
   if (fromFlag) return { value: fromFlag, source: "--bind" };
   const fromConfig = str(config?.gateway?.bind);
   if (fromConfig) return { value: fromConfig, source: "gateway.bind in the config file" };
@@ -137,6 +164,9 @@ export function effectiveBind(argv: GatewayArgv, _env: EnvMap, config: GatewayCo
   return { value: "auto", source: "the default (no --bind, no gateway.bind)" };
 }
 
+/** The bind value when argv sets it from a variable the manifest does not show. */
+export const UNKNOWN_BIND = "(unknown)";
+
 export type Reachability = "pod-ip" | "loopback-only" | "uncertain" | "invalid";
 
 /** Whether a bind mode makes the gateway reachable on the pod IP (Service, Ingress, kubelet probes). */
@@ -144,6 +174,8 @@ export function bindReachability(mode: string, customBindHost?: unknown): { reac
   switch (mode) {
     case "lan":
       return { reach: "pod-ip", why: "lan listens on 0.0.0.0" };
+    case UNKNOWN_BIND:
+      return { reach: "uncertain", why: "the bind comes from a variable whose value the manifest does not show" };
     case "loopback":
       return { reach: "loopback-only", why: "loopback listens on 127.0.0.1 and ::1 only; port-forward works, Service traffic on the pod IP does not" };
     case "auto":
@@ -169,6 +201,7 @@ export function isLoopbackHost(host: string): boolean {
 /** The port the gateway listens on. */
 export function effectivePort(argv: GatewayArgv, env: EnvMap, config: GatewayConfigFile | undefined): ResolvedSetting<number | undefined> {
   const f = flag(argv.flags, "--port");
+  if (f !== undefined && isUnknownWord(f)) return { value: undefined, source: "--port (a shell or $(VAR) expansion whose value the manifest does not fix)" };
   if (f !== undefined) return { value: parsePortValue(f), source: "--port" };
   if (env.OPENCLAW_GATEWAY_PORT) {
     const v = literal(env, "OPENCLAW_GATEWAY_PORT");
@@ -258,53 +291,19 @@ export function checkAuthOffLoopback(bind: string, customBindHost: unknown, auth
 }
 
 /**
- * Parses the gateway config file text. It is JSON5 upstream; this accepts JSON plus
- * the JSON5 features config files use (comments, trailing commas, unquoted keys,
- * single-quoted strings). Returns an error message instead of throwing.
+ * Parses the gateway config file text. It is JSON5 upstream (comments, trailing commas,
+ * unquoted keys, single quotes, hex numbers, Infinity), so it is read with the json5
+ * library rather than a hand-made translation to JSON. Returns an error instead of throwing.
  */
 export function parseGatewayConfig(text: string): { ok: true; config: GatewayConfigFile } | { ok: false; error: string } {
+  let v: unknown;
   try {
-    return { ok: true, config: JSON.parse(text) as GatewayConfigFile };
-  } catch {
-    try {
-      return { ok: true, config: JSON.parse(json5ToJson(text)) as GatewayConfigFile };
-    } catch (e) {
-      return { ok: false, error: `not valid JSON5: ${(e as Error).message}` };
-    }
+    v = JSON5.parse(text);
+  } catch (e) {
+    return { ok: false, error: `not valid JSON5: ${(e as Error).message.replace(/^JSON5: /, "")}` };
   }
-}
-
-function json5ToJson(src: string): string {
-  let out = "";
-  let i = 0;
-  while (i < src.length) {
-    const c = src[i];
-    if (c === '"' || c === "'") {
-      let j = i + 1;
-      let body = "";
-      while (j < src.length && src[j] !== c) {
-        if (src[j] === "\\") { body += src[j] + src[j + 1]; j += 2; continue; }
-        body += src[j] === '"' ? '\\"' : src[j];
-        j++;
-      }
-      out += `"${c === "'" ? body.replace(/\\'/g, "'") : body}"`;
-      i = j + 1;
-    } else if (c === "/" && src[i + 1] === "/") {
-      while (i < src.length && src[i] !== "\n") i++;
-    } else if (c === "/" && src[i + 1] === "*") {
-      const end = src.indexOf("*/", i + 2);
-      i = end < 0 ? src.length : end + 2;
-    } else if (/[A-Za-z_$]/.test(c) && /[{,]\s*$/.test(out)) {
-      let j = i;
-      while (j < src.length && /[A-Za-z0-9_$]/.test(src[j])) j++;
-      out += `"${src.slice(i, j)}"`;
-      i = j;
-    } else {
-      out += c;
-      i++;
-    }
-  }
-  return out.replace(/,(\s*[}\]])/g, "$1");
+  if (!v || typeof v !== "object" || Array.isArray(v)) return { ok: false, error: "not a JSON5 object" };
+  return { ok: true, config: v as GatewayConfigFile };
 }
 
 /** Whether an image reference names the OpenClaw image (any registry, tag or digest). */
@@ -321,24 +320,3 @@ export function imageRepository(image: string): string {
 export const DEFAULT_GATEWAY_IMAGE_PATTERNS = ["(^|/)openclaw/openclaw$"];
 export { DEFAULT_ENTRY_PATTERNS as DEFAULT_GATEWAY_ENTRY_PATTERNS };
 
-export interface GatewayMatchOptions {
-  imagePatterns?: readonly string[];
-  entryPatterns?: readonly string[];
-}
-
-/**
- * Whether a container runs the OpenClaw gateway: its image repository matches, or its
- * argv runs `gateway`/`gateway run` of an openclaw entry point. An OpenClaw image
- * running another subcommand (`gateway health`, `doctor`) is not the gateway.
- */
-export function isGatewayContainer(c: { image?: string; command?: readonly string[]; args?: readonly string[] }, opts: GatewayMatchOptions = {}): boolean {
-  const argv = [...(c.command ?? []), ...(c.args ?? [])];
-  const parsed = parseGatewayArgv(argv, opts.entryPatterns ?? DEFAULT_ENTRY_PATTERNS);
-  const imageMatch = typeof c.image === "string" &&
-    (opts.imagePatterns ?? DEFAULT_GATEWAY_IMAGE_PATTERNS).some((p) => re(p).test(imageRepository(c.image as string)));
-  if (imageMatch) {
-    // The image's own CMD runs the gateway; an explicit argv must still be a gateway run.
-    return argv.length === 0 || parsed.isGatewayRun;
-  }
-  return parsed.isGatewayRun && parsed.entryIndex >= 0;
-}

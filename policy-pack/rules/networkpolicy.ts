@@ -9,6 +9,7 @@
 
 import { asSelector, representativeLabels, selectorMatches, type LabelSelector, type Labels } from "./selector";
 import type { ContainerPort } from "./probe";
+import ipaddr = require("ipaddr.js");
 
 export interface NetworkPolicyPeer {
   ipBlock?: { cidr: string; except?: string[] };
@@ -73,71 +74,45 @@ export function describeSource(s: SourceSpec | Source): string {
 
 // ---- CIDRs -------------------------------------------------------------------------
 
-interface Range { v6: boolean; start: bigint; end: bigint }
+interface Range { v6: boolean; start: bigint; end: bigint; prefix: number }
 
-function parseIPv4(s: string): bigint | undefined {
-  const parts = s.split(".");
-  if (parts.length !== 4) return undefined;
+function toBigInt(bytes: number[]): bigint {
   let n = 0n;
-  for (const p of parts) {
-    if (!/^[0-9]{1,3}$/.test(p) || Number(p) > 255) return undefined;
-    n = (n << 8n) | BigInt(Number(p));
-  }
-  return n;
-}
-
-function parseIPv6(s: string): bigint | undefined {
-  let str = s;
-  let tail: bigint[] = [];
-  // An embedded IPv4 tail (::ffff:10.0.0.1).
-  const v4 = /(\d+\.\d+\.\d+\.\d+)$/.exec(str);
-  if (v4) {
-    const n = parseIPv4(v4[1]);
-    if (n === undefined) return undefined;
-    tail = [n >> 16n, n & 0xffffn];
-    str = str.slice(0, -v4[1].length) + "0:0";
-  }
-  const halves = str.split("::");
-  if (halves.length > 2) return undefined;
-  const parse = (h: string) => (h === "" ? [] : h.split(":"));
-  const head = parse(halves[0]);
-  const rest = halves.length === 2 ? parse(halves[1]) : [];
-  const missing = 8 - head.length - rest.length;
-  if ((halves.length === 1 && missing !== 0) || missing < 0) return undefined;
-  const groups = [...head, ...Array(halves.length === 2 ? missing : 0).fill("0"), ...rest];
-  let n = 0n;
-  for (const g of groups) {
-    if (!/^[0-9a-fA-F]{1,4}$/.test(g)) return undefined;
-    n = (n << 16n) | BigInt(parseInt(g, 16));
-  }
-  if (tail.length) n = (n & ~0xffffffffn) | (tail[0] << 16n) | tail[1];
+  for (const b of bytes) n = (n << 8n) | BigInt(b);
   return n;
 }
 
 const parsedCidrs = new Map<string, Range | undefined>();
 
-/** Parses `a.b.c.d/n` or an IPv6 CIDR (a bare address is a /32 or /128). */
+/**
+ * Parses a CIDR the way the Kubernetes API validates ipBlock.cidr (Go's net.ParseCIDR):
+ * IPv4 in four-part decimal without leading zeros, IPv6 in any RFC 4291 form (`::`,
+ * embedded IPv4 such as `::ffff:10.0.0.0/104`), no zone; a bare address is a /32 or /128.
+ * The address math is ipaddr.js's.
+ */
 export function parseCidr(cidr: string): Range | undefined {
   if (typeof cidr !== "string") return undefined;
   if (parsedCidrs.has(cidr)) return parsedCidrs.get(cidr);
-  const r = parseCidrUncached(cidr);
+  const r = parseCidrUncached(cidr.trim());
   if (parsedCidrs.size < 10_000) parsedCidrs.set(cidr, r);
   return r;
 }
 
 function parseCidrUncached(cidr: string): Range | undefined {
-  const [addr, prefixStr, extra] = cidr.trim().split("/");
-  if (extra !== undefined) return undefined;
+  if (cidr.includes("%")) return undefined;
+  const slash = cidr.indexOf("/");
+  const addr = slash < 0 ? cidr : cidr.slice(0, slash);
+  const prefixStr = slash < 0 ? undefined : cidr.slice(slash + 1);
+  if (prefixStr !== undefined && !/^(0|[1-9][0-9]{0,2})$/.test(prefixStr)) return undefined;
   const v6 = addr.includes(":");
-  const ip = v6 ? parseIPv6(addr) : parseIPv4(addr);
-  if (ip === undefined) return undefined;
+  if (v6 ? !ipaddr.IPv6.isValid(addr) : !ipaddr.IPv4.isValidFourPartDecimal(addr)) return undefined;
   const bits = v6 ? 128 : 32;
-  if (prefixStr !== undefined && !/^[0-9]{1,3}$/.test(prefixStr)) return undefined;
   const prefix = prefixStr === undefined ? bits : Number(prefixStr);
   if (prefix > bits) return undefined;
+  const ip = toBigInt((v6 ? ipaddr.IPv6.parse(addr) : ipaddr.IPv4.parse(addr)).toByteArray());
   const host = (1n << BigInt(bits - prefix)) - 1n;
   const start = ip & ~host & ((1n << BigInt(bits)) - 1n);
-  return { v6, start, end: start | host };
+  return { v6, start, end: start | host, prefix };
 }
 
 export function isValidCidr(cidr: string): boolean {
@@ -152,7 +127,7 @@ export function isValidCidr(cidr: string): boolean {
  */
 export function cidrVoidsIsolation(cidr: string): string | undefined {
   const r = parseCidr(cidr);
-  if (!r || r.start !== 0n || r.end !== (1n << (r.v6 ? 128n : 32n)) - 1n) return undefined;
+  if (!r || r.prefix !== 0) return undefined;
   return `${cidr} is every ${r.v6 ? "IPv6" : "IPv4"} address (prefix /0): admitting it voids the NetworkPolicy's isolation; list the node CIDRs the kubelet's probes come from (e.g. 10.0.0.0/16)`;
 }
 

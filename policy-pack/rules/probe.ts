@@ -98,6 +98,8 @@ export function checkReadiness(
   ports: readonly ContainerPort[],
   trafficPort: number | undefined,
   healthPaths: readonly string[] = HEALTH_PATHS,
+  /** Whether the gateway listens on the pod IP (lan): then an exec probe cannot pass while traffic fails on the bind. */
+  podIpReachable = false,
 ): string[] {
   const t = probeTarget(readiness, ports);
   const want = `httpGet on the traffic port${trafficPort ? ` (${trafficPort})` : ""} to ${healthPaths.filter((p) => p.endsWith("z")).join(", ")}`;
@@ -105,7 +107,9 @@ export function checkReadiness(
     case "none":
       return [`has no readinessProbe; add an ${want}`];
     case "exec":
-      return [`readinessProbe is an exec probe: it runs inside the pod (on loopback) and passes while Service traffic on the pod IP fails; use an ${want}`];
+      return [podIpReachable
+        ? `readinessProbe is an exec probe: it runs inside the pod and dials loopback, not the pod IP that Service traffic takes, so it does not test the traffic path (a NetworkPolicy or bind change that cuts traffic off would not show); use an ${want}`
+        : `readinessProbe is an exec probe: it runs inside the pod (on loopback) and passes while Service traffic on the pod IP fails; use an ${want}`];
     case "tcpSocket":
       return [`readinessProbe is a tcpSocket probe: an open port says nothing about readiness; use an ${want}`];
     case "grpc":

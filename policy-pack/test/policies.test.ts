@@ -9,31 +9,34 @@ import { loadConfigFile } from "../harness/config";
 import { listYamlFiles, loadManifests } from "../harness/manifests";
 
 const NAMES = [
+  "gateway-recognition", "gateway-runs-in-foreground",
   "image-pinned-by-digest", "resources-declared", "memory-headroom", "heap-cap-within-limit", "bind-reachable-from-service",
   "ports-aligned", "readiness-matches-traffic", "startup-budget", "probes-admitted-by-networkpolicy", "auth-required-off-loopback",
-  "restricted-security-context",
+  "token-from-secret", "references-resolvable", "restricted-security-context",
 ];
+/** Policies whose default level is advisory: recognition reports nothing, references-resolvable says "cannot verify". */
+const ADVISORY = ["gateway-recognition", "references-resolvable"];
 const staging = loadConfigFile(path.join(__dirname, "../config/staging.json"));
 const prod = loadConfigFile(path.join(__dirname, "../config/prod.json"));
 const good = () => loadManifests([GOOD]).map((o) => o.resource);
 const cases = loadCases();
 
 describe("the pack", () => {
-  it("has the 11 named policies in order, each documented, configurable and with a default level", () => {
+  it("has the named policies in order (recognition first), each documented, configurable and with a default level", () => {
     // Other tracks may append policies of their own (the Mac track's mac-runs-cluster-release).
     expect(policies.map((p) => p.name).slice(0, NAMES.length)).toEqual(NAMES);
     expect(new Set(policies.map((p) => p.name)).size).toBe(policies.length);
     for (const p of policies.filter((x) => NAMES.includes(x.name))) {
       expect(p.description.length, p.name).toBeGreaterThan(40);
       expect(p.why.length, p.name).toBeGreaterThan(40);
-      expect(p.enforcementLevel, p.name).toBe("mandatory");
+      expect(p.enforcementLevel, p.name).toBe(ADVISORY.includes(p.name) ? "advisory" : "mandatory");
       expect(p.configSchema, p.name).toBeDefined();
     }
   });
 
   it("every policy has at least one case that breaks it", () => {
     const covered = new Set(cases.flatMap((c) => c.expect));
-    expect(NAMES.filter((n) => !covered.has(n))).toEqual([]);
+    expect(NAMES.filter((n) => !covered.has(n) && n !== "gateway-recognition")).toEqual([]);
   });
 
   it("prod is the strictest config: everything mandatory and every threshold at least staging's", () => {
@@ -64,7 +67,7 @@ describe("cases (fixtures/cases/*.yaml): exactly the expected policies report", 
       for (const d of r.diagnostics) {
         expect(d.message).toBe(`${d.description}\n${d.detail}`);
         expect(d.detail).toMatch(/^(Deployment|StatefulSet|Pod|DaemonSet)\/[a-z0-9-]+\/[a-z0-9-]+: /);
-        expect(d.enforcementLevel).toBe("mandatory");
+        expect(d.enforcementLevel, d.policyName).toBe(ADVISORY.includes(d.policyName) && !c.config ? "advisory" : "mandatory");
       }
       if (c.expectMessage) expect(r.diagnostics.map((d) => d.detail).join("\n")).toContain(c.expectMessage);
     });
@@ -104,9 +107,10 @@ describe("upstream manifests", () => {
     expect(by("bind-reachable-from-service")[0]).toContain('bind "loopback" (from gateway.bind in the config file)');
     expect(by("bind-reachable-from-service")[0]).toContain("Service/openclaw/openclaw");
     expect(by("readiness-matches-traffic")[0]).toContain("exec probe");
-    expect(by("probes-admitted-by-networkpolicy")[0]).toContain("no NetworkPolicy");
+    // The gateway binds loopback and the pod has no other port: nothing in the cluster reaches it, so no NetworkPolicy finding.
+    expect(by("probes-admitted-by-networkpolicy")).toEqual([]);
     expect(by("heap-cap-within-limit")[0]).toContain("--max-old-space-size=1536");
-    expect(by("memory-headroom")[0]).toContain("checked against requests.memory");
+    expect(by("memory-headroom")[0]).toContain("requests.memory 512Mi is below the built-in (openclaw 2026.9, no observed figures declared) P95 working set of 1013Mi");
     expect(by("ports-aligned")).toEqual([]);
     expect(by("auth-required-off-loopback")).toEqual([]);
     // restricted-security-context is advisory in staging

@@ -50,7 +50,7 @@ describe("npm run policy:check", () => {
     expect(lines).toContain(
       'MANDATORY bind-reachable-from-service Deployment/openclaw/openclaw: container "gateway": bind "loopback" (from gateway.bind in the config file): loopback listens on 127.0.0.1 and ::1 only; port-forward works, Service traffic on the pod IP does not, but Service/openclaw/openclaw sends traffic to the pod IP; pass --bind lan (and gateway.bind "lan") explicitly',
     );
-    expect(lines.at(-1)).toMatch(/^14 mandatory, 0 advisory violation\(s\) in 4 object\(s\) from 1 file\(s\)$/);
+    expect(lines.at(-1)).toMatch(/^13 mandatory, 0 advisory violation\(s\) in 4 object\(s\) from 1 file\(s\)$/);
   });
 
   it("walks a directory of cases and reports every policy; --json carries file and document", async () => {
@@ -95,7 +95,7 @@ describe("npm run policy:check", () => {
   it("bad usage and bad config are clear errors", async () => {
     const none = await check();
     expect(none.code).toBe(2);
-    expect(none.stderr).toContain("no YAML files or directories given");
+    expect(none.stderr).toContain("no manifest files or directories given");
     const missing = await check(path.join(dir, "nope.yaml"));
     expect(missing.stderr).toContain("nope.yaml: no such file or directory");
     const cfg = path.join(os.tmpdir(), `bad-policy-config-${process.pid}.json`);

@@ -90,8 +90,8 @@ describe("the config file is read only when a setting needs it", () => {
     cm.data["openclaw.json"] = UNKNOWN;
     const r = analyze(policies, res);
     expect(mandatory(r)).toEqual([]);
-    // ports-aligned compares gateway.port; auth reads gateway.auth: both need the file.
-    expect(r.diagnostics.map((d) => d.policyName).sort()).toEqual(["auth-required-off-loopback", "ports-aligned"]);
+    // ports-aligned compares gateway.port; auth and token-from-secret read gateway.auth: they need the file.
+    expect(r.diagnostics.map((d) => d.policyName).sort()).toEqual(["auth-required-off-loopback", "ports-aligned", "token-from-secret"]);
     for (const d of r.diagnostics) {
       expect(d.enforcementLevel).toBe("advisory");
       expect(d.message).toContain("Deployment/openclaw-staging/openclaw-gateway: string value at .data.openclaw.json can't be known during preview");

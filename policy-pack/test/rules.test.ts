@@ -1,10 +1,11 @@
 // The pure rules the pack, the manifest checker and the program's config share.
 import { describe, expect, it } from "vitest";
 import {
-  bindReachability, checkAuthOffLoopback, effectiveAuth, effectiveBind, effectivePort, isGatewayContainer,
+  bindReachability, checkAuthOffLoopback, effectiveAuth, effectiveBind, effectivePort,
   parseGatewayArgv, parseGatewayConfig, profilePort,
 } from "../rules/gateway";
-import { ingressAdmitted, ipBlockAdmits, networkPolicyAdmits, parseCidr, sourceFromSpec, type NetworkPolicy } from "../rules/networkpolicy";
+import { DEFAULT_RECOGNITION, recognize } from "../rules/recognition";
+import { cidrVoidsIsolation, ingressAdmitted, ipBlockAdmits, networkPolicyAdmits, parseCidr, sourceFromSpec, type NetworkPolicy } from "../rules/networkpolicy";
 import { checkReadiness, checkStartupBudget, probesIdentical, startupGraceSeconds } from "../rules/probe";
 import { checkRestricted } from "../rules/security";
 import { representativeLabels, selectorMatches } from "../rules/selector";
@@ -18,16 +19,47 @@ describe("gateway argv, bind, port and auth (openclaw 2026.9.6 precedence)", () 
     expect(argv("openclaw", "gateway", "--port", "18789").isGatewayRun).toBe(true);
     expect(argv("openclaw", "gateway", "health", "--json").isGatewayRun).toBe(false);
     expect(argv("openclaw", "doctor", "--fix").isGatewayRun).toBe(false);
-    expect(argv("sh", "-c", "exec node dist/index.js gateway --bind lan").flags["--bind"]).toBe("lan");
+    // A path that merely contains "openclaw" is not an entry point.
+    expect(argv("chown", "-R", "1000", "/home/openclaw").entryIndex).toBe(-1);
+    expect(argv("node", "--max-old-space-size=1536", "/app/dist/index.js", "gateway").isGatewayRun).toBe(true);
   });
 
-  it("identifies gateway containers by image repository (any registry) or argv", () => {
-    expect(isGatewayContainer({ image: "ghcr.io/openclaw/openclaw:2026.9.6@sha256:" + "a".repeat(64) })).toBe(true);
-    expect(isGatewayContainer({ image: "openclaw/openclaw:latest", args: ["gateway", "run"] })).toBe(true);
-    expect(isGatewayContainer({ image: "ghcr.io/openclaw/openclaw:2026.9.6", command: ["openclaw", "doctor"] })).toBe(false);
-    expect(isGatewayContainer({ image: "mirror.local/gw:1", command: ["node", "/app/dist/index.js"], args: ["gateway", "run"] })).toBe(true);
-    expect(isGatewayContainer({ image: "nginx:1.27", command: ["nginx"] })).toBe(false);
-    expect(isGatewayContainer({ image: "corp/gw:1" }, { imagePatterns: ["^corp/gw$"] })).toBe(true);
+  it("identifies gateway containers from image + entrypoint + args as the container runs them", () => {
+    const role = (c: Parameters<typeof recognize>[0], env = {}, s = DEFAULT_RECOGNITION) => recognize(c, env, s).role;
+    // The official image's CMD (node openclaw.mjs gateway) through its ENTRYPOINT docker-entrypoint.sh.
+    expect(role({ image: "ghcr.io/openclaw/openclaw:2026.9.6@sha256:" + "a".repeat(64) })).toBe("gateway");
+    // args only: docker-entrypoint.sh runs `node gateway run`, which never starts the gateway.
+    expect(role({ image: "openclaw/openclaw:latest", args: ["gateway", "run"] })).toBe("openclaw-not-serving");
+    expect(role({ image: "openclaw/openclaw:latest", args: ["openclaw.mjs", "gateway", "--bind", "lan"] })).toBe("gateway");
+    expect(role({ image: "ghcr.io/openclaw/openclaw:2026.9.6", command: ["openclaw", "doctor"] })).toBe("openclaw-not-serving");
+    expect(role({ image: "ghcr.io/openclaw/openclaw:2026.9.6", command: ["openclaw", "gateway", "start"] })).toBe("openclaw-not-serving");
+    expect(role({ image: "mirror.local/gw:1", command: ["node", "/app/dist/index.js"], args: ["gateway", "run"] })).toBe("gateway");
+    expect(role({ image: "nginx:1.27", command: ["nginx"] })).toBe("other");
+    expect(role({ image: "ghcr.io/openclaw/openclaw:2026.9.6", command: ["sh", "-c", "cp /config/openclaw.json /home/openclaw/.openclaw/"] })).toBe("other");
+    // A custom image whose own ENTRYPOINT runs the gateway: the pod adds flags only.
+    const corp = { ...DEFAULT_RECOGNITION, imagePatterns: ["^corp/gw$"] };
+    const r = recognize({ image: "corp/gw:1", args: ["--bind", "lan", "--port", "18789"] }, {}, corp);
+    expect(r.role).toBe("gateway");
+    expect(r.parsed!.flags).toEqual({ "--bind": "lan", "--port": "18789" });
+    // $(VAR) expansion by the kubelet, from the container's literal env.
+    const k = recognize({ image: "x/y:1", command: ["openclaw", "gateway", "--bind", "$(BIND)"] }, { BIND: { value: "loopback" } });
+    expect(k.parsed!.flags["--bind"]).toBe("loopback");
+  });
+
+  it("reads sh -c scripts with a real shell parser: quotes, if/else branches, background, variables", () => {
+    const script = (s: string, env = {}) => recognize({ image: "x/y:1", command: ["/bin/sh", "-c", s] }, env);
+    const a = script(`if [ -f /x ]; then exec node openclaw.mjs gateway --bind "lan" --port '18789'; else exec node openclaw.mjs gateway; fi`);
+    expect(a.role).toBe("gateway");
+    expect(a.parsed!.flags).toEqual({ "--bind": "lan", "--port": "18789" });
+    // `;` and `&&` inside quotes are not separators (word splitting got this wrong).
+    const b = script(`echo 'a; b && c' && exec openclaw gateway run --bind lan`);
+    expect(b.parsed!.flags["--bind"]).toBe("lan");
+    // $BIND from the container's literal environment; unknown variables stay unknown.
+    expect(script(`exec openclaw gateway --bind $BIND`, { BIND: { value: "loopback" } }).parsed!.flags["--bind"]).toBe("loopback");
+    expect(effectiveBind(script(`exec openclaw gateway --bind "$BIND"`).parsed!, {}, undefined).value).toBe("(unknown)");
+    expect(script(`openclaw doctor --fix && openclaw gateway start`).role).toBe("openclaw-not-serving");
+    expect(script(`if then fi (`).role).toBe("other");
+    expect(script(`if then fi (`).why).toContain("not a valid shell script");
   });
 
   it("bind: --bind wins over gateway.bind; unset is auto; no OPENCLAW_GATEWAY_BIND in 2026.9.6", () => {
@@ -188,5 +220,44 @@ describe("restricted security context and headroom", () => {
   it("says what the right limit is", () => {
     const v = checkHeadroom({ p95Bytes: 950 * 2 ** 20, requestBytes: 950 * 2 ** 20, limitBytes: 2 ** 30 });
     expect(v.problems[0]).toBe("limits.memory 1024Mi is only 8% above the observed P95 working set of 950Mi; at least 1.25× (1188Mi) is required for tool-call spikes");
+  });
+});
+
+describe("libraries instead of hand-rolled parsers (json5, ipaddr.js)", () => {
+  it("JSON5 config: what the hand-written translation got wrong", () => {
+    // A ",}" inside a string was stripped as a trailing comma.
+    const a = parseGatewayConfig(`{ gateway: { bind: "lan", customBindHost: "a,}" }, }`);
+    expect(a.ok && a.config.gateway?.customBindHost).toBe("a,}");
+    // Hex numbers, leading +, Infinity are JSON5.
+    const b = parseGatewayConfig(`{ gateway: { port: 0x4965 } }`);
+    expect(b.ok && b.config.gateway?.port).toBe(18789);
+    // A "//" inside a string is not a comment.
+    const c = parseGatewayConfig(`{ gateway: { customBindHost: 'http://x' } }`);
+    expect(c.ok && c.config.gateway?.customBindHost).toBe("http://x");
+    const d = parseGatewayConfig(`{ gateway: { bind: "lan" `);
+    expect(d.ok).toBe(false);
+    expect(!d.ok && d.error).toMatch(/^not valid JSON5: /);
+    expect(parseGatewayConfig(`[1, 2]`).ok).toBe(false);
+  });
+
+  it("CIDRs as the Kubernetes API validates them, IPv6 in every RFC 4291 form", () => {
+    expect(parseCidr("2001:db8::/32")).toBeDefined();
+    expect(parseCidr("::ffff:10.0.0.0/104")).toBeDefined();
+    expect(parseCidr("2001:0db8:0000:0000:0000:0000:0000:0000/32")!.start).toBe(parseCidr("2001:db8::/32")!.start);
+    expect(parseCidr("fe80::1%eth0/64")).toBeUndefined();
+    expect(parseCidr("010.0.0.0/8")).toBeUndefined(); // leading zeros: refused by the API
+    expect(parseCidr("10/8")).toBeUndefined(); // inet_aton short form: refused by the API
+    expect(parseCidr("10.0.0.0/33")).toBeUndefined();
+    expect(ipBlockAdmits({ cidr: "2001:db8::/32", except: ["2001:db8:1::/48"] }, "2001:db8:1:2::/64")).toBe("none");
+    expect(ipBlockAdmits({ cidr: "2001:db8::/32" }, "2001:db8:ffff::/48")).toBe("all");
+    expect(ipBlockAdmits({ cidr: "10.0.0.0/8" }, "2001:db8::/32")).toBe("none");
+  });
+
+  it("a /0 voids isolation (the rule the stack config shares)", () => {
+    expect(cidrVoidsIsolation("0.0.0.0/0")).toMatch(/every IPv4 address/);
+    expect(cidrVoidsIsolation("::/0")).toMatch(/every IPv6 address/);
+    expect(cidrVoidsIsolation("10.1.2.3/0")).toBeDefined();
+    expect(cidrVoidsIsolation("10.0.0.0/8")).toBeUndefined();
+    expect(cidrVoidsIsolation("not a cidr")).toBeUndefined();
   });
 });
