@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# npm run image:build [-- [--release <YYYY.M.D>]... [--no-import] [--rebuild] [--print-ref]]
+# npm run image:build [-- [--release <YYYY.M.D>]... [--no-import] [--rebuild] [--verify]]
+#   --verify  build each release a second time from scratch (fresh npm ci, fresh layout,
+#             a temporary cache) and fail unless the manifest digest is the same
 #
 # Builds the OpenClaw gateway image locally, without a registry and without
 # Docker, from the pinned npm `openclaw` release on Node 24, laid out like the
@@ -36,11 +38,15 @@ cache_root="${OPENCLAW_INFRA_CACHE:-$HOME/.cache/openclaw-gateway-infra}/image"
 releases=()
 do_import=1
 rebuild=0
+verify=0
+print_key=0
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --release) [[ $# -ge 2 ]] || { echo "image:build: --release needs a value, one of: ${!IMAGE_LOCKFILES[*]}" >&2; exit 2; }; releases+=("$2"); shift 2 ;;
     --no-import) do_import=0; shift ;;
     --rebuild) rebuild=1; shift ;;
+    --verify) verify=1; shift ;;
+    --print-key) print_key=1; shift ;;
     --cache-dir) cache_root="$2"; shift 2 ;;
     -h|--help) sed -n '2,30p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "image:build: unknown argument $1" >&2; exit 2 ;;
@@ -79,6 +85,22 @@ add_blob() { # file media-type → prints the descriptor {mediaType,digest,size}
   printf '{"mediaType":"%s","digest":"sha256:%s","size":%s}' "$media" "$digest" "$size"
 }
 
+# The cache key: every input of the image, hashed. The layout code is hashed as bash
+# itself prints it (declare -f), so comments and the option parsing do not count.
+image_key() {
+  local release="$1" lockdir="$2"
+  {
+    declare -f build_release elf_libs json add_blob | sha256sum | cut -d' ' -f1
+    sha256sum "$here/releases.sh" "$lockdir/package.json" "$lockdir/package-lock.json" | cut -d' ' -f1
+    sha "$node_bin"
+    # The libraries are inputs too: node's own here; the addons' follow from the lockfile.
+    for l in $(elf_libs "$node_bin"); do sha "$l"; done
+    tar --version | head -1
+    gzip --version | head -1
+    echo "$IMAGE_REPO $release"
+  } | sha256sum | cut -c1-16
+}
+
 build_release() {
   local release="$1" lockdir="${IMAGE_LOCKFILES[$1]:-}"
   [[ -n "$lockdir" ]] || { echo "image:build: unknown release $release; known: ${!IMAGE_LOCKFILES[*]} (tools/image/releases.sh)" >&2; exit 2; }
@@ -87,17 +109,8 @@ build_release() {
   pinned="$("$node_bin" -p "require('$lockdir/package.json').dependencies.openclaw")"
   [[ "$pinned" == "$release" ]] || { echo "image:build: $lockdir/package.json pins openclaw $pinned, not $release" >&2; exit 1; }
 
-  # The libraries are inputs too: list them for node and every native addon of the lockfile's tree after install;
-  # the key covers node's own libraries up front (the addons' follow from the lockfile).
   local key
-  key="$({
-    sha256sum "$here/build.sh" "$here/releases.sh" "$lockdir/package.json" "$lockdir/package-lock.json" | cut -d' ' -f1
-    sha "$node_bin"
-    for l in $(elf_libs "$node_bin"); do sha "$l"; done
-    tar --version | head -1
-    gzip --version | head -1
-    echo "$IMAGE_REPO"
-  } | sha256sum | cut -c1-16)"
+  key="$(image_key "$release" "$lockdir")"
   local dest="$cache_root/$release-$key"
   if [[ $rebuild -eq 0 && -f "$dest/ref" ]]; then
     say "$release: cached in $dest"
@@ -228,12 +241,32 @@ import_release() {
   ctr --address "$address" -n k8s.io images import --platform linux/amd64 "$dest/image.tar" >&2
 }
 
+if [[ $print_key -eq 1 ]]; then
+  for r in "${releases[@]}"; do echo "$r $(image_key "$r" "$repo/${IMAGE_LOCKFILES[$r]}")"; done
+  exit 0
+fi
+
 out=()
 for r in "${releases[@]}"; do
   line="$(build_release "$r")"
   out+=("$line")
 done
 printf '%s\n' "${out[@]}"
+
+if [[ $verify -eq 1 ]]; then
+  for line in "${out[@]}"; do
+    read -r r ref <<<"$line"
+    scratch="$(mktemp -d "${TMPDIR:-/tmp}/openclaw-image-verify.XXXXXX")"
+    say "$r: verify: rebuilding from scratch in $scratch"
+    again="$(bash "${BASH_SOURCE[0]}" --release "$r" --no-import --rebuild --cache-dir "$scratch" | cut -d' ' -f2)"
+    rm -rf "$scratch"
+    if [[ "$again" != "$ref" ]]; then
+      echo "image:build: NOT deterministic: $r built as $ref, then as $again" >&2
+      exit 1
+    fi
+    say "$r: verify: identical digest on a rebuild from scratch (${ref##*@})"
+  done
+fi
 
 if [[ $do_import -eq 1 ]]; then
   address="$(bash "$here/containerd-address.sh" || true)"
