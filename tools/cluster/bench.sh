@@ -9,7 +9,7 @@
 #
 #   bash tools/cluster/bench.sh [--memory-only] [--runs N]
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 S="$CLUSTER_STATE"
 memory_only=0
@@ -27,6 +27,7 @@ echo "== build (per part; the first build on this machine is the cold figure)"
 for part in kubernetes etcd coredns enforcer images; do
   f="$(bash "$CLUSTER_TOOLS/build.sh" --dir "$part")/build.json"
   if [[ -f "$f" ]]; then
+    # shellcheck disable=SC2016 # JavaScript
     node -e '
       const b = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
       const steps = Object.entries(b.buildSeconds).map(([k, v]) => `${k}=${v}s`).join(" ");

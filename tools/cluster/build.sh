@@ -13,7 +13,7 @@
 # and moved into place atomically. Go uses the default GOMODCACHE/GOCACHE, shared
 # with the Pulumi toolchain build; -p=2 and nice, as the cores are shared.
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ALL_PARTS=(kubernetes etcd coredns enforcer images)
@@ -54,7 +54,9 @@ part_deps() { # parts whose output a part consumes
 part_key() {
   local part="$1" dep
   {
-    (cd "$CLUSTER_TOOLS" && sha256sum $(part_inputs "$part"))
+    local inputs
+    read -r -a inputs <<<"$(part_inputs "$part")"
+    (cd "$CLUSTER_TOOLS" && sha256sum "${inputs[@]}")
     part_pins "$part"
     declare -f "build_$part" go_build
     go env GOVERSION
@@ -107,6 +109,7 @@ go_build() {
 
 # --- parts ------------------------------------------------------------------
 
+# shellcheck disable=SC2034 # "info" stays: the recipe text is part of the cache key
 build_kubernetes() {
   local mod="$CLUSTER_TOOLS/kubernetes" v="$CLUSTER_K8S_VERSION" info built minor ld="" pkg
   # Stamp the version: unstamped binaries report v0.0.0-master+$Format:%H$, which

@@ -3,7 +3,7 @@
 # the netfilter tools), installed with apt-get when missing, as
 # scripts/setup-test.sh does for the test prerequisites. Idempotent.
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 declare -A need=(
   [/usr/bin/containerd]=containerd

@@ -10,6 +10,7 @@
 #   kubeconfig   <cache root>/cluster-run/kubeconfig  context openclaw-dev
 # <cache root> is ${OPENCLAW_INFRA_CACHE:-$HOME/.cache/openclaw-gateway-infra}.
 
+# shellcheck disable=SC2034 # variables for the scripts that source this file
 CLUSTER_TOOLS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 CLUSTER_REPO="$(cd "$CLUSTER_TOOLS/../.." && pwd)"
 CLUSTER_CACHE_ROOT="${OPENCLAW_INFRA_CACHE:-$HOME/.cache/openclaw-gateway-infra}"

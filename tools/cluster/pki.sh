@@ -4,7 +4,7 @@
 # the kubelet, a client certificate per component, and the service-account key.
 #   bash pki.sh DIR
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 dir="${1:?pki dir}"
 mkdir -p "$dir"

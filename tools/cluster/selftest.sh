@@ -10,7 +10,7 @@
 #     dropped by the guard table), and outside names do not resolve.
 # Prints one line per check; exits 1 at the first failing check.
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 bash "$CLUSTER_TOOLS/status.sh" --healthy || cluster_die "the cluster is not running or not healthy; run: npm run cluster:up"
 kubectl_bin="$(bash "$CLUSTER_TOOLS/build.sh" --dir kubernetes)/bin/kubectl"

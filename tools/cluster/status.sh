@@ -5,7 +5,7 @@
 #   bash status.sh --healthy   # no output; exit 0 only when every component runs,
 #                              # the API server is ready and the node is Ready
 set -uo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 S="$CLUSTER_STATE"
 COMPONENTS=(etcd kube-apiserver containerd kube-controller-manager kube-scheduler kubelet kube-proxy enforcer)

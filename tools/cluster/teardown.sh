@@ -14,7 +14,7 @@
 #   files       $CLUSTER_STATE; directories recorded as created by us (e.g. /run/containerd)
 #   bash teardown.sh [--quiet]
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 quiet=0
 [[ "${1:-}" == "--quiet" ]] && quiet=1
@@ -73,7 +73,7 @@ stop_pids 10 "${pids[@]}"
 
 # 2. Pods: every process in our cgroups, then the shims, then containerd and etcd.
 mapfile -t pids < <(cgroup_pids)
-((${#pids[@]})) && kill -KILL "${pids[@]}" 2>/dev/null || true
+if ((${#pids[@]})); then kill -KILL "${pids[@]}" 2>/dev/null || true; fi
 mapfile -t pids < <(shim_pids)
 stop_pids 3 "${pids[@]}"
 pids=()
@@ -95,8 +95,9 @@ if ip link show "$CLUSTER_BRIDGE" >/dev/null 2>&1; then
   ip link delete "$CLUSTER_BRIDGE"
 fi
 for t in "inet $CLUSTER_GUARD_TABLE" "ip kube-proxy" "ip6 kube-proxy" "inet kube-network-policies"; do
-  if grep -qx "nft $t" "$CLUSTER_STATE/created" 2>/dev/null && nft list table $t >/dev/null 2>&1; then
-    nft delete table $t
+  read -r family name <<<"$t"
+  if grep -qx "nft $t" "$CLUSTER_STATE/created" 2>/dev/null && nft list table "$family" "$name" >/dev/null 2>&1; then
+    nft delete table "$family" "$name"
   fi
 done
 

@@ -13,7 +13,7 @@
 #
 # Safety on a shared machine: see tools/cluster/README.md ("Sharing the machine").
 set -euo pipefail
-# shellcheck source=tools/cluster/env.sh
+# shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 S="$CLUSTER_STATE"
 started=$SECONDS
@@ -29,6 +29,14 @@ ETCD="$(bash "$CLUSTER_TOOLS/build.sh" --dir etcd)/bin/etcd"
 KNP="$(bash "$CLUSTER_TOOLS/build.sh" --dir enforcer)/bin/kube-network-policies"
 IMAGES="$(bash "$CLUSTER_TOOLS/build.sh" --dir images)/images"
 KUBECTL=("$K8S/kubectl" --kubeconfig "$CLUSTER_KUBECONFIG")
+
+# One cluster:up or cluster:down at a time.
+mkdir -p "$CLUSTER_BUILD_ROOT"
+exec 7>"$CLUSTER_BUILD_ROOT/.run-lock"
+if ! flock -n 7; then
+  cluster_log "another cluster:up or cluster:down is running; waiting for it"
+  flock 7
+fi
 
 # --- already running? -------------------------------------------------------
 if [[ -f "$S/up.complete" ]] && bash "$CLUSTER_TOOLS/status.sh" --healthy >/dev/null 2>&1; then
@@ -61,11 +69,12 @@ record() { echo "$*" >>"$S/created"; }
 # signals processes that do (a recycled PID is never ours).
 export OPENCLAW_CLUSTER_STATE="$S"
 
-# start NAME CMD...: a daemon in its own session, output in logs/NAME.log.
+# start NAME CMD...: a daemon in its own session, output in logs/NAME.log; it
+# does not inherit the run lock (fd 7).
 start() {
   local name="$1"
   shift
-  setsid "$@" >"$S/logs/$name.log" 2>&1 </dev/null &
+  setsid "$@" >"$S/logs/$name.log" 2>&1 </dev/null 7>&- &
   echo "$!" >"$S/pids/$name.pid"
 }
 alive() { kill -0 "$(cat "$S/pids/$1.pid")" 2>/dev/null; }
