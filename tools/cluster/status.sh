@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `npm run -s cluster:status`: the local cluster's state. The last line is
-# always KUBECONFIG=<path> (whether or not the cluster runs), for scripts:
+# `npm run -s cluster:status`: the local cluster's state. Ends with
+# BIN_DIR=<dir of kubectl>, CONTAINERD_ADDRESS=<socket> (when containerd runs)
+# and, always the last line, KUBECONFIG=<path> (whether or not the cluster runs):
 #   export "$(npm run -s cluster:status | tail -1)"
 #   bash status.sh --healthy   # no output; exit 0 only when every component runs,
 #                              # the API server is ready and the node is Ready
@@ -61,4 +62,8 @@ if nft list table inet "$CLUSTER_GUARD_TABLE" >/dev/null 2>&1; then
 fi
 [[ -f "$S/node-ready-seconds" ]] && echo "last cluster:up: node Ready after $(cat "$S/node-ready-seconds") s, DNS Ready after $(cat "$S/up-seconds" 2>/dev/null || echo '?') s"
 echo "logs: $S/logs"
+# Machine-readable lines for scripts (tools/image, scripts/dev): the cluster's
+# kubectl (same version as the API server), its containerd socket, its kubeconfig.
+echo "BIN_DIR=$(dirname "$kubectl_bin")"
+[[ -S "$S/containerd/containerd.sock" ]] && echo "CONTAINERD_ADDRESS=$S/containerd/containerd.sock"
 echo "KUBECONFIG=$CLUSTER_KUBECONFIG"
