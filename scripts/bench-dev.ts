@@ -33,7 +33,7 @@ function timed(cmd: string, argv: string[]): Promise<{ code: number | null; seco
 
 /** The engine's environment (PATH with pulumi, the file backend) for `pulumi stack output`. */
 function engineEnv(): void {
-  const out = sh("bash", ["-c", 'source scripts/pulumi-env.sh && env -0']);
+  const out = sh("bash", ["-c", 'source scripts/pulumi-env.sh --stack dev && env -0']);
   for (const line of out.split("\0")) {
     const i = line.indexOf("=");
     if (i > 0) process.env[line.slice(0, i)] = line.slice(i + 1);

@@ -59,11 +59,12 @@ npm run -s ticket -- --stack dev
 say "done: stack dev is up in namespace openclaw-dev, smoke signed off"
 cat >&2 <<EOT
 
-The cluster and the stack keep running. In this shell or another:
+The cluster and the stack keep running. In any shell:
+  source scripts/pulumi-env.sh --stack dev   # pulumi on PATH, the repo-local backend
   export KUBECONFIG=$kubeconfig
   kubectl --context openclaw-dev -n openclaw-dev get pods,svc,networkpolicy
   npm run smoke -- --stack dev        # both smoke paths again
   npm run diagnose -- --stack dev     # OOMKilled / NotReady diagnosis
-  source scripts/pulumi-env.sh --stack dev && pulumi stack output --stack dev
+  pulumi stack output --stack dev
   npm run dev:down                    # destroy the stack, stop the cluster
 EOT
