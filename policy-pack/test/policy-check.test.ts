@@ -1,6 +1,6 @@
 // The manifest checker as a user runs it: a real process (`npm run policy:check`'s
 // command) over YAML files and directories, its output lines and exit codes.
-import { execFile } from "child_process";
+import { execFile, execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
@@ -15,7 +15,7 @@ async function check(...args: string[]): Promise<{ code: number; stdout: string;
   try {
     const r = await run(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/policy-check.ts"), ...args], {
       cwd: ROOT,
-      timeout: 60_000,
+      timeout: 240_000,
     });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
@@ -109,4 +109,66 @@ describe("npm run policy:check", () => {
       fs.rmSync(cfg);
     }
   });
+});
+
+describe("npm run policy:check on hostile input", () => {
+  let hostile: string;
+  beforeAll(() => {
+    hostile = fs.mkdtempSync(path.join(os.tmpdir(), "policy-check-hostile-"));
+    fs.mkdirSync(path.join(hostile, "fifo"));
+    execFileSync("mkfifo", [path.join(hostile, "fifo", "pipe.yaml")]);
+    fs.mkdirSync(path.join(hostile, "loop"));
+    fs.symlinkSync("b.yaml", path.join(hostile, "loop", "a.yaml"));
+    fs.symlinkSync("a.yaml", path.join(hostile, "loop", "b.yaml"));
+    fs.mkdirSync(path.join(hostile, "cycle"));
+    fs.writeFileSync(path.join(hostile, "cycle", "cm.json"), JSON.stringify({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "from-json" }, data: {} }));
+    fs.mkdirSync(path.join(hostile, "cycle", "sub"));
+    fs.symlinkSync("..", path.join(hostile, "cycle", "sub", "up"));
+    fs.writeFileSync(path.join(hostile, "empty.yaml"), "# nothing here\n---\n");
+    fs.writeFileSync(path.join(hostile, "ansi.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: { name: \"p\\e[31mred\" }\nspec: { containers: [{ name: c, image: x }] }\n");
+    fs.writeFileSync(path.join(hostile, "probe-list.yaml"), "apiVersion: v1\nkind: Pod\nmetadata: { name: p }\nspec: { containers: [{ name: c, image: x, readinessProbe: { httpGet: { path: [a], port: 1 } } }] }\n");
+    fs.writeFileSync(path.join(hostile, "bad-regex.json"), JSON.stringify({ "gateway-recognition": { imagePatterns: ["(unclosed"] } }));
+    fs.writeFileSync(path.join(hostile, "big.yaml"), "a: " + "x".repeat(4096) + "\n");
+  });
+  afterAll(() => fs.rmSync(hostile, { recursive: true, force: true }));
+
+  it("refuses FIFOs, devices, symlink loops, oversized and empty input with clear errors; never an internal error", async () => {
+    const H = (p: string) => path.join(hostile, p);
+    // Four at a time: each is a ts-node process on shared cores.
+    const runs = [
+      ...(await Promise.all([check(H("fifo")), check("/dev/zero"), check(H("loop")), check(H("empty.yaml"))])),
+      ...(await Promise.all([check("--allow-empty", H("empty.yaml")), check("--max-bytes", "1000", H("big.yaml")), check(H("probe-list.yaml")), check("--config", H("bad-regex.json"), GOOD)])),
+    ];
+    const [fifo, zero, loop, empty, allowed, big, probeList, regex] = runs;
+    expect(fifo.stderr).toContain(`${H("fifo/pipe.yaml")}: is a FIFO (named pipe); only regular files are read`);
+    expect(zero.stderr).toContain("/dev/zero: is a character device; only regular files are read");
+    expect(loop.stderr).toMatch(/loop\/a\.yaml: symbolic link loop/);
+    expect(empty.stderr).toContain("empty input is refused (pass --allow-empty to accept it)");
+    expect(allowed.code).toBe(0);
+    expect(allowed.stdout).toContain("0 mandatory, 0 advisory violation(s) in 0 object(s)");
+    expect(big.stderr).toMatch(/big\.yaml: input is larger than 1000 bytes .*raise --max-bytes/);
+    expect(probeList.stderr).toContain("probe-list.yaml: document 1 (Pod/default/p): spec.containers[0].readinessProbe.httpGet.path is a sequence, expected a string");
+    expect(regex.stderr).toContain('gateway-recognition.imagePatterns[0]: "(unclosed" is not a valid regular expression');
+    for (const [i, r] of runs.entries()) {
+      if (i === 4) continue;
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr).not.toMatch(/internal error|^\s+at /m);
+    }
+  }, 600_000);
+
+  it("walks symlinked directory cycles once, reads .json manifests, escapes control characters, explains", async () => {
+    const [cycle, ansi, explain] = await Promise.all([
+      check("--allow-empty", path.join(hostile, "cycle")),
+      check(path.join(hostile, "ansi.yaml")),
+      check("--explain", M("upstream-kustomize-loopback-exec-probes.yaml")),
+    ]);
+    expect(cycle.code).toBe(0);
+    expect(cycle.stdout).toContain("in 1 object(s) from 1 file(s)");
+    expect(ansi.stdout).toContain("Pod/default/p\\x1b[31mred");
+    expect(ansi.stdout).not.toContain("\u001b");
+    expect(explain.stdout).toContain("EXPLAIN Deployment/openclaw/openclaw");
+    expect(explain.stdout).toContain('container "gateway": the gateway: runs node /app/dist/index.js gateway run (command)');
+    expect(explain.stdout).toContain("bind: loopback (from gateway.bind in the config file)");
+    expect(explain.stdout).toMatch(/P95 working set: none declared; memory-headroom uses the built-in footprint of openclaw 2026\.9 as the floor \(1013Mi\)/);
+  }, 300_000);
 });

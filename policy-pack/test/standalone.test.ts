@@ -21,7 +21,10 @@ describe("policy-pack as a standalone package", () => {
       expect(lock.packages[`node_modules/${name}`].version, name).toBe(version);
       expect(rootLock.packages[`node_modules/${name}`]?.version, `root ${name}`).toBe(version);
     }
-    expect(pkg.dependencies).toEqual({ "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.270.0" });
+    // Everything the pack imports at run time is its own dependency (yaml for the manifest loader too).
+    expect(pkg.dependencies).toEqual({
+      "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.270.0", "ipaddr.js": "2.5.0", json5: "2.2.3", "mvdan-sh": "0.10.1", yaml: "2.9.1",
+    });
   });
 
   it("npm ci, tsc and run-policy-pack from its own node_modules serve the pack", async () => {
