@@ -11,8 +11,12 @@ import { buildImages, DevStack, NAMESPACE, sampler } from "./support";
 
 const DEPLOYMENT = "openclaw-gateway";
 const SERVICE = "openclaw-gateway";
-// Two replicas, startup grace 70 s (coldStartSeconds 45): what rolloutTimeoutSeconds gives the dev stack.
-const ROLLOUT_TIMEOUT_S = rolloutTimeoutSeconds({ config: { replicas: 2 }, startup: { periodSeconds: 10, failureThreshold: 7 } } as never);
+/** The Deployment's await budget as the program derives it, from the live spec (replicas, startupProbe). */
+async function rolloutBudgetSeconds(): Promise<number> {
+  const d = await dev.kubectlJson(["-n", NAMESPACE, "get", "deployment", DEPLOYMENT]);
+  const p = d.spec.template.spec.containers[0].startupProbe;
+  return rolloutTimeoutSeconds({ config: { replicas: d.spec.replicas }, startup: { periodSeconds: p.periodSeconds, failureThreshold: p.failureThreshold } } as never);
+}
 
 /** Policy lines the CLI prints, e.g. "[mandatory]  ports-aligned  (kubernetes:…)". */
 const mandatory = (output: string) => output.split("\n").filter((l) => l.includes("[mandatory]"));
@@ -156,7 +160,7 @@ describe("the dev stack on the real cluster", () => {
     expect(after.filter((n) => before.includes(n))).toEqual([]); // every pod was replaced
     expect(samples.length).toBeGreaterThan(10);
     expect(Math.min(...samples.map((s) => s.endpoints))).toBeGreaterThanOrEqual(2);
-    expect(Math.max(...samples.map((s) => s.ready))).toBe(3); // the surge pod was Ready beside the two old ones
+    expect(Math.max(...samples.map((s) => s.ready))).toBeGreaterThanOrEqual(3); // the surge pod was Ready beside the two old ones
     process.stderr.write(`roll: ${samples.length} samples, ready endpoints min ${Math.min(...samples.map((s) => s.endpoints))} max ${Math.max(...samples.map((s) => s.endpoints))}\n`);
     const out = await dev.outputs();
     expect(out.smokeStatus).toBe("signed-off"); // the values hash changed: the checks ran again
@@ -256,9 +260,10 @@ describe("the dev stack on the real cluster", () => {
     });
 
     it("(c) memory limit under the boot peak: a real OOMKilled (exit 137); pulumi up fails within the rollout budget; diagnose names it with its decision", async () => {
+      const budget = await rolloutBudgetSeconds();
       const { up, seconds } = await fault("oom");
       expect(up.code).not.toBe(0);
-      expect(seconds).toBeLessThan(ROLLOUT_TIMEOUT_S + 120);
+      expect(seconds).toBeLessThan(budget + 120);
       expect(up.output).toMatch(/OOMKilled|exit code 137|CrashLoopBackOff/);
       const oom = (await gatewayPods()).find((p) => p.status.containerStatuses?.[0]?.lastState?.terminated?.exitCode === 137);
       expect(oom, "a pod whose last state is exit 137").toBeDefined();
@@ -272,9 +277,10 @@ describe("the dev stack on the real cluster", () => {
     });
 
     it("(e) a gateway that exits at start (off loopback without a token, exit 78): pulumi up fails within the rollout budget naming the pod's state", async () => {
+      const budget = await rolloutBudgetSeconds();
       const { up, seconds } = await fault("exit78");
       expect(up.code).not.toBe(0);
-      expect(seconds).toBeLessThan(ROLLOUT_TIMEOUT_S + 120);
+      expect(seconds).toBeLessThan(budget + 120);
       expect(up.output).toMatch(/CrashLoopBackOff|back-off|exit code 78|Error/);
       const crashed = (await gatewayPods()).find((p) => p.status.containerStatuses?.[0]?.lastState?.terminated?.exitCode === 78);
       expect(crashed, "a pod whose last state is exit 78").toBeDefined();
