@@ -126,7 +126,7 @@ export function stackInput(stackFile: string, projectFile: string, stack: string
       const spec = item.value;
       if (isMap(spec) && spec.has("default")) {
         const d = spec.get("default", true);
-        config[`${PROJECT}:${key}`] = isScalar(d) ? String(d.source ?? d.value) : JSON.stringify((d as { toJSON(): unknown }).toJSON());
+        config[`${PROJECT}:${key}`] = isScalar(d) ? String(d.source ?? d.value) : JSON.stringify((d as unknown as { toJSON(): unknown }).toJSON());
       }
     }
   }

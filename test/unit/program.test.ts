@@ -242,7 +242,7 @@ describe("differences between stacks", () => {
 
   it("staging and prod name a rollback target; the ticket says how to use it", () => {
     const t = runs.prod.outputs.changeTicket as any;
-    expect(t.rollback.target.image).toMatch(/:2026\.8\.1@sha256:/);
+    expect(t.rollback.target.image).toMatch(/:2026\.9\.5@sha256:/);
     expect(t.rollback.pulumi[0]).toBe(`pulumi config set --stack prod --path image.ref '${t.rollback.target.image}'`);
     expect((runs.local.outputs.changeTicket as any).rollback.target).toBeNull();
   });
