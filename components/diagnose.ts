@@ -4,6 +4,15 @@
 // that `kubectl get pods|events|nodes -o json` prints.
 import { effectiveBind } from "./smoke/kube";
 import type { ChangeTicket } from "./ticket";
+import { KNOWN_BROKEN_RELEASES, knownBrokenRelease } from "../policy-pack/rules/known-releases";
+
+/** Why probes get 401/403: a release known to do it (the same table the stack config refuses), or the general cause. */
+function probeAuthCause(release: string, bind: string): string {
+  const known = knownBrokenRelease(release, { auth: "token", bind });
+  if (known) return `openclaw ${known.release} is known to do this: ${known.reason}; use ${known.use}`;
+  const others = KNOWN_BROKEN_RELEASES.map((k) => `${k.release}, ${k.ref}`).join("; ");
+  return `the probe path demands auth from off-loopback peers (releases known to do this with token auth: ${others})`;
+}
 
 export type Decision = "roll back" | "retune" | "fix config" | "wait" | "none";
 
@@ -161,7 +170,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
         code === 503
           ? "the gateway answers but reports not ready (/readyz failing[]): routes or dependencies not mounted yet"
           : code === 401 || code === 403
-            ? "the probe path demands auth from off-loopback peers (openclaw 2026.8.1 answered /readyz 403 with token auth, issue #134735)"
+            ? probeAuthCause(ticket.image.release, n.bind)
             : `the probe path answers ${code}: check the path (/readyz, /healthz, /startupz)`;
       findings.push({
         signal: `NotReady: HTTP ${code}`,

@@ -12,6 +12,8 @@ export interface KnownBrokenRelease {
   reason: string;
   /** The release to use instead. */
   use: string;
+  /** Where it is tracked upstream. */
+  ref: string;
 }
 
 export const KNOWN_BROKEN_RELEASES: readonly KnownBrokenRelease[] = [
@@ -22,6 +24,7 @@ export const KNOWN_BROKEN_RELEASES: readonly KnownBrokenRelease[] = [
     reason:
       "with token auth and bind=lan it answers the probe routes (/healthz, /readyz, /startupz) with 403 to every off-loopback client (openclaw #134735): the kubelet's probes fail, the pods never become Ready and the Service has no endpoints",
     use: "2026.9.5 or later",
+    ref: "openclaw #134735",
   },
 ];
 
