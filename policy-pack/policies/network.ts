@@ -289,6 +289,27 @@ export const probesAdmittedByNetworkPolicy = stackPolicy<NetpolConfig>(
         }
       }
 
+      // An ipBlock of every address on the gateway's port voids the isolation the policies exist for.
+      if (s.port.value !== undefined) {
+        const gwPort = s.port.value;
+        const podPorts = podPortsOf(gw);
+        const onPort = (ports: { port?: number | string; endPort?: number }[] | undefined) =>
+          !ports || ports.length === 0 || ports.some((p) => {
+            if (p.port === undefined) return true;
+            const r = resolvePort(p.port, podPorts);
+            return r.port !== undefined && gwPort >= r.port && gwPort <= (p.endPort ?? r.port);
+          });
+        for (const np of isolating) {
+          for (const rule of np.spec.ingress ?? []) {
+            if (!onPort(rule.ports)) continue;
+            for (const peer of rule.from ?? []) {
+              const why = peer.ipBlock && (peer.ipBlock.except ?? []).length === 0 ? cidrVoidsIsolation(peer.ipBlock.cidr) : undefined;
+              if (why) report(`NetworkPolicy/${np.namespace}/${np.name} admits ipBlock ${peer.ipBlock!.cidr} on the gateway port ${gwPort}: ${why.replace(/; list the node CIDRs.*$/, "")}; admit the ingress sources and the node CIDRs instead`);
+            }
+          }
+        }
+      }
+
       // Ingress sources: what the traffic port must admit.
       const port = s.port.value;
       const sources = fact(gw, ctx.cfg, "ingressSources", ANNOTATIONS.ingressSources, parseSources, validSources);
