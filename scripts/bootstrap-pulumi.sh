@@ -10,17 +10,23 @@
 #
 # What ends up in $OPENCLAW_TOOLCHAIN (see scripts/pulumi-env.sh for the path):
 #   bin/pulumi                         CLI, github.com/pulumi/pulumi/pkg/v3 (tools/pulumi-toolchain/cli)
-#   bin/pulumi-language-nodejs         this project's Node.js language host (tools/pulumi-toolchain/cli/langhost):
-#                                      the upstream module is refused by the proxy (see tools/pulumi-toolchain/README.md)
+#   bin/pulumi-language-nodejs         upstream Node.js language host (pulumi/pulumi @ $OPENCLAW_LANGHOST_REVISION,
+#                                      sdk 3.260.0), built from its source archive against pkg/sdk v3.260.0
 #   bin/pulumi-resource-pulumi-nodejs  dynamic-provider host: runs @pulumi/pulumi/cmd/dynamic-provider
 #   pulumi-home/plugins/resource-kubernetes-v4.34.2   provider built from pulumi-kubernetes/provider/v4
-#   pulumi-home/plugins/resource-command-v1.2.1       this project's command provider (tools/pulumi-toolchain/cli/
-#                                      commandprovider): the upstream module is refused by the proxy
+#                                      (a 2026-01-15 pseudo-version, registered as 4.34.2; see the README)
+#   pulumi-home/plugins/resource-command-v1.2.1       upstream pulumi-command v1.2.1, built from its source archive
 #   bin/kube-score, bin/kubeconform    manifest checkers (go install, pinned)
 #   bin/checkov, checkov-venv/         Checkov from PyPI (requirements.txt, every dependency pinned):
 #                                      the stand-in for Polaris, which the Go module proxy refuses
 #   kubernetes-json-schema/            Kubernetes JSON schemas for kubeconform (PyPI kubernetes-validate)
 #   toolchain.json                     what was built from what, and how long each step took
+#
+# Upstream sources the Go module proxy refuses (the language host and the command
+# provider) are read from the directory OPENCLAW_PLUGIN_SOURCES names, never from the
+# repository: $OPENCLAW_LANGHOST_ARCHIVE and $OPENCLAW_COMMAND_ARCHIVE, `git archive`
+# outputs of the public repositories, checked against the sha256 pins in
+# scripts/pulumi-env.sh before anything is extracted (tools/pulumi-toolchain/README.md).
 #
 # Needs: go >= 1.26.6 (GOTOOLCHAIN=local is respected), node (any; JSON only), pip.
 # The machine has 2 shared cores: Go builds run one at a time with -p=2.
@@ -39,7 +45,7 @@ for arg in "$@"; do
     --force) force=1 ;;
     --check) mode="check" ;;
     -h | --help)
-      sed -n '2,25p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
@@ -58,7 +64,7 @@ die() {
 # verify DIR: the checks `pulumi version` and `pulumi plugin ls` and the
 # checkers' own version flags; prints a one-line summary.
 verify() {
-  local dir="$1" v plugins
+  local dir="$1" v plugins lh
   local bin="$dir/bin"
   for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs kube-score kubeconform checkov; do
     [[ -x "$bin/$f" ]] || die "$bin/$f is missing or not executable"
@@ -79,9 +85,22 @@ $plugins"
     die "checkov --version is not $OPENCLAW_CHECKOV_VERSION"
   [[ -f "$dir/kubernetes-json-schema/v$OPENCLAW_K8S_SCHEMA_VERSION-local-strict/deployment-apps-v1.json" ]] ||
     die "Kubernetes JSON schemas missing under $dir/kubernetes-json-schema"
+  lh="$("$bin/pulumi-language-nodejs" -version 2>&1 | head -1)"
+  [[ "$lh" == "v$OPENCLAW_LANGHOST_SDK_VERSION" ]] ||
+    die "pulumi-language-nodejs -version printed '$lh', expected v$OPENCLAW_LANGHOST_SDK_VERSION"
   log "pulumi version: $v"
-  log "pulumi plugin ls:"
+  log "pulumi plugin ls (the versions the engine resolves plugins by; what each is built from below):"
   printf '%s\n' "$plugins" | sed 's/^/    /' >&2
+  # Honest origins: plugin ls shows registered versions only.
+  node -e '
+    const t = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+    const lines = [
+      ["language nodejs", t.languageHost.builtFrom + ", pkg/sdk " + t.languageHost.pkgAndSdk],
+      ["resource command " + t.commandProvider.registeredAs, t.commandProvider.builtFrom],
+      ["resource kubernetes " + t.kubernetesProvider.registeredAs, t.kubernetesProvider.builtFrom],
+    ];
+    for (const [what, from] of lines) console.error("    " + what + " <- " + from);
+  ' "$dir/toolchain.json" || die "$dir/toolchain.json is unreadable"
   log "kube-score $("$bin/kube-score" version 2>&1 | head -1), kubeconform $("$bin/kubeconform" -v 2>&1 | head -1), checkov $("$bin/checkov" --version 2>&1 | head -1)"
 }
 
@@ -101,6 +120,22 @@ if [[ "$(printf '%s\n%s\n' "$need_go" "$go_version" | sort -V | head -1)" != "$n
   die "go is $go_version; the Pulumi CLI $OPENCLAW_PULUMI_VERSION needs >= $need_go"
 fi
 command -v node >/dev/null || die "node is not on PATH (needed to stamp the provider schema)"
+
+# The upstream archives: named by OPENCLAW_PLUGIN_SOURCES, checked against the pins
+# before anything else happens (a wrong or altered archive never reaches the compiler).
+sources="${OPENCLAW_PLUGIN_SOURCES:-}"
+[[ -n "$sources" ]] || die "OPENCLAW_PLUGIN_SOURCES is not set. Point it at the directory holding
+    $OPENCLAW_LANGHOST_ARCHIVE  (github.com/pulumi/pulumi @ $OPENCLAW_LANGHOST_REVISION, paths sdk/nodejs/cmd/pulumi-language-nodejs, LICENSE)
+    $OPENCLAW_COMMAND_ARCHIVE  (github.com/pulumi/pulumi-command @ $OPENCLAW_COMMAND_REVISION = v1.2.1, paths provider, LICENSE)
+  (the Go module proxy refuses both modules; see tools/pulumi-toolchain/README.md for how to make them with git archive)"
+check_archive() { # <file name> <sha256 pin>
+  local f="$sources/$1" got
+  [[ -f "$f" ]] || die "OPENCLAW_PLUGIN_SOURCES=$sources has no $1"
+  got="$(sha256sum "$f" | cut -d' ' -f1)"
+  [[ "$got" == "$2" ]] || die "$f has sha256 $got, expected $2 (pinned in scripts/pulumi-env.sh); refusing to build it"
+}
+check_archive "$OPENCLAW_LANGHOST_ARCHIVE" "$OPENCLAW_LANGHOST_ARCHIVE_SHA256"
+check_archive "$OPENCLAW_COMMAND_ARCHIVE" "$OPENCLAW_COMMAND_ARCHIVE_SHA256"
 command -v pip >/dev/null || command -v pip3 >/dev/null || die "pip is not on PATH (needed for the Kubernetes JSON schemas)"
 pip_cmd="$(command -v pip || command -v pip3)"
 
@@ -126,11 +161,18 @@ mkdir -p "$stage/bin" "$stage/pulumi-home"
 
 export GOFLAGS="-p=2 -buildvcs=false -trimpath -mod=readonly"
 timings=()
+# Each step's output (go's "downloading" lines, pip) goes to its own log; the
+# terminal gets one line per step, and the log's tail when a step fails.
+logs="$toolchains/.logs"
+mkdir -p "$logs"
 step() {
   local name="$1" start=$SECONDS
   shift
-  log "$name ..."
-  "$@"
+  log "$name ... (log: $logs/$name.log)"
+  if ! "$@" >"$logs/$name.log" 2>&1; then
+    tail -n 40 "$logs/$name.log" | sed 's/^/    /' >&2
+    die "step $name failed after $((SECONDS - start)) s; full log: $logs/$name.log"
+  fi
   timings+=("\"$name\": $((SECONDS - start))")
   log "$name: $((SECONDS - start)) s"
 }
@@ -141,9 +183,26 @@ build_cli() {
     -o "$stage/bin/pulumi" github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)
 }
 
+# Upstream's language host, unmodified. Its go.mod replaces pkg/v3 and sdk/v3 with
+# monorepo paths the archive does not hold; in the build dir only, those two
+# replaces are dropped and both modules required at the SDK version of the host's
+# own revision (a newer SDK does not compile: the monitor proxy misses methods).
+# The remaining requirements are upstream's; go resolves and checks them against
+# the checksum database (GOFLAGS -mod=mod for this one build).
 build_langhost() {
-  (cd "$tools/cli" && go build -ldflags "-s -w -X main.version=$OPENCLAW_PULUMI_VERSION" \
-    -o "$stage/bin/pulumi-language-nodejs" ./langhost)
+  local src="$work/langhost" dir
+  mkdir -p "$src"
+  tar -xzf "$sources/$OPENCLAW_LANGHOST_ARCHIVE" -C "$src" --strip-components=1
+  dir="$src/sdk/nodejs/cmd/pulumi-language-nodejs"
+  (cd "$dir" && go mod edit \
+    -dropreplace=github.com/pulumi/pulumi/pkg/v3 -dropreplace=github.com/pulumi/pulumi/sdk/v3 \
+    -require="github.com/pulumi/pulumi/pkg/v3@v$OPENCLAW_LANGHOST_SDK_VERSION" \
+    -require="github.com/pulumi/pulumi/sdk/v3@v$OPENCLAW_LANGHOST_SDK_VERSION" &&
+    GOFLAGS="-p=2 -buildvcs=false -trimpath -mod=mod" go build \
+      -ldflags "-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=v$OPENCLAW_LANGHOST_SDK_VERSION" \
+      -o "$stage/bin/pulumi-language-nodejs" .)
+  # What was resolved, for toolchain.json (the go.sum go wrote in the build dir).
+  sha256sum "$dir/go.sum" | cut -d' ' -f1 >"$work/langhost-gosum.sha256"
   # The dynamic-provider host, as upstream ships it: a script that runs the
   # @pulumi/pulumi installed in the program's directory (the engine starts
   # providers with the program directory as working directory).
@@ -156,9 +215,14 @@ EOF
   chmod 0755 "$stage/bin/pulumi-resource-pulumi-nodejs"
 }
 
+# Upstream's command provider v1.2.1 builds as it is, from its own go.mod/go.sum.
 build_command() {
-  (cd "$tools/cli" && go build -ldflags "-s -w -X main.version=$OPENCLAW_COMMAND_PROVIDER_VERSION" \
-    -o "$work/pulumi-resource-command" ./commandprovider)
+  local src="$work/command"
+  mkdir -p "$src"
+  tar -xzf "$sources/$OPENCLAW_COMMAND_ARCHIVE" -C "$src" --strip-components=1
+  (cd "$src/provider" && go build \
+    -ldflags "-s -w -X github.com/pulumi/pulumi-command/provider/pkg/version.Version=$OPENCLAW_COMMAND_PROVIDER_VERSION" \
+    -o "$work/pulumi-resource-command" ./cmd/pulumi-resource-command)
   PULUMI_HOME="$stage/pulumi-home" "$stage/bin/pulumi" plugin install resource command \
     "$OPENCLAW_COMMAND_PROVIDER_VERSION" --file "$work/pulumi-resource-command" >&2
 }
@@ -272,8 +336,8 @@ cat >"$stage/toolchain.json" <<EOF
   "key": "$OPENCLAW_TOOLCHAIN_KEY",
   "go": "$go_version",
   "pulumi": "v$OPENCLAW_PULUMI_VERSION",
-  "languageHost": "tools/pulumi-toolchain/cli/langhost (project code, sdk/v3 v$OPENCLAW_PULUMI_VERSION)",
-  "commandProvider": {"registeredAs": "$OPENCLAW_COMMAND_PROVIDER_VERSION", "builtFrom": "tools/pulumi-toolchain/cli/commandprovider (project code)"},
+  "languageHost": {"builtFrom": "github.com/pulumi/pulumi@$OPENCLAW_LANGHOST_REVISION sdk/nodejs/cmd/pulumi-language-nodejs ($OPENCLAW_LANGHOST_ARCHIVE, sha256 $OPENCLAW_LANGHOST_ARCHIVE_SHA256)", "pkgAndSdk": "v$OPENCLAW_LANGHOST_SDK_VERSION", "goSumSha256": "$(cat "$work/langhost-gosum.sha256")"},
+  "commandProvider": {"registeredAs": "$OPENCLAW_COMMAND_PROVIDER_VERSION", "builtFrom": "github.com/pulumi/pulumi-command@$OPENCLAW_COMMAND_REVISION (v$OPENCLAW_COMMAND_PROVIDER_VERSION) provider/ ($OPENCLAW_COMMAND_ARCHIVE, sha256 $OPENCLAW_COMMAND_ARCHIVE_SHA256)"},
   "kubernetesProvider": {"registeredAs": "$OPENCLAW_K8S_PROVIDER_VERSION", "builtFrom": "github.com/pulumi/pulumi-kubernetes/provider/v4@$k8s_origin"},
   "kubeScore": "$OPENCLAW_KUBE_SCORE_VERSION",
   "kubeconform": "$OPENCLAW_KUBECONFORM_VERSION",

@@ -19,7 +19,8 @@
 #   state        file://<repo>/.pulumi-state            (gitignored; the local file backend)
 #
 # The version key names the pinned versions and hashes every input of the build
-# (tools/pulumi-toolchain/**, the bootstrap script, the Go version), so a change
+# (tools/pulumi-toolchain/**, the bootstrap script, the upstream archives' sha256
+# pins, the Go version), so a change
 # of any pin builds a new toolchain next to the old one instead of reusing it.
 
 _oc_env_main() {
@@ -34,6 +35,17 @@ _oc_env_main() {
   # What @pulumi/kubernetes 4.34.2 and @pulumi/command 1.2.1 ask the engine for.
   export OPENCLAW_K8S_PROVIDER_VERSION="4.34.2"
   export OPENCLAW_COMMAND_PROVIDER_VERSION="1.2.1"
+  # Upstream plugin sources the Go module proxy refuses: `git archive` outputs of the
+  # public repositories, taken from the directory $OPENCLAW_PLUGIN_SOURCES names and
+  # checked against these sha256 pins before they are built (tools/pulumi-toolchain/README.md).
+  export OPENCLAW_LANGHOST_ARCHIVE="pulumi-language-nodejs-1b5949891b.tar.gz"
+  export OPENCLAW_LANGHOST_ARCHIVE_SHA256="ce1670709a62fc551408da232a82d03c84d630cd99bec2f7ae0ba440392b008f"
+  export OPENCLAW_LANGHOST_REVISION="1b5949891b3cefcb9974752b24a5ecef0acc86c8"
+  # The SDK version of that revision (its sdk/.version): the host compiles only against it.
+  export OPENCLAW_LANGHOST_SDK_VERSION="3.260.0"
+  export OPENCLAW_COMMAND_ARCHIVE="pulumi-command-v1.2.1-provider.tar.gz"
+  export OPENCLAW_COMMAND_ARCHIVE_SHA256="fb75e890a529036cbf095567c56b21f71bf4225312f4d31a1e2683d8e64d5731"
+  export OPENCLAW_COMMAND_REVISION="7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25"
   export OPENCLAW_KUBE_SCORE_VERSION="v1.20.0"
   export OPENCLAW_KUBECONFORM_VERSION="v0.7.0"
   # Polaris is refused by the Go module proxy; Checkov (PyPI) stands in for it,
@@ -54,7 +66,7 @@ _oc_env_main() {
       find tools/pulumi-toolchain -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.sh' -o -name '*.txt' \) \
         ! -name '*-embed.json' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     sha256sum "$here/bootstrap-pulumi.sh" | cut -d' ' -f1
-    env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|KUBE|CHECKOV)' | LC_ALL=C sort
+    env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|LANGHOST|KUBE|CHECKOV)' | LC_ALL=C sort
     go version 2>/dev/null || echo "no-go"
   )"
   hash="$(printf '%s' "$key_inputs" | sha256sum | cut -c1-12)"
