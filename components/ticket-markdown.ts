@@ -42,6 +42,7 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date): { markdo
     row("build id", t.image.buildId),
     row("program", `${t.program.name} ${t.program.version} @ \`${t.program.commit}\`${t.program.dirty ? " (uncommitted changes!)" : ""}`),
     row("values hash", `\`${t.valuesHash}\``),
+    ...(t.program.plugins ?? []).map((pl) => row(`engine plugin ${pl.plugin}`, `registered as ${pl.registeredAs}; built from ${pl.builtFrom}`)),
     "",
     "### Resources (runbook §4.2, §5)",
     "| field | value |",

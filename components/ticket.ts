@@ -6,12 +6,41 @@ import { withoutSecrets, type GatewaySettings } from "./config";
 import { APP_NAME, PORT_NAME, type GatewayManifests } from "./manifests";
 import { formatMiB } from "../policy-pack/rules/quantity";
 
+/** A plugin the engine ran: the version it is registered (and resolved) as, and what it was built from. */
+export interface PluginOrigin {
+  plugin: string;
+  registeredAs: string;
+  builtFrom: string;
+}
+
 export interface ProgramInfo {
   name: string;
   version: string;
   commit: string;
   /** True when the working tree had uncommitted changes at deploy time. */
   dirty: boolean;
+  /**
+   * Engine plugins as built by scripts/bootstrap-pulumi.sh (its toolchain.json). `pulumi
+   * plugin ls` shows registered versions only; the kubernetes provider, for one, is a
+   * 2026-01-15 pseudo-version registered as 4.34.2. Empty under another Pulumi CLI.
+   */
+  plugins?: PluginOrigin[];
+}
+
+/** What the bootstrapped toolchain the engine runs on was built from; [] without one. */
+export function pluginOrigins(toolchainDir: string | undefined): PluginOrigin[] {
+  if (!toolchainDir) return [];
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const t = JSON.parse(require("node:fs").readFileSync(`${toolchainDir}/toolchain.json`, "utf8")) as Record<string, any>;
+    return [
+      { plugin: "language nodejs", registeredAs: `on PATH (-version ${t.languageHost.pkgAndSdk})`, builtFrom: t.languageHost.builtFrom },
+      { plugin: "resource command", registeredAs: t.commandProvider.registeredAs, builtFrom: t.commandProvider.builtFrom },
+      { plugin: "resource kubernetes", registeredAs: t.kubernetesProvider.registeredAs, builtFrom: t.kubernetesProvider.builtFrom },
+    ];
+  } catch {
+    return [];
+  }
 }
 
 export interface ChangeTicket {
@@ -95,7 +124,7 @@ export function programInfo(dir: string): ProgramInfo {
   } catch {
     // Not a git checkout (e.g. a packed release): the version still identifies it.
   }
-  return { name: pkg.name, version: pkg.version, commit, dirty };
+  return { name: pkg.name, version: pkg.version, commit, dirty, plugins: pluginOrigins(process.env.OPENCLAW_TOOLCHAIN) };
 }
 
 export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayManifests, program: ProgramInfo): ChangeTicket {

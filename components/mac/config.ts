@@ -10,6 +10,34 @@ const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)+$/;
 const POSIX_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
 /** The token reaches the Mac through stdin into a 0600 env file; keep it to characters that need no quoting. */
 const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]{16,512}$/;
+/**
+ * Directories macOS or the user own: an install root there would be removed by
+ * `pulumi destroy` together with everything else in it. Compared case-insensitively
+ * (APFS is case-insensitive by default). Subdirectories of them are fine.
+ */
+export const RESERVED_MAC_DIRS = [
+  "Applications", "Desktop", "Documents", "Downloads", "Library", "Movies", "Music", "Pictures", "Public", "Sites",
+  ".Trash", ".ssh", ".config", ".local", ".npm",
+  "Library/Application Support", "Library/Caches", "Library/Containers", "Library/Group Containers", "Library/Keychains",
+  "Library/LaunchAgents", "Library/Logs", "Library/Mobile Documents", "Library/Preferences", "Library/CloudStorage",
+] as const;
+
+/** Every problem with an install dir (relative to the home directory), each naming what would be right. */
+export function installDirProblems(dir: string): string[] {
+  const example = 'e.g. "Library/Application Support/openclaw-gateway" (the default)';
+  if (!/^[A-Za-z0-9._ -]+(\/[A-Za-z0-9._ -]+)*$/.test(dir)) {
+    return [`mac.installDir must be a relative path below the home directory, of letters, digits, spaces, '.', '_' and '-' separated by single '/', ${example}`];
+  }
+  const segments = dir.split("/");
+  if (segments.some((s) => s === "." || s === "..")) return [`mac.installDir must not contain "." or ".." segments (it must stay below the home directory), ${example}`];
+  if (segments.some((s) => s.trim() !== s)) return [`mac.installDir segments must not start or end with a space, ${example}`];
+  const reserved = RESERVED_MAC_DIRS.find((r) => r.toLowerCase() === dir.toLowerCase());
+  if (reserved) {
+    return [`mac.installDir "${dir}" is the macOS directory ~/${reserved}; pulumi destroy removes the install dir, so it must be a directory of its own, ${example}`];
+  }
+  return [];
+}
+
 const absolutePath = (what: string) =>
   z.string().regex(/^\/[^\0\n'"`$\\]*$/, `${what} must be an absolute path without quotes, $, backslashes or newlines`);
 
@@ -17,7 +45,7 @@ export const sshSchema = z
   .object({
     host: z.string().min(1, "mac.ssh.host is empty; set the Mac's DNS name or address"),
     port: z.number().int().min(1).max(65535).default(22),
-    // @pulumi/command's default user is root (FACTS.md §2); the Mac is run by an unprivileged user.
+    // @pulumi/command's default user is root (components/mac/README.md, "Facts"); the Mac is run by an unprivileged user.
     user: z
       .string()
       .regex(POSIX_USER, "mac.ssh.user must be a POSIX login name such as \"openclaw\"")
@@ -45,7 +73,7 @@ export const macConfigSchema = z
     label: z.string().regex(LABEL_PATTERN, 'mac.label must be a reverse-DNS launchd label such as "ai.openclaw.gateway"').default("ai.openclaw.gateway"),
     /**
      * launchd domain. `user` works over SSH without a GUI login; `gui` needs a logged-in
-     * console session (bootstrap gui/<uid> over SSH fails with 125, FACTS.md §1).
+     * console session (bootstrap gui/<uid> over SSH fails with 125, components/mac/README.md, "Facts").
      */
     domain: z.enum(["user", "gui"]).default("user"),
     /** Home directory of mac.ssh.user; default /Users/<user>. */
@@ -53,8 +81,9 @@ export const macConfigSchema = z
     /** Install root relative to the home directory. */
     installDir: z
       .string()
-      .regex(/^[A-Za-z0-9._ -]+(\/[A-Za-z0-9._ -]+)*$/, "mac.installDir must be a relative path of letters, digits, spaces, '.', '_' and '-'")
-      .refine((p) => !p.split("/").includes(".."), "mac.installDir must not contain ..")
+      .superRefine((dir, ctx) => {
+        for (const message of installDirProblems(dir)) ctx.addIssue({ code: "custom", message });
+      })
       .default("Library/Application Support/openclaw-gateway"),
     gateway: z
       .object({
@@ -64,7 +93,7 @@ export const macConfigSchema = z
         auth: z.enum(["token", "none"]).default("token"),
         /** Token of the Mac's gateway (secret). Omit to reuse the cluster's gateway token. */
         token: z.string().regex(TOKEN_PATTERN, "mac.gateway.token must be 16–512 characters of A–Z a–z 0–9 . _ ~ + / = -").optional(),
-        /** V8 old-space cap in MiB (the gateway's main process is ~0.75–0.8 GB resident, FACTS.md §1). */
+        /** V8 old-space cap in MiB (the gateway's main process is ~0.75–0.8 GB resident, components/mac/README.md, "Facts"). */
         heapMiB: z.number().int().min(256).max(65536).default(2048),
         /** How long the health gate waits for /readyz after a restart (cold start is 5–11 s on 2 cores). */
         healthTimeoutSeconds: z.number().int().min(5).max(900).default(120),
@@ -85,8 +114,6 @@ export const macConfigSchema = z
         node: absolutePath("mac.native.node").default("/opt/homebrew/opt/node@24/bin/node"),
         /** npm beside that node unless set. */
         npm: absolutePath("mac.native.npm").optional(),
-        /** npm cache dir on the Mac (e.g. pre-provisioned tarballs); npm's default when unset. */
-        npmCache: absolutePath("mac.native.npmCache").optional(),
         /** Directory holding package.json + package-lock.json of the release; default components/mac/releases/<release>. */
         lockfileDir: z.string().min(1).optional(),
       })

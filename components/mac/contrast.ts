@@ -54,7 +54,7 @@ export function contrastTable(k8s: TrackEvidence, mac: TrackEvidence): Contrast 
   );
   const kv = k8s.evidence.gatewayVersion ?? "(not reported)";
   const mv = mac.evidence.gatewayVersion ?? "(not reported)";
-  // Off loopback /startupz omits the version (FACTS.md §1): a missing version is no delta by itself.
+  // Off loopback /startupz omits the version (components/mac/README.md, "Facts"): a missing version is no delta by itself.
   const versionDelta: DeltaKind = kv.startsWith("(") || mv.startsWith("(") ? "expected" : "blocking";
   row("/startupz version", kv, mv, versionDelta, versionDelta === "expected" ? "one side was checked off loopback, where /startupz carries no version" : "the running gateways report different versions");
   row("health (/healthz)", verdict(check(k8s.evidence, "liveness")), verdict(check(mac.evidence, "liveness")), "blocking");

@@ -1,16 +1,21 @@
 // MacGatewayNode (`openclaw:mac:Node`): the same OpenClaw release as the cluster, run
 // under launchd on a remote physical Mac over SSH (runbook §3 matrix, step 7).
 //
-//   prepare    remote.Command      refuses root, creates <root>/bundles
+//   prepare    remote.Command      refuses root and an install dir it does not own; creates and
+//                                  marks <root>, <root>/bundles and <root>/packs
 //   uninstall  remote.Command      create is a no-op; its delete (pulumi destroy) unloads and
-//                                  removes the install, keeping ~/Library/Logs
-//   bundle     remote.CopyToRemote one self-extracting, checksummed file (scripts, plist, config, lockfile)
-//   install    remote.Command      runs it; the token arrives on stdin; triggers = release,
-//                                  plist and config hashes, so an unchanged `pulumi up` runs nothing
+//                                  removes what the owner marker lists, keeping ~/Library/Logs
+//   pack       remote.CopyToRemote native mode: the release as one tar the controller packed with
+//                                  the user's npm (pack.ts); the Mac never contacts a registry
+//   bundle     remote.CopyToRemote one self-extracting, checksummed file (scripts, plist, manifest)
+//   install    remote.Command      runs it; the token and openclaw.json arrive on stdin (secret);
+//                                  triggers = release, plist and config hashes, so an unchanged
+//                                  `pulumi up` runs nothing
 import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MacConfigError, macReleaseIssues, type ClusterImage, type MacConfig } from "./config";
-import { loadReleaseRecord, planMacInstall, type MacInstallPlan, type ReleaseRecord } from "./render";
+import { packRelease, type PackedRelease } from "./pack";
+import { installStdin, loadReleaseRecord, planMacInstall, type MacInstallPlan, type ReleaseRecord } from "./render";
 import { MacContrastSignoff, type SignoffInputs } from "./signoff";
 
 export interface MacGatewayNodeArgs {
@@ -22,6 +27,8 @@ export interface MacGatewayNodeArgs {
   token: pulumi.Input<string>;
   /** The release's lockfile record; read from components/mac/releases/<release> when omitted. */
   release?: ReleaseRecord;
+  /** Native mode: the packed release; packed on this machine with the user's npm when omitted (pack.ts). */
+  pack?: PackedRelease;
   /**
    * The cluster's side of the contrast table (runbook step 7): its port-forward evidence
    * from the smoke check, image digest, bind and values hash. Omitted: the Mac's checks
@@ -76,7 +83,9 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       throw new MacConfigError(`MacGatewayNode ${name}: ${problems.map((p) => `${p.path.join(".")}: ${p.message}`).join("; ")}`);
     }
     const release = mac.mode === "native" ? (args.release ?? loadReleaseRecord(mac.release, mac.native.lockfileDir)) : undefined;
-    const plan = planMacInstall(mac, release);
+    const releaseId = release ? `${mac.release}-${release.lockSha256.slice(0, 12)}` : "";
+    const pack = release ? (args.pack ?? packRelease(release, releaseId, { log: (m) => pulumi.log.info(m, this) })) : undefined;
+    const plan = planMacInstall(mac, release, pack);
     this.plan = plan;
 
     const connection: command.types.input.remote.ConnectionArgs = {
@@ -84,7 +93,7 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       port: mac.ssh.port,
       user: mac.ssh.user,
       privateKey: pulumi.secret(mac.ssh.privateKey),
-      // Without hostKey the provider accepts any key (FACTS.md §2); pinned, a changed key refuses before any command.
+      // Without hostKey the provider accepts any key (components/mac/README.md, "Facts"); pinned, a changed key refuses before any command.
       hostKey: mac.ssh.hostKey,
       dialErrorLimit: mac.ssh.dialErrorLimit,
       perDialTimeout: mac.ssh.perDialTimeout,
@@ -106,6 +115,14 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       },
       { ...child, dependsOn: [prepare] },
     );
+    // Copied verbatim over SFTP; the install checks its sha256 before unpacking it.
+    const packCopy = pack
+      ? new command.remote.CopyToRemote(
+          `${name}-pack`,
+          { connection, source: new pulumi.asset.FileAsset(pack.file), remotePath: plan.packRemotePath, triggers: [pack.sha256] },
+          { ...child, dependsOn: [prepare] },
+        )
+      : undefined;
     const bundle = new command.remote.CopyToRemote(
       `${name}-bundle`,
       { connection, source: new pulumi.asset.StringAsset(plan.bundle), remotePath: plan.bundleRemotePath, triggers: [plan.bundleSha256] },
@@ -116,12 +133,13 @@ export class MacGatewayNode extends pulumi.ComponentResource {
       {
         connection,
         create: plan.installCommand,
-        // The token travels on stdin into a 0600 env file: never in argv, the plist or a file the program uploads.
-        stdin: pulumi.secret(pulumi.output(args.token).apply((t) => `${t}\n`)),
+        // The token and openclaw.json (mac.gateway.settings may hold secrets) travel on stdin into
+        // 0600 files: never in argv, the plist or a file the program uploads (assets are not encrypted).
+        stdin: pulumi.secret(pulumi.output(args.token).apply((t) => installStdin(mac.gateway.auth === "token" ? t : "", plan.gatewayConfig))),
         triggers: [plan.releaseSha256, plan.plistServiceSha256, plan.configSha256],
         addPreviousOutputInEnv: false,
       },
-      { ...child, dependsOn: [bundle, uninstall], additionalSecretOutputs: ["stdin"] },
+      { ...child, dependsOn: [bundle, uninstall, ...(packCopy ? [packCopy] : [])], additionalSecretOutputs: ["stdin"] },
     );
 
     const signoff =

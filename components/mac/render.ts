@@ -17,10 +17,16 @@ export function shq(s: string): string {
 const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts/mac");
 const RELEASES_DIR = path.resolve(__dirname, "releases");
 
+/** The file that marks an install root as created and owned by this install. */
+export const OWNER_MARKER = ".openclaw-gateway-install";
+/** What the install creates under its root: all that `pulumi destroy` removes (with the marker, then the root if empty). */
+export const OWNED_ENTRIES = ["releases", "generations", "current", "env", "state", "bin", "bundles", "packs", "pregate", ".install.lock"] as const;
+
 export interface MacLayout {
   home: string;
-  /** Install root: releases/, generations/, current, env/, state/, bin/, bundles/. */
+  /** Install root: releases/, generations/, current, env/, state/, bin/, bundles/, packs/. */
   root: string;
+  packsDir: string;
   plistPath: string;
   logFile: string;
   envFile: string;
@@ -36,7 +42,8 @@ export function macLayout(mac: MacConfig): MacLayout {
   return {
     home,
     root,
-    // FACTS.md §1: where OpenClaw's own launchd support puts them.
+    packsDir: `${root}/packs`,
+    // components/mac/README.md, "Facts": where OpenClaw's own launchd support puts them.
     plistPath: `${home}/Library/LaunchAgents/${mac.label}.plist`,
     logFile: `${home}/Library/Logs/openclaw/${short}.log`,
     envFile: `${root}/env/${mac.label}.env`,
@@ -112,32 +119,53 @@ export interface VersionFields {
 /** Version fields live in EnvironmentVariables (a key launchd documents) under this prefix. */
 export const VERSION_FIELD_PREFIX = "OPENCLAW_MAC_";
 
-export function programArguments(mac: MacConfig, layout: MacLayout): string[] {
-  const wrapper = [`/bin/sh`, `${layout.current}/env-wrapper.sh`, layout.envFile];
-  const gatewayArgs = (bind: string) => ["gateway", "run", "--port", String(mac.gateway.port), "--bind", bind];
+/**
+ * Where one run of the gateway lives: launchd's job runs `current` on the configured
+ * port; the pre-launchd health gate runs a generation directory on a spare loopback
+ * port with its own state dir (placeholders install.sh fills in).
+ */
+export interface RunTarget {
+  current: string;
+  stateDir: string;
+  /** Host port (and, natively, the gateway's --port). */
+  port: string;
+  bind: "loopback" | "lan";
+  /** Container name suffix, so the pre-gate container never clashes with the job's. */
+  nameSuffix: string;
+}
+
+export const PREGATE_PLACEHOLDERS = { gen: "@OPENCLAW_GEN@", port: "@OPENCLAW_PORT@", state: "@OPENCLAW_STATE@" } as const;
+
+function jobTarget(mac: MacConfig, layout: MacLayout): RunTarget {
+  return { current: layout.current, stateDir: layout.stateDir, port: String(mac.gateway.port), bind: mac.gateway.bind, nameSuffix: "" };
+}
+
+export function programArguments(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): string[] {
+  const wrapper = [`/bin/sh`, `${t.current}/env-wrapper.sh`, layout.envFile];
+  const gatewayArgs = (port: string, bind: string) => ["gateway", "run", "--port", port, "--bind", bind];
   if (mac.mode === "container") {
     const c = mac.container!;
-    const publish = mac.gateway.bind === "loopback" ? "127.0.0.1" : "0.0.0.0";
+    const publish = t.bind === "loopback" ? "127.0.0.1" : "0.0.0.0";
     return [
       ...wrapper,
       c.cli, "run", "--rm", "--pull", "never",
-      "--name", mac.label.replace(/\./g, "-"),
-      "-p", `${publish}:${mac.gateway.port}:${mac.gateway.port}`,
+      "--name", mac.label.replace(/\./g, "-") + t.nameSuffix,
+      "-p", `${publish}:${t.port}:${mac.gateway.port}`,
       "-e", "OPENCLAW_GATEWAY_TOKEN",
       "-e", "OPENCLAW_CONFIG_PATH=/config/openclaw.json",
-      "-v", `${layout.current}/openclaw.json:/config/openclaw.json:ro`,
-      "-v", `${layout.stateDir}:/home/node/.openclaw`,
+      "-v", `${t.current}/openclaw.json:/config/openclaw.json:ro`,
+      "-v", `${t.stateDir}:/home/node/.openclaw`,
       c.image,
-      "node", "dist/index.js", ...gatewayArgs("lan"),
+      "node", "dist/index.js", ...gatewayArgs(String(mac.gateway.port), "lan"),
     ];
   }
   return [
     ...wrapper,
     mac.native.node,
     `--max-old-space-size=${mac.gateway.heapMiB}`,
-    `${layout.current}/app/node_modules/openclaw/openclaw.mjs`,
-    // Always explicit: these machines look like containers to OpenClaw, which then binds 0.0.0.0 (FACTS.md §1).
-    ...gatewayArgs(mac.gateway.bind),
+    `${t.current}/app/node_modules/openclaw/openclaw.mjs`,
+    // Always explicit: these machines look like containers to OpenClaw, which then binds 0.0.0.0 (components/mac/README.md, "Facts").
+    ...gatewayArgs(t.port, t.bind),
   ];
 }
 
@@ -152,16 +180,21 @@ function plistValue(v: unknown, indent: string): string {
   return `${indent}<dict>\n${entries.map(([k, x]) => `${indent}\t<key>${xmlEscape(k)}</key>\n${plistValue(x, indent + "\t")}`).join("\n")}\n${indent}</dict>`;
 }
 
-/** The launchd job as a plain object (the keys FACTS.md §1 lists for OpenClaw's own agent). */
-export function plistObject(mac: MacConfig, layout: MacLayout, versions?: VersionFields): Record<string, unknown> {
+/** The launchd job as a plain object (the keys components/mac/README.md, "Facts" lists for OpenClaw's own agent). */
+/** The environment launchd gives the job (it passes no shell environment). */
+export function jobEnvironment(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): Record<string, string> {
   const binDir = path.posix.dirname(mac.mode === "container" ? mac.container!.cli : mac.native.node);
-  const env: Record<string, string> = {
+  return {
     // launchd passes no shell environment and no PATH (openclaw issues #13692, #71776).
     PATH: `${binDir}:/usr/bin:/bin:/usr/sbin:/sbin`,
     HOME: layout.home,
-    OPENCLAW_CONFIG_PATH: `${layout.current}/openclaw.json`,
-    OPENCLAW_STATE_DIR: layout.stateDir,
+    OPENCLAW_CONFIG_PATH: `${t.current}/openclaw.json`,
+    OPENCLAW_STATE_DIR: t.stateDir,
   };
+}
+
+export function plistObject(mac: MacConfig, layout: MacLayout, versions?: VersionFields): Record<string, unknown> {
+  const env = jobEnvironment(mac, layout);
   if (versions) {
     env[`${VERSION_FIELD_PREFIX}RELEASE`] = versions.release;
     if (versions.integrity) env[`${VERSION_FIELD_PREFIX}RELEASE_INTEGRITY`] = versions.integrity;
@@ -197,6 +230,11 @@ export interface MacInstallPlan {
   plist: string;
   /** sha256 of the plist without its version fields: a change means bootout + bootstrap. */
   plistServiceSha256: string;
+  /**
+   * The gateway's openclaw.json. It may hold secrets (mac.gateway.settings), so it never
+   * goes into the bundle (an asset, stored unencrypted in state): it travels on the
+   * install command's stdin, a Pulumi secret.
+   */
   gatewayConfig: string;
   configSha256: string;
   /** `<release>-<lockfile or digest sha, 12>`: the versioned release directory. */
@@ -210,6 +248,8 @@ export interface MacInstallPlan {
   bundle: string;
   bundleSha256: string;
   bundleRemotePath: string;
+  /** Native mode: where CopyToRemote puts the release's pack (components/mac/pack.ts). */
+  packRemotePath: string;
   prepareCommand: string;
   installCommand: string;
   uninstallCommand: string;
@@ -221,7 +261,30 @@ function script(name: string): string {
 
 const withNewline = (s: string) => (s.endsWith("\n") ? s : s + "\n");
 
-export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInstallPlan {
+/** What the install command reads on stdin: the token line, then openclaw.json as one base64 line. */
+export function installStdin(token: string, gatewayConfig: string): string {
+  return `${token}\n${Buffer.from(gatewayConfig).toString("base64")}\n`;
+}
+
+function ownerMarker(): string {
+  return ["# created by the OpenClaw gateway install; pulumi destroy removes these entries, then this directory if empty", ...OWNED_ENTRIES].join("\n") + "\n";
+}
+
+/**
+ * Refuses to touch an install root it did not create: the root must be missing, empty,
+ * or hold this install's marker. Shared by the prepare command and install.sh.
+ */
+export function ownershipCheck(root: string): string {
+  const r = shq(root);
+  const m = shq(`${root}/${OWNER_MARKER}`);
+  return (
+    `if [ -e ${r} ] && [ ! -f ${m} ] && [ -n "$(ls -A ${r} 2>/dev/null)" ]; then ` +
+    `echo "openclaw-mac: refusing to install into ${root}: it exists, is not empty and was not created by this install (no ${OWNER_MARKER}); choose another mac.installDir" >&2; exit 1; fi; ` +
+    `if [ ! -f ${m} ]; then mkdir -p ${r} && printf '%s\\n' ${ownerMarker().trim().split("\n").map((l) => shq(l)).join(" ")} >${m}.new && mv -f ${m}.new ${m}; fi`
+  );
+}
+
+export function planMacInstall(mac: MacConfig, release?: ReleaseRecord, pack?: { sha256: string }): MacInstallPlan {
   const layout = macLayout(mac);
   let versions: VersionFields;
   let releaseSha256: string;
@@ -231,6 +294,7 @@ export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInst
     releaseSha256 = digest.replace(/^sha256:/, "");
   } else {
     if (!release) throw new MacReleaseError("native mode needs the release lockfile record");
+    if (!pack) throw new MacReleaseError("native mode needs the release pack (components/mac/pack.ts)");
     versions = { release: mac.release, integrity: release.integrity };
     releaseSha256 = release.lockSha256;
   }
@@ -240,9 +304,18 @@ export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInst
   const gatewayConfig = renderGatewayConfig(mac, layout);
   const configSha256 = sha256(JSON.stringify({ gatewayConfig, healthTimeoutSeconds: mac.gateway.healthTimeoutSeconds, auth: mac.gateway.auth }));
   const genId = `${mac.release}-${sha256(`${releaseId}\n${plistServiceSha256}\n${configSha256}`).slice(0, 12)}`;
+  const packRemotePath = mac.mode === "native" ? `${layout.packsDir}/${releaseId}.tar` : "";
+
+  // The pre-launchd gate runs the generation itself on a spare loopback port with a
+  // throwaway state dir, with the arguments and environment the job will have.
+  const P = PREGATE_PLACEHOLDERS;
+  const pregate: RunTarget = { current: P.gen, stateDir: P.state, port: P.port, bind: "loopback", nameSuffix: "-pregate" };
+  const pregateArgs = programArguments(mac, layout, pregate);
+  const pregateEnv = jobEnvironment(mac, layout, pregate);
 
   const manifestValues: Record<string, string> = {
     ROOT: layout.root,
+    OWNER_MARKER,
     LABEL: mac.label,
     DOMAIN_KIND: mac.domain,
     PORT: String(mac.gateway.port),
@@ -253,10 +326,12 @@ export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInst
     RELEASE_ID: releaseId,
     GEN_ID: genId,
     LOCK_SHA256: mac.mode === "native" ? release!.lockSha256 : "",
+    PACK_FILE: packRemotePath,
+    PACK_SHA256: pack?.sha256 ?? "",
+    CONFIG_SHA256: sha256(gatewayConfig),
     INTEGRITY: versions.integrity ?? "",
     NODE: mac.native.node,
     NPM: mac.native.npm ?? `${path.posix.dirname(mac.native.node)}/npm`,
-    NPM_CACHE: mac.native.npmCache ?? "",
     CONTAINER_CLI: mac.container?.cli ?? "",
     IMAGE_REF: mac.container?.image ?? "",
     IMAGE_DIGEST: versions.imageDigest ?? "",
@@ -268,6 +343,9 @@ export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInst
   for (const [k, v] of Object.entries(manifestValues)) {
     if (/['\n]/.test(v)) throw new MacReleaseError(`mac config value for ${k} contains a quote or newline`);
   }
+  for (const a of [...pregateArgs, ...Object.values(pregateEnv)]) {
+    if (/\n/.test(a)) throw new MacReleaseError("a gateway argument contains a newline");
+  }
   const manifest =
     "# Generated by MacGatewayNode; read by install.sh and uninstall.sh. No secrets.\n" +
     Object.entries(manifestValues).map(([k, v]) => `${k}=${shq(v)}`).join("\n") + "\n";
@@ -278,12 +356,10 @@ export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInst
     "env-wrapper.sh": script("env-wrapper.sh"),
     "manifest.env": manifest,
     "service.plist": plist,
-    "openclaw.json": gatewayConfig,
+    "pregate.args": pregateArgs.join("\n"),
+    "pregate.env": Object.entries(pregateEnv).map(([k, v]) => `${k}=${v}`).join("\n"),
+    "owner-marker": ownerMarker(),
   };
-  if (mac.mode === "native") {
-    files["package.json"] = release!.packageJson;
-    files["package-lock.json"] = release!.lockfile;
-  }
   for (const k of Object.keys(files)) files[k] = withNewline(files[k]);
   files["SHA256SUMS"] = Object.keys(files).sort().map((k) => `${sha256(files[k])}  ${k}`).join("\n") + "\n";
 
@@ -321,7 +397,8 @@ export function planMacInstall(mac: MacConfig, release?: ReleaseRecord): MacInst
     bundle,
     bundleSha256,
     bundleRemotePath,
-    prepareCommand: `${notRoot}; umask 077; mkdir -p ${shq(layout.bundlesDir)}`,
+    packRemotePath,
+    prepareCommand: `${notRoot}; umask 077; ${ownershipCheck(layout.root)}; mkdir -p ${shq(layout.bundlesDir)} ${shq(layout.packsDir)}`,
     // The bundle's checksum is checked before it runs: a partial or altered upload never executes.
     installCommand:
       `/bin/sh -c 'set -eu; got=$(shasum -a 256 "$1" | cut -d " " -f 1); ` +

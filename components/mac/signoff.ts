@@ -3,7 +3,7 @@
 // with the pinned host key, and the result is set beside the cluster's port-forward
 // evidence in a contrast table for the change ticket.
 //
-// Closure serialization (FACTS.md §2): the provider captures plain data only: the smoke
+// Closure serialization (components/mac/README.md, "Facts"): the provider captures plain data only: the smoke
 // bundle text and a bundle of tunnel.ts + contrast.ts transpiled here, both compiled at
 // run time with node's module loader. Nothing imported at the top is used at run time.
 import * as pulumi from "@pulumi/pulumi";

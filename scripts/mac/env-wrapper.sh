@@ -2,7 +2,7 @@
 # launchd runs: /bin/sh env-wrapper.sh <env-file> <program> [args...]
 #
 # Secrets (the gateway token) live in a 0600 env file, never in the plist, which any
-# process of the user can read through `launchctl print` (FACTS.md §1, macOS / launchd).
+# process of the user can read through `launchctl print` (components/mac/README.md, "Facts", macOS / launchd).
 # The file is parsed as KEY=value lines, never sourced, so a value cannot run code.
 # exec keeps the pid launchd sees equal to the gateway's, which the single-instance
 # check in install.sh relies on.

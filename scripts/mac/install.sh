@@ -1,19 +1,29 @@
 #!/bin/sh
 # Installs or updates the OpenClaw gateway on a Mac under launchd (runbook §3 matrix,
 # step 7, FAQ "rollback"). Run by MacGatewayNode over SSH as the unprivileged gateway
-# user, never root:  /bin/sh install.sh <bundle-dir>   (gateway token on stdin)
+# user, never root:  /bin/sh install.sh <bundle-dir>
+# stdin: line 1 the gateway token (empty with auth none), line 2 openclaw.json as base64
+# (both Pulumi secrets on the controller; never in argv or in an uploaded file).
 #
-# POSIX sh with the tools a stock macOS has (shasum, curl, lsof, launchctl, BSD mv/ln);
+# POSIX sh with the tools a stock macOS has (shasum, curl, lsof, tar, launchctl, BSD mv/ln);
 # the only non-macOS branch is `mv -T` where `mv -h` does not exist (GNU, the test host).
+# The Mac never contacts a package registry: the release arrives as a tar the
+# controller packed (components/mac/pack.ts), checked against its recorded sha256.
 #
-# Layout under $ROOT (every step can be killed and re-run; the re-run converges):
-#   releases/<release>-<lock12>/   npm ci from the recorded lockfile (or the verified image)
+# Layout under $ROOT (created and marked by the install; every step can be killed and
+# re-run, and the re-run converges):
+#   .openclaw-gateway-install       owner marker: what destroy may remove
+#   packs/<release-id>.tar          the release as shipped (removed once staged)
+#   releases/<release>-<lock12>/    npm ci --offline from the pack's tarballs
 #   generations/<gen-id>/           config + plist + wrapper of one install, app -> its release
-#   current -> generations/<gen-id> switched atomically (symlink + rename)
+#   current -> generations/<gen-id> switched atomically (symlink + rename), only to a
+#                                   generation that passed the health gate on a spare port
 #   env/<label>.env                 the token, 0600, read by env-wrapper.sh
 #   state/                          the gateway's state dir and the installed plist's service hash
-# Exit codes: 0 serving; 1 refused or failed before any change; 10 health gate failed and
-# the previous release serves again; 11 health gate failed and no release serves.
+# Exit codes: 0 serving; 1 refused or failed before launchd was touched (the previous
+# release keeps serving); 10 health gate failed after the switch and the previous
+# release serves again; 11 nothing serves.
+# shellcheck disable=SC2317 # on_exit/restore run from the EXIT trap, pregate_alive by name
 set -eu
 
 bundle=${1:?usage: install.sh <bundle-dir>}
@@ -26,18 +36,9 @@ export PATH
 umask 077
 
 log() { printf 'openclaw-mac: %s\n' "$*" >&2; }
+step() { printf 'openclaw-mac: step %s\n' "$1" >&2; }
 die() {
   log "ERROR: $*"
-  # A failure between the switch of `current` and the restart puts the link back.
-  if [ -n "${restore_link+set}" ]; then
-    if [ -n "$restore_link" ]; then
-      switch_link "$restore_link" "$ROOT/current"
-      cp "$ROOT/$restore_link/service.plist" "$PLIST_PATH" 2>/dev/null || true
-    else
-      rm -f "$ROOT/current" "$PLIST_PATH"
-    fi
-    log "current is back at ${restore_link:-nothing}"
-  fi
   exit "${EXIT_CODE:-1}"
 }
 result() { printf 'OPENCLAW_MAC_RESULT %s\n' "$*"; }
@@ -47,17 +48,26 @@ uid=$(id -u)
 domain="$DOMAIN_KIND/$uid"
 service="$domain/$LABEL"
 
-# --- the token arrives on stdin, never as an argument or in a file the program uploads
+# --- secrets from stdin: the token, then the gateway config
 token=""
+IFS= read -r token || true
+config_b64=""
+IFS= read -r config_b64 || true
 if [ "$AUTH" = token ]; then
-  IFS= read -r token || true
   [ -n "$token" ] || die "no gateway token on stdin (mac.gateway.token or the cluster's gateway token)"
   case "$token" in
     *[!A-Za-z0-9._~+/=-]*) die "the gateway token has characters outside A-Z a-z 0-9 . _ ~ + / = -" ;;
   esac
 fi
+[ -n "$config_b64" ] || die "no gateway config on stdin (second line); run pulumi up again"
 
-mkdir -p "$ROOT/releases" "$ROOT/generations" "$ROOT/env" "$ROOT/state" "$ROOT/bin" \
+# --- the install root is ours: created by this install and marked, or refused
+if [ -e "$ROOT" ] && [ ! -f "$ROOT/$OWNER_MARKER" ] && [ -n "$(ls -A "$ROOT" 2>/dev/null)" ]; then
+  die "refusing to install into $ROOT: it exists, is not empty and was not created by this install (no $OWNER_MARKER); choose another mac.installDir"
+fi
+mkdir -p "$ROOT"
+[ -f "$ROOT/$OWNER_MARKER" ] || { cp "$bundle/owner-marker" "$ROOT/$OWNER_MARKER.new" && mv -f "$ROOT/$OWNER_MARKER.new" "$ROOT/$OWNER_MARKER"; }
+mkdir -p "$ROOT/releases" "$ROOT/generations" "$ROOT/env" "$ROOT/state" "$ROOT/bin" "$ROOT/packs" "$ROOT/pregate" \
   "$(dirname "$LOG_FILE")" "$(dirname "$PLIST_PATH")"
 
 # --- one installer at a time (mkdir is atomic; a lock whose owner died is taken over)
@@ -77,8 +87,6 @@ if ! mkdir "$lock" 2>/dev/null; then
   mkdir "$lock" || die "could not take the install lock $lock"
 fi
 echo "$$" >"$lock/pid"
-trap 'rm -rf "$lock"' EXIT
-trap 'exit 130' INT TERM HUP
 
 # --- launchd helpers
 service_print() { launchctl print "$service" 2>/dev/null; }
@@ -99,9 +107,9 @@ bootstrap() {
   fi
 }
 install_plist() { # <source plist>
-  cp "$1" "$PLIST_PATH.new"
-  chmod 644 "$PLIST_PATH.new"
-  mv -f "$PLIST_PATH.new" "$PLIST_PATH"
+  cp "$1" "$PLIST_PATH.new.$$"
+  chmod 644 "$PLIST_PATH.new.$$"
+  mv -f "$PLIST_PATH.new.$$" "$PLIST_PATH"
 }
 switch_link() { # <target> <link>: replace a symlink atomically
   ln -s "$1" "$2.new.$$"
@@ -111,6 +119,66 @@ sha256() { shasum -a 256 "$1" | cut -d ' ' -f 1; }
 manifest_value() { # <manifest> <KEY>
   sed -n "s/^$2='\\(.*\\)'\$/\\1/p" "$1" | head -n 1
 }
+
+# --- what a failure or a kill may leave behind, and what an exit must undo
+pregate_pid=""
+stop_pid() { # <pid>: TERM, then KILL after 20 s
+  [ -n "$1" ] || return 0
+  kill -TERM "$1" 2>/dev/null || return 0
+  n=0
+  while alive "$1" && [ "$n" -lt 200 ]; do
+    sleep 0.1
+    n=$((n + 1))
+  done
+  kill -KILL "$1" 2>/dev/null || true
+}
+switched=no
+committed=no
+restore_rel=""
+restore() { # back to the generation that served before the switch, or to nothing
+  log "restoring ${restore_rel:-nothing} after a failure past the switch"
+  if [ -n "$restore_rel" ] && [ -f "$ROOT/$restore_rel/.complete" ]; then
+    switch_link "$restore_rel" "$ROOT/current"
+    install_plist "$ROOT/$restore_rel/service.plist"
+    prev_service=$(manifest_value "$ROOT/$restore_rel/manifest.env" PLIST_SERVICE_SHA256)
+    if service_loaded && [ "$prev_service" = "$(cat "$ROOT/state/service.sha256" 2>/dev/null)" ]; then
+      launchctl kickstart -k "$service"
+    else
+      if service_loaded; then launchctl bootout "$service"; fi
+      launchctl bootstrap "$domain" "$PLIST_PATH"
+    fi
+    echo "$prev_service" >"$ROOT/state/service.sha256"
+  else
+    if service_loaded; then launchctl bootout "$service"; fi
+    rm -f "$ROOT/current" "$PLIST_PATH"
+  fi
+  log "current is back at ${restore_rel:-nothing}"
+}
+on_exit() {
+  rc=$?
+  set +e
+  stop_pid "$pregate_pid"
+  rm -rf "$ROOT/pregate/$$" "$ROOT/pregate/$$.log"
+  # Every failure after the switch (an error, set -e, a signal) restores the previous release.
+  if [ "$switched" = yes ] && [ "$committed" = no ]; then
+    restore
+    [ "$rc" -ne 0 ] || rc=1
+  fi
+  rm -rf "$lock"
+  exit "$rc"
+}
+trap on_exit EXIT
+trap 'exit 130' INT TERM HUP
+
+step cleanup
+# leftovers of runs that were killed (no trap runs on SIGKILL or power loss)
+rm -rf "$ROOT"/releases/.staging-* "$ROOT"/generations/*.tmp "$ROOT"/current.new.* "$PLIST_PATH".new.* \
+  "$ROOT"/env/*.new "$ROOT"/state/*.new "$ROOT"/packs/*.part
+for d in "$ROOT"/pregate/*; do
+  [ -e "$d" ] || continue
+  p=$(basename "$d" .log)
+  alive "$p" || rm -rf "$d"
+done
 
 # --- a job installed in another launchd domain would run twice
 installed_domain=$(cat "$ROOT/state/service.domain" 2>/dev/null || true)
@@ -123,15 +191,15 @@ other_jobs=$(launchctl list 2>/dev/null | awk -v me="$LABEL" 'NR > 1 && $3 != me
 if [ -n "$other_jobs" ]; then
   die "another OpenClaw gateway job is loaded in launchd: $(echo "$other_jobs" | tr '\n' ' ')- the gateway is single-instance per Mac; boot it out (launchctl bootout $domain/<label>) or use its label as mac.label"
 fi
-port_open() { # anything that accepts a connection holds the port, whether or not it speaks HTTP
+port_open() { # <port>: anything that accepts a connection holds the port, whether or not it speaks HTTP
   rc=0
-  curl -s -o /dev/null --connect-timeout 2 --max-time 3 "http://127.0.0.1:$PORT/healthz" || rc=$?
+  curl -s -o /dev/null --connect-timeout 2 --max-time 3 "http://127.0.0.1:$1/healthz" || rc=$?
   [ "$rc" -ne 7 ]
 }
 port_holders() { lsof -nP -iTCP:"$PORT" -sTCP:LISTEN -t 2>/dev/null | sort -u | tr '\n' ' '; }
 our_pid=$(service_pid || true)
 if [ -z "$our_pid" ]; then
-  if port_open; then
+  if port_open "$PORT"; then
     die "port $PORT is already in use by another process (pids: $(port_holders)) and $LABEL is not running; the gateway is single-instance per port: stop that process or choose another mac.gateway.port"
   fi
 else
@@ -147,24 +215,28 @@ release_ok() { [ -f "$1/.release-ok" ] && (cd "$1" && shasum -a 256 -c .release-
 stage_native() {
   "$NODE" -e 'const [a,b]=process.versions.node.split(".").map(Number);process.exit((a===24&&b>=16)||(a===26&&b>=1)||a>26?0:1)' 2>/dev/null ||
     die "mac.native.node $NODE is $("$NODE" --version 2>/dev/null || echo missing); OpenClaw $RELEASE needs Node >=24.16 <25 or >=26.1"
+  [ -f "$PACK_FILE" ] || die "the release pack $PACK_FILE is missing on the Mac; run pulumi up again (or pulumi up --replace the bundle-pack resource if it was deleted by hand)"
+  got=$(sha256 "$PACK_FILE")
+  [ "$got" = "$PACK_SHA256" ] || die "the release pack $PACK_FILE has sha256 $got, expected $PACK_SHA256 (recorded when the controller packed it); nothing was switched; run pulumi up again"
   staging="$ROOT/releases/.staging-$RELEASE_ID"
   rm -rf "$staging"
   mkdir -p "$staging"
-  cp "$bundle/package.json" "$bundle/package-lock.json" "$staging/"
-  [ "$(sha256 "$staging/package-lock.json")" = "$LOCK_SHA256" ] || die "package-lock.json of openclaw@$RELEASE does not match its recorded sha256 $LOCK_SHA256"
-  log "installing openclaw@$RELEASE ($INTEGRITY) with npm ci from the recorded lockfile"
-  cache_flag=""
-  [ -z "$NPM_CACHE" ] || cache_flag="--cache=$NPM_CACHE"
-  # npm verifies every tarball against the lockfile's integrity hash.
-  # shellcheck disable=SC2086
-  (cd "$staging" && PATH="$(dirname "$NODE"):$PATH" "$NPM" ci --omit=dev --prefer-offline --no-audit --no-fund --loglevel=error $cache_flag) >&2 ||
-    die "npm ci of openclaw@$RELEASE failed; nothing was switched"
+  (cd "$staging" && tar -xf "$PACK_FILE") || die "could not unpack $PACK_FILE (disk full?); nothing was switched"
+  (cd "$staging" && shasum -a 256 -c SHA256SUMS >/dev/null) || die "the unpacked release does not match its SHA256SUMS; nothing was switched"
+  log "installing openclaw@$RELEASE ($INTEGRITY) offline from the shipped tarballs (npm ci --offline; each checked against the lockfile's integrity)"
+  # --offline: the Mac never asks a registry. --ignore-scripts: no package code runs at install time.
+  # A throwaway npm cache inside the staging dir: the user's own npm cache is never touched.
+  (cd "$staging" && PATH="$(dirname "$NODE"):$PATH" "$NPM" ci --offline --omit=dev --ignore-scripts --no-audit --no-fund \
+    --loglevel=error --cache "$staging/.npm-cache") >&2 ||
+    die "npm ci --offline of openclaw@$RELEASE failed; nothing was switched"
   installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$staging/node_modules/openclaw/package.json" | head -n 1)
   [ "$installed" = "$RELEASE" ] || die "npm installed openclaw $installed, expected $RELEASE"
+  rm -rf "$staging/.npm-cache" "$staging/tarballs"
   (cd "$staging" && shasum -a 256 package-lock.json node_modules/.package-lock.json \
     node_modules/openclaw/package.json node_modules/openclaw/openclaw.mjs >.release-ok)
   rm -rf "$release_dir"
   mv "$staging" "$release_dir"
+  rm -f "$PACK_FILE"
 }
 
 stage_container() {
@@ -183,9 +255,10 @@ stage_container() {
   mv "$staging" "$release_dir"
 }
 
-rm -rf "$ROOT"/releases/.staging-* "$ROOT"/generations/*.tmp
+step stage
 if release_ok "$release_dir"; then
   log "release $RELEASE already staged in $release_dir (checksums verified)"
+  rm -f "$PACK_FILE"
 elif [ "$MODE" = container ]; then
   stage_container
 else
@@ -193,18 +266,24 @@ else
 fi
 
 # --- the generation: this release with this config and plist
+step generation
 gen_rel="generations/$GEN_ID"
 gen="$ROOT/$gen_rel"
 if [ ! -f "$gen/.complete" ]; then
   rm -rf "$gen" "$gen.tmp"
   mkdir -p "$gen.tmp"
-  cp "$bundle/openclaw.json" "$bundle/env-wrapper.sh" "$bundle/service.plist" "$bundle/manifest.env" "$gen.tmp/"
+  printf '%s\n' "$config_b64" | base64 -d >"$gen.tmp/openclaw.json" 2>/dev/null ||
+    printf '%s\n' "$config_b64" | base64 -D >"$gen.tmp/openclaw.json" ||
+    die "could not decode the gateway config from stdin"
+  [ "$(sha256 "$gen.tmp/openclaw.json")" = "$CONFIG_SHA256" ] || die "the gateway config on stdin does not match the bundle's CONFIG_SHA256; run pulumi up again"
+  cp "$bundle/env-wrapper.sh" "$bundle/service.plist" "$bundle/manifest.env" "$bundle/pregate.args" "$bundle/pregate.env" "$gen.tmp/"
   ln -s "../../releases/$RELEASE_ID" "$gen.tmp/app"
   : >"$gen.tmp/.complete"
   mv "$gen.tmp" "$gen"
 fi
 
 # --- the token into its 0600 env file
+step env
 envfile="$ROOT/env/$LABEL.env"
 if [ -n "$token" ]; then printf 'OPENCLAW_GATEWAY_TOKEN=%s\n' "$token" >"$envfile.new"; else : >"$envfile.new"; fi
 chmod 600 "$envfile.new"
@@ -213,18 +292,19 @@ if ! cmp -s "$envfile.new" "$envfile" 2>/dev/null; then env_changed=yes; fi
 mv -f "$envfile.new" "$envfile"
 
 # destroy needs the uninstaller and its settings even after this bundle is gone
-cp "$bundle/uninstall.sh" "$bundle/manifest.env" "$ROOT/bin/"
+cp "$bundle/uninstall.sh" "$ROOT/bin/uninstall.sh.new.$$" && mv -f "$ROOT/bin/uninstall.sh.new.$$" "$ROOT/bin/uninstall.sh"
+cp "$bundle/manifest.env" "$ROOT/bin/manifest.env.new.$$" && mv -f "$ROOT/bin/manifest.env.new.$$" "$ROOT/bin/manifest.env"
 
 # --- health gate: the JSON bodies, not the status code (every unknown path answers 200 HTML)
-health_gate() { # <release> <pid that must not serve anymore, or ""> <seconds>
+health_gate() { # <release> <port> <seconds> <how to get the serving pid> <pid that must not serve, or ""> [exit-is-final]
   deadline=$(($(date +%s) + $3))
   last="no answer"
   while [ "$(date +%s)" -lt "$deadline" ]; do
-    pid=$(service_pid || true)
-    if [ -n "$pid" ] && [ "$pid" != "$2" ]; then
-      s=$(curl -s --max-time 3 "http://127.0.0.1:$PORT/startupz" || true)
-      h=$(curl -s --max-time 3 "http://127.0.0.1:$PORT/healthz" || true)
-      r=$(curl -s --max-time 3 "http://127.0.0.1:$PORT/readyz" || true)
+    pid=$($4 || true)
+    if [ -n "$pid" ] && [ "$pid" != "$5" ]; then
+      s=$(curl -s --max-time 3 "http://127.0.0.1:$2/startupz" || true)
+      h=$(curl -s --max-time 3 "http://127.0.0.1:$2/healthz" || true)
+      r=$(curl -s --max-time 3 "http://127.0.0.1:$2/readyz" || true)
       case "$s" in
         *'"status":"started"'*'"version":"'"$1"'"'*) ;;
         *) last="startupz: $(printf '%s' "$s" | cut -c 1-120)" && sleep 1 && continue ;;
@@ -232,17 +312,56 @@ health_gate() { # <release> <pid that must not serve anymore, or ""> <seconds>
       case "$h" in *'"ok":true'*) ;; *) last="healthz: $(printf '%s' "$h" | cut -c 1-120)" && sleep 1 && continue ;; esac
       case "$r" in *'"ready":true'*) return 0 ;; *) last="readyz: $(printf '%s' "$r" | cut -c 1-120)" ;; esac
     else
-      last="launchd job not running (pid ${pid:-none})"
+      last="gateway not running (pid ${pid:-none})"
+      # a process of our own that exited will not come back (launchd may restart its job)
+      [ "${6:-}" != exit-is-final ] || break
     fi
     sleep 1
   done
-  log "health gate: release $1 not healthy within $3 s; last: $last"
+  log "health gate: release $1 not healthy on port $2 (budget $3 s); last: $last"
+  return 1
+}
+pregate_alive() { if alive "$pregate_pid"; then echo "$pregate_pid"; fi; }
+
+# The generation must pass the gate BEFORE launchd's `current` points at it: it runs
+# from its own directory on a spare loopback port with a throwaway state dir, with the
+# job's arguments and environment. So launchd (KeepAlive, a reboot, a kill right after
+# the switch) only ever starts a generation that has served /readyz once.
+pregate() {
+  pport=$("$NODE" -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})' 2>/dev/null ||
+    awk 'BEGIN { srand(); print 20000 + int(rand() * 20000) }')
+  pstate="$ROOT/pregate/$$"
+  rm -rf "$pstate"
+  mkdir -p "$pstate"
+  subst() { sed -e "s#@OPENCLAW_GEN@#$gen#g" -e "s#@OPENCLAW_PORT@#$pport#g" -e "s#@OPENCLAW_STATE@#$pstate#g" "$1"; }
+  set --
+  while IFS= read -r a; do set -- "$@" "$a"; done <<EOF
+$(subst "$gen/pregate.env")
+EOF
+  while IFS= read -r a; do set -- "$@" "$a"; done <<EOF
+$(subst "$gen/pregate.args")
+EOF
+  # env -i KEY=value... program args: exactly the job's environment, nothing of this shell's.
+  env -i "$@" </dev/null >"$ROOT/pregate/$$.log" 2>&1 &
+  pregate_pid=$!
+  log "pre-launchd health gate: generation $GEN_ID on 127.0.0.1:$pport (pid $pregate_pid)"
+  if health_gate "$RELEASE" "$pport" "$HEALTH_TIMEOUT" pregate_alive "" exit-is-final; then
+    stop_pid "$pregate_pid"
+    pregate_pid=""
+    rm -rf "$pstate"
+    return 0
+  fi
+  stop_pid "$pregate_pid"
+  pregate_pid=""
+  log "gateway output of the pre-gate run:"
+  tail -n 20 "$ROOT/pregate/$$.log" | sed 's/^/    /' >&2 || true
   return 1
 }
 
 # --- decide: bootstrap, bootout+bootstrap (plist changed) or kickstart -k (release/config/token)
 # the rollback target is the last generation that passed the gate, not merely the
 # previous value of `current` (an install killed after the switch leaves them apart)
+step decide
 prev_rel=$(cat "$ROOT/state/last-good" 2>/dev/null || true)
 cur_rel=$(readlink "$ROOT/current" 2>/dev/null || true)
 installed_service=$(cat "$ROOT/state/service.sha256" 2>/dev/null || true)
@@ -253,13 +372,16 @@ elif [ "$installed_service" != "$PLIST_SERVICE_SHA256" ] || [ ! -f "$PLIST_PATH"
   action=reload
 elif [ "$cur_rel" != "$gen_rel" ] || [ "$prev_rel" != "$gen_rel" ] || [ "$env_changed" = yes ]; then
   action=kickstart
-elif [ -n "$old_pid" ] && health_gate "$RELEASE" "" 5; then
+elif [ -n "$old_pid" ] && health_gate "$RELEASE" "$PORT" 5 service_pid ""; then
   result "action=none release=$RELEASE gen=$GEN_ID pid=$old_pid"
   log "no change: $LABEL already serves release $RELEASE ($GEN_ID)"
   exit 0
 else
   action=kickstart
 fi
+
+step pregate
+pregate || die "release $RELEASE ($GEN_ID) did not pass the health gate on a spare port (its output is above); launchd and current were not touched, the previous release keeps serving"
 
 apply() { # <action> <generation dir>
   case "$1" in
@@ -278,20 +400,27 @@ apply() { # <action> <generation dir>
       launchctl kickstart -k "$service" || die "launchctl kickstart -k $service failed"
       ;;
   esac
-  manifest_value "$2/manifest.env" PLIST_SERVICE_SHA256 >"$ROOT/state/service.sha256"
+  manifest_value "$2/manifest.env" PLIST_SERVICE_SHA256 >"$ROOT/state/service.sha256.new"
+  mv -f "$ROOT/state/service.sha256.new" "$ROOT/state/service.sha256"
   echo "$DOMAIN_KIND" >"$ROOT/state/service.domain"
 }
 
-restore_link=$cur_rel
+step switch
+restore_rel=$prev_rel
+[ -n "$restore_rel" ] || restore_rel=$cur_rel
+switched=yes
 switch_link "$gen_rel" "$ROOT/current"
 log "switched current to $GEN_ID (was ${cur_rel:-nothing}); launchd: $action"
+step launchd
 apply "$action" "$gen"
-unset restore_link
 
-if health_gate "$RELEASE" "$old_pid" "$HEALTH_TIMEOUT"; then
+step gate
+if health_gate "$RELEASE" "$PORT" "$HEALTH_TIMEOUT" service_pid "$old_pid"; then
+  step commit
   pid=$(service_pid)
   echo "$gen_rel" >"$ROOT/state/last-good.new"
   mv -f "$ROOT/state/last-good.new" "$ROOT/state/last-good"
+  committed=yes
   # keep the previous generation for rollback; drop older ones and unreferenced releases
   keep_prev=${prev_rel#generations/}
   for g in "$ROOT"/generations/*; do
@@ -307,12 +436,18 @@ if health_gate "$RELEASE" "$old_pid" "$HEALTH_TIMEOUT"; then
     [ "$used" = yes ] || rm -rf "$r"
   done
   find "$ROOT/bundles" -mindepth 1 -maxdepth 1 -mtime +7 -exec rm -rf {} + 2>/dev/null || true
+  # packs of other releases (an upgrade that failed before staging); this release's is gone already
+  for pk in "$ROOT"/packs/*.tar; do
+    [ -f "$pk" ] || continue
+    [ "$pk" = "$PACK_FILE" ] || rm -f "$pk"
+  done
   result "action=$action release=$RELEASE gen=$GEN_ID pid=$pid"
   log "serving release $RELEASE ($GEN_ID), pid $pid, /readyz and /healthz ok"
   exit 0
 fi
 
-# --- the gate failed: return to the previous generation (runbook FAQ: rollback)
+# --- the gate failed under launchd: return to the previous generation (runbook FAQ: rollback)
+step rollback
 failed_pid=$(service_pid || true)
 if [ -n "$prev_rel" ] && [ "$prev_rel" != "$gen_rel" ] && [ -f "$ROOT/$prev_rel/.complete" ]; then
   prev_release=$(manifest_value "$ROOT/$prev_rel/manifest.env" RELEASE)
@@ -323,14 +458,17 @@ if [ -n "$prev_rel" ] && [ "$prev_rel" != "$gen_rel" ] && [ -f "$ROOT/$prev_rel/
   if [ "$prev_service" != "$PLIST_SERVICE_SHA256" ] || ! service_loaded; then back=reload; else back=kickstart; fi
   log "rolling back to ${prev_rel#generations/} (release $prev_release); launchd: $back"
   apply "$back" "$ROOT/$prev_rel"
-  if health_gate "$prev_release" "$failed_pid" "${prev_timeout:-$HEALTH_TIMEOUT}"; then
+  # from here on the previous generation is what runs: nothing left for the exit trap to undo
+  committed=yes
+  if health_gate "$prev_release" "$PORT" "${prev_timeout:-$HEALTH_TIMEOUT}" service_pid "$failed_pid"; then
     result "action=rollback release=$prev_release gen=${prev_rel#generations/} failed=$GEN_ID pid=$(service_pid)"
     EXIT_CODE=10
-    die "health gate failed for release $RELEASE ($GEN_ID); rolled back to release $prev_release (${prev_rel#generations/}), which passes /readyz and /healthz. Gateway log: $LOG_FILE"
+    die "health gate failed for release $RELEASE ($GEN_ID) under launchd; rolled back to release $prev_release (${prev_rel#generations/}), which passes /readyz and /healthz. Gateway log: $LOG_FILE"
   fi
   EXIT_CODE=11
   die "health gate failed for release $RELEASE ($GEN_ID) and the rollback to $prev_release failed too; see $LOG_FILE"
 fi
+committed=yes
 bootout
 rm -f "$ROOT/current"
 EXIT_CODE=11

@@ -1,7 +1,9 @@
 #!/bin/sh
-# `pulumi destroy` of MacGatewayNode: unloads the launchd job and removes the install
-# (releases, generations, env file with the token, plist), keeping the logs under
-# ~/Library/Logs. Runs from $ROOT/bin, where install.sh left it with its manifest.
+# `pulumi destroy` of MacGatewayNode: unloads the launchd job and removes what the
+# install created: the entries its owner marker lists under the install root (releases,
+# generations, the env file with the token, …), the marker, the root when it is then
+# empty, and the plist. Nothing else: a file someone else put into the root stays, and
+# so do the logs under ~/Library/Logs. Runs from $ROOT/bin, where install.sh left it.
 #   /bin/sh <root>/bin/uninstall.sh
 set -eu
 
@@ -19,6 +21,11 @@ export PATH
   echo "openclaw-mac: refusing to run as root" >&2
   exit 1
 }
+marker="$ROOT/$OWNER_MARKER"
+if [ "$here" != "$ROOT/bin" ] || [ ! -f "$marker" ]; then
+  echo "openclaw-mac: refusing to remove $ROOT: it has no $OWNER_MARKER (or this uninstaller is not its bin/); nothing removed" >&2
+  exit 1
+fi
 service="$DOMAIN_KIND/$(id -u)/$LABEL"
 
 # a zombie is dead: it holds nothing (ps -o stat= works on macOS and Linux)
@@ -43,11 +50,18 @@ if launchctl print "$service" >/dev/null 2>&1; then
 fi
 launchctl disable "$service" 2>/dev/null || true
 rm -f "$PLIST_PATH"
-case "$ROOT" in
-  /*/*) rm -rf "$ROOT" ;;
-  *)
-    echo "openclaw-mac: refusing to remove suspicious install root '$ROOT'" >&2
-    exit 1
-    ;;
-esac
+# Only the names the marker lists, each a plain entry directly under the root.
+while IFS= read -r entry; do
+  case "$entry" in
+    '' | '#'* | */* | . | ..) continue ;;
+  esac
+  rm -rf "${ROOT:?}/$entry"
+done <"$marker"
+rm -f "$marker"
+if rmdir "$ROOT" 2>/dev/null; then
+  kept=""
+else
+  kept=" (kept $ROOT: it holds files the install did not create)"
+fi
 echo "OPENCLAW_MAC_RESULT action=uninstalled label=$LABEL logs=$LOG_FILE"
+echo "openclaw-mac: uninstalled $LABEL$kept" >&2

@@ -1,7 +1,8 @@
-// The toolchain's command provider (registered as command 1.2.1, see
+// Upstream pulumi-resource-command 1.2.1 (built from its source archive, see
 // tools/pulumi-toolchain/README.md) under the real engine: @pulumi/command's
-// remote.Command and CopyToRemote against a real sshd on 127.0.0.1, with the
-// host key pinned, the key and stdin as secrets, triggers and delete commands.
+// remote.Command and CopyToRemote (verbatim, over SFTP) against a real sshd on
+// 127.0.0.1 that offers ECDSA, ed25519 and RSA host keys like macOS, with the
+// ed25519 key pinned, the key and stdin as secrets, triggers and delete commands.
 // The Mac track (components/mac/node.ts) is built from exactly these resources.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -78,13 +79,16 @@ describe("command provider: remote.Command and CopyToRemote over real SSH", () =
   });
 
   it("a changed host key refuses before any command runs", async () => {
+    expect(host.hostKeys.ecdsa).toMatch(/^ecdsa-sha2-nistp256 /);
     const other = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBRvUUcuGnXbyMpmU0gC1mC45D6mzkq6W8iTkPpcGXtz";
     await set("hostKey", other);
     await set("marker", "three");
     const up = await ws.pulumi(["up", "--yes", "--stack", STACK], { cwd: dir });
     expect(up.code).not.toBe(0);
-    expect(up.output).toMatch(/host key/i);
+    expect(up.output).toMatch(/host key mismatch/i);
     expect(host.ssh("cat e2e-remote/hello.txt").stdout).toBe("hello two\n");
+    // nothing of the new marker ran: neither the upload nor the command
+    expect(host.ssh("grep -rl three e2e-remote || echo none").stdout.trim()).toBe("none");
     await set("hostKey", host.hostKey);
     await set("marker", "two");
   });

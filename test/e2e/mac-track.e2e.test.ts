@@ -1,13 +1,14 @@
-// Issue 6, step 4: the Mac track under the real engine. The program's own
-// MacGatewayNode (remote.Command / CopyToRemote, served by the toolchain's
-// command provider) installs the real pinned gateway on the fake Mac of
-// test/mac/harness.ts (a real sshd on 127.0.0.1, a throwaway user, launchctl a
-// TEST DOUBLE), the smoke checks reach it through a real SSH tunnel with the
-// pinned host key, `npm run ticket` turns the stack outputs into the ticket,
-// a second `pulumi up --expect-no-changes` passes and `pulumi destroy` removes
-// the install.
+// The Mac track under the real engine. The program's own MacGatewayNode
+// (remote.Command / CopyToRemote, served by upstream pulumi-resource-command 1.2.1)
+// packs the release on this machine with the user's npm, copies it over SFTP and
+// installs the real pinned gateway offline on the fake Mac of test/mac/harness.ts (a
+// real sshd on 127.0.0.1 offering ECDSA, ed25519 and RSA host keys, a throwaway user
+// with no route to any registry, launchctl a TEST DOUBLE). The smoke checks reach it
+// through a real SSH tunnel with the pinned host key, `npm run ticket` turns the stack
+// outputs into the ticket, a second `pulumi up --expect-no-changes` passes, a changed
+// host key is refused before any command runs, and `pulumi destroy` removes the install.
 import { randomBytes } from "node:crypto";
-import { appendFileSync, existsSync, readdirSync, readFileSync } from "node:fs";
+import { appendFileSync, existsSync, readdirSync, readFileSync, readlinkSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
@@ -46,8 +47,8 @@ describe("Mac track under the real engine (launchctl is a TEST DOUBLE)", () => {
       ssh: { host: "127.0.0.1", port: mac.ssh.port, user: mac.ssh.user, hostKey: mac.ssh.hostKey, dialErrorLimit: 3, perDialTimeout: 10 },
       release: "2026.9.6",
       home: mac.ssh.home,
-      native: { node: mac.node, npmCache: mac.npmCache },
-      gateway: { port, healthTimeoutSeconds: 120 },
+      native: { node: mac.node },
+      gateway: { port, healthTimeoutSeconds: 300 },
     };
     ws.write(`Pulumi.${STACK}.yaml`, stringify(doc));
     await ws.initStack(STACK);
@@ -90,8 +91,34 @@ describe("Mac track under the real engine (launchctl is a TEST DOUBLE)", () => {
     expect(files.some((f) => f.endsWith(".json"))).toBe(true);
     const text = files.map((f) => readFileSync(join(outDir, f), "utf8")).join("\n");
     expect(text).toContain("2026.9.6");
+    // Honest plugin versions: what `pulumi plugin ls` shows, and what each was built from.
+    expect(text).toMatch(/engine plugin resource kubernetes \| registered as 4\.34\.2; built from github\.com\/pulumi\/pulumi-kubernetes\/provider\/v4@v4\.0\.0-20260115/);
+    expect(text).toMatch(/engine plugin resource command \| registered as 1\.2\.1; built from github\.com\/pulumi\/pulumi-command@7f3eb6f3b77cd0fa3895ba437a695dd393f7dd25 \(v1\.2\.1\)/);
+    expect(text).toMatch(/engine plugin language nodejs \| on PATH \(-version v3\.260\.0\); built from github\.com\/pulumi\/pulumi@1b5949891b/);
     expect(text).not.toContain(token);
     expect(text).not.toContain(mac.ssh.privateKey.split("\n")[1]);
+  });
+
+  it("a host key other than the pinned ed25519 key is refused before any command runs", async () => {
+    const before = doubleCalls(mac).length;
+    const current = readlinkSync(join(root(), "current"));
+    const doc = parse(ws.read(`Pulumi.${STACK}.yaml`)) as { config: Record<string, any> };
+    const original = ws.read(`Pulumi.${STACK}.yaml`);
+    const wrong = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBRvUUcuGnXbyMpmU0gC1mC45D6mzkq6W8iTkPpcGXtz";
+    doc.config[`${PROJECT}:mac`].ssh.hostKey = wrong;
+    // a changed setting, so the install command would run if the connection were accepted
+    doc.config[`${PROJECT}:mac`].gateway.healthTimeoutSeconds = 301;
+    ws.write(`Pulumi.${STACK}.yaml`, stringify(doc));
+    try {
+      const up = await ws.pulumi(["up", "--yes", "--stack", STACK, ...ws.policyArgs(STACK)]);
+      expect(up.code).not.toBe(0);
+      expect(up.output).toMatch(/host key mismatch|handshake failed/i);
+      expect(up.output).not.toContain(token);
+      expect(readlinkSync(join(root(), "current"))).toBe(current);
+      expect(doubleCalls(mac).slice(before).filter((c) => /^(bootstrap|bootout|kickstart)/.test(c))).toEqual([]);
+    } finally {
+      ws.write(`Pulumi.${STACK}.yaml`, original);
+    }
   });
 
   it("a second pulumi up --expect-no-changes passes; pulumi destroy removes the Mac install", async () => {

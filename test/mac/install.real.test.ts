@@ -1,9 +1,10 @@
 // The Mac track end to end over a real OpenSSH server: the install script runs for real
-// as a throwaway unprivileged user, installs the real OpenClaw releases with npm ci from
-// the recorded lockfiles on Node 24, and its health gate talks to the real gateway that
-// the launchctl TEST DOUBLE starts from the rendered plist. The smoke checks reach that
-// gateway through a real SSH tunnel with the pinned host key.
-// Gateway starts: 4 (install, upgrade, failed gate, rollback). npm ci: 2.5.
+// as a throwaway unprivileged user on a "Mac" with no route to any registry, installs
+// the real OpenClaw releases offline (npm ci --offline) from the tarballs this machine
+// packed from the recorded lockfiles with its own npm, on Node 24, and its health gates
+// talk to the real gateway: first on a spare port, then the one the launchctl TEST
+// DOUBLE starts from the rendered plist. The smoke checks reach that gateway through a
+// real SSH tunnel with the pinned host key (the sshd offers ECDSA, ed25519 and RSA keys).
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync, writeFileSync } from "node:fs";
@@ -13,7 +14,7 @@ import { contrastTable } from "../../components/mac/contrast";
 import { openTunnel, type Tunnel } from "../../components/mac/tunnel";
 import { runChecks } from "../../components/smoke/checks";
 import { clientArgs, sshdAvailable } from "../support/sshd";
-import { applyPlan, doubleCalls, macConfigFor, parseResult, planFor, REPO, startFakeMac, withDouble, type FakeMac } from "./harness";
+import { applyPlan, doubleCalls, macConfigFor, parseResult, planFor, REPO, startFakeMac, stdinFor, withDouble, type FakeMac } from "./harness";
 import { freeLoopbackPort, node24 } from "../support/gateway";
 import { kubernetesEvidenceFixture } from "./fixtures/evidence";
 
@@ -67,6 +68,20 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect(existsSync(root())).toBe(false);
   });
 
+  it("the Mac has no route to a package registry (what the offline install relies on)", () => {
+    const curl = mac.ssh.ssh("curl -sS --max-time 10 -o /dev/null https://registry.npmjs.org/openclaw", { timeoutMs: 30_000 });
+    expect(curl.status, curl.stderr).not.toBe(0);
+    const npm = mac.ssh.ssh(`${mac.node.replace(/node$/, "npm")} view openclaw@2026.9.6 version --fetch-retries=0 --fetch-timeout=5000`, { timeoutMs: 60_000 });
+    expect(npm.status).not.toBe(0);
+    expect(`${npm.stdout}${npm.stderr}`).not.toContain("2026.9.6\n");
+  });
+
+  it("the pinned ed25519 key is accepted while the server also offers ECDSA and RSA keys; the ECDSA key pinned instead is refused", () => {
+    expect(mac.ssh.hostKeys.ecdsa).toMatch(/^ecdsa-sha2-nistp256 /);
+    expect(mac.ssh.hostKeys.rsa).toMatch(/^ssh-rsa /);
+    expect(mac.ssh.ssh("echo ok", { timeoutMs: 20_000 }).stdout).toBe("ok\n");
+  });
+
   it("refuses when another process holds the gateway port (single instance), changing nothing", async () => {
     // Another process (not this one: spawnSync below blocks this event loop) that never answers HTTP.
     const squatter = spawn(process.execPath, ["-e", `require("net").createServer(() => {}).listen(${port}, "127.0.0.1", () => console.log("listening"))`], { stdio: ["ignore", "pipe", "inherit"] });
@@ -83,10 +98,14 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     }
   });
 
-  it("mac.domain gui over SSH without a GUI login fails with a clear error and leaves no job, link or plist (npm ci stages the release)", () => {
+  it("mac.domain gui over SSH without a GUI login fails with a clear error and leaves no job, link or plist (the release is staged offline, checked and pre-gated)", () => {
     const plan = planFor(cfg({ release: "2026.9.5", domain: "gui" }));
     const r = applyPlan(mac, plan, token);
-    expect(r.install?.stderr).toContain("with npm ci from the recorded lockfile");
+    expect(r.install?.stderr).toContain("installing openclaw@2026.9.5");
+    expect(r.install?.stderr).toContain("offline from the shipped tarballs");
+    expect(r.install?.stderr).toContain("pre-launchd health gate");
+    // the shipped pack is removed once its release is staged
+    expect(readdirSync(join(root(), "packs"))).toEqual([]);
     expect(r.install?.status, r.install?.stderr).toBe(1);
     expect(r.install?.stderr).toContain(`launchctl bootstrap gui/${mac.ssh.uid} failed`);
     expect(r.install?.stderr).toContain('set mac.domain to "user"');
@@ -117,6 +136,11 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect(env.mode & 0o777).toBe(0o600);
     expect(readFileSync(plan.layout.envFile, "utf8")).toBe(`OPENCLAW_GATEWAY_TOKEN=${token}\n`);
     expect(readlinkSync(join(root(), "current"))).toBe(`generations/${plan.genId}`);
+    // openclaw.json came on stdin (it may hold secrets): 0600 in the generation, never in the bundle.
+    const conf = join(root(), "generations", plan.genId, "openclaw.json");
+    expect(readFileSync(conf, "utf8")).toBe(plan.gatewayConfig);
+    expect(statSync(conf).mode & 0o777).toBe(0o600);
+    expect(plan.bundle).not.toContain('"auth"');
 
     servingPid = r.result!.pid;
     const ev = await check();
@@ -180,7 +204,7 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     const prep = applyPlan(mac, { ...plan, installCommand: "true" }, token); // upload only
     expect(prep.install?.status).toBe(0);
     const child = spawn("ssh", [...clientArgs(mac.ssh), "-p", String(mac.ssh.port), `${mac.ssh.user}@127.0.0.1`, withDouble(mac, plan.installCommand)], { stdio: ["pipe", "pipe", "pipe"] });
-    child.stdin.end(`${token}\n`);
+    child.stdin.end(stdinFor(plan, token));
     const exited = new Promise((r) => child.once("exit", r));
     const staging = join(root(), "releases", `.staging-${plan.releaseId}`, "node_modules");
     const deadline = Date.now() + 300_000;
@@ -263,25 +287,22 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect(bad.text).not.toContain(token);
   }, 300_000);
 
-  it("a failed health gate returns to the previous release, which keeps serving", async () => {
+  it("a release that fails the health gate on the spare port never reaches launchd: nothing restarts, the previous release keeps serving", async () => {
     const good = readlinkSync(join(root(), "current"));
-    // A config the real gateway refuses at start (exit 78 "Invalid config"), with a plist change
-    // (heap cap) so both directions take the bootout + bootstrap path.
-    const plan = planFor(cfg({ release: "2026.9.6", gateway: { heapMiB: 1536, healthTimeoutSeconds: 20, settings: { agents: { defaults: { notARealKey: true } } } } }));
+    // A config the real gateway refuses at start (exit 78 "Invalid config"), with a plist change (heap cap).
+    const plan = planFor(cfg({ release: "2026.9.6", gateway: { heapMiB: 1536, settings: { agents: { defaults: { notARealKey: true } } } } }));
     const before = doubleCalls(mac).length;
     const r = applyPlan(mac, plan, token);
-    expect(r.install?.status, r.install?.stderr).toBe(10);
-    expect(r.install?.stderr).toContain("health gate failed for release 2026.9.6");
-    expect(r.install?.stderr).toContain("rolled back to release 2026.9.6");
-    expect(r.result).toMatchObject({ action: "rollback", release: "2026.9.6", failed: plan.genId });
-    expect(restarts(callsSince(before))).toEqual([
-      `bootout user/${mac.ssh.uid}/ai.openclaw.gateway`,
-      `bootstrap user/${mac.ssh.uid} ${plan.layout.plistPath}`,
-      `bootout user/${mac.ssh.uid}/ai.openclaw.gateway`,
-      `bootstrap user/${mac.ssh.uid} ${plan.layout.plistPath}`,
-    ]);
+    expect(r.install?.status, r.install?.stderr).toBe(1);
+    // the pre-gate gives up when its gateway exits, not at the end of the budget
+    expect(r.install?.stderr).toContain("last: gateway not running");
+    expect(r.install?.stderr).toContain("did not pass the health gate on a spare port");
+    expect(r.install?.stderr).toContain("launchd and current were not touched");
+    // the gateway's own complaint, from the pre-gate run's output
+    expect(r.install?.stderr).toContain("notARealKey");
+    expect(restarts(callsSince(before))).toEqual([]);
     expect(readlinkSync(join(root(), "current"))).toBe(good);
-    expect(readFileSync(plan.layout.logFile, "utf8")).toContain("notARealKey");
+    expect(readdirSync(join(root(), "pregate"))).toEqual([]);
     const ev = await check();
     expect(ev.ok).toBe(true);
     expect(ev.gatewayVersion).toBe("2026.9.6");
@@ -309,14 +330,17 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     expect((await check()).ok).toBe(true);
   }, 120_000);
 
-  it("destroy unloads the job and removes the install, keeping the logs", async () => {
+  it("destroy unloads the job and removes what the install created, keeping the logs and files it did not create", async () => {
     const plan = planFor(cfg({ release: "2026.9.6" }));
+    const foreign = join(root(), "notes-of-the-user.txt");
+    expect(mac.ssh.ssh(`echo mine > '${foreign}'`).status).toBe(0);
     const r = mac.ssh.ssh(withDouble(mac, plan.uninstallCommand));
     expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
     expect(parseResult(r.stdout)).toMatchObject({ action: "uninstalled", label: "ai.openclaw.gateway" });
     const p = mac.ssh.ssh(withDouble(mac, `launchctl print user/${mac.ssh.uid}/ai.openclaw.gateway`));
     expect(p.status).toBe(113);
-    expect(existsSync(root())).toBe(false);
+    expect(readdirSync(root())).toEqual(["notes-of-the-user.txt"]);
+    expect(mac.ssh.ssh(`rm '${foreign}'`).status).toBe(0);
     expect(existsSync(plan.layout.plistPath)).toBe(false);
     expect(existsSync(plan.layout.logFile)).toBe(true);
     const down = spawnSync("curl", ["-s", "--max-time", "2", `http://127.0.0.1:${port}/healthz`]);

@@ -5,6 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { macConfigSchema, MacConfigError, type MacConfigInput } from "../../components/mac/config";
 import { MacGatewayNode, parseInstallResult } from "../../components/mac/node";
+import { installStdin } from "../../components/mac/render";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const DIGEST = "sha256:" + "ab12".repeat(16);
@@ -12,6 +13,8 @@ const IMAGE = { ref: `ghcr.io/openclaw/openclaw:2026.9.6@${DIGEST}`, release: "2
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q";
 const PRIVATE_KEY = "-----BEGIN OPENSSH PRIVATE " + "KEY-----\nPRIVATE-KEY-MATERIAL\n-----END OPENSSH PRIVATE " + "KEY-----\n";
 const TOKEN = "mac-token-0123456789abcdef0123456789";
+// The real pack is tested in pack.test.ts and install.real.test.ts; here only its identity matters.
+const FAKE_PACK = { file: "/dev/null", sha256: "e".repeat(64), bytes: 0, tarballs: 0 };
 
 interface Registered {
   type: string;
@@ -58,7 +61,7 @@ const outputOf = <T>(o: pulumi.Output<T>) => new Promise<T>((r) => o.apply((v) =
 
 async function build(over: Partial<MacConfigInput> = {}) {
   registered = [];
-  const node = new MacGatewayNode("mac", { mac: cfg(over), clusterImage: IMAGE, token: TOKEN });
+  const node = new MacGatewayNode("mac", { mac: cfg(over), clusterImage: IMAGE, token: TOKEN, pack: FAKE_PACK });
   const installResult = await outputOf(node.installResult);
   await new Promise((r) => setTimeout(r, 50));
   return { node, installResult, resources: [...registered] };
@@ -72,6 +75,7 @@ describe("MacGatewayNode under mocks", () => {
       "command:remote:Command mac-prepare",
       "command:remote:Command mac-uninstall",
       "command:remote:CopyToRemote mac-bundle",
+      "command:remote:CopyToRemote mac-pack",
       "openclaw:mac:Node mac",
       "pulumi-nodejs:dynamic/openclaw:MacContrastSignoff mac-signoff",
     ]);
@@ -81,15 +85,15 @@ describe("MacGatewayNode under mocks", () => {
     const { resources } = await build({ ssh: { host: "10.1.2.3", port: 2222, user: "gw", privateKey: PRIVATE_KEY, hostKey: HOST_KEY, dialErrorLimit: 2, perDialTimeout: 7 } });
     for (const r of resources.filter((x) => x.type.startsWith("command:"))) {
       expect(r.inputs.connection, r.name).toEqual({ host: "10.1.2.3", port: 2222, user: "gw", privateKey: PRIVATE_KEY, hostKey: HOST_KEY, dialErrorLimit: 2, perDialTimeout: 7 });
-      // The SDK holds the whole connection as a secret (FACTS.md §2), the key included.
+      // The SDK holds the whole connection as a secret (components/mac/README.md, "Facts"), the key included.
       expect(r.secretPaths.filter((p) => p === "connection" || p === "connection.privateKey"), r.name).not.toEqual([]);
     }
   });
 
-  it("sends the token on stdin as a secret and nowhere else", async () => {
-    const { resources } = await build();
+  it("sends the token and openclaw.json (settings may hold secrets) on stdin as a secret and nowhere else", async () => {
+    const { node, resources } = await build({ gateway: { settings: { channels: { demo: { apiKey: "sk-settings-0123456789abcdef" } } } } as never });
     const install = resources.find((r) => r.name === "mac-install")!;
-    expect(install.inputs.stdin).toBe(`${TOKEN}\n`);
+    expect(install.inputs.stdin).toBe(installStdin(TOKEN, node.plan.gatewayConfig));
     expect(install.secretPaths).toContain("stdin");
     // The sign-off's SSH tunnel needs the key and token too: as secrets.
     const signoff = resources.find((r) => r.name === "mac-signoff")!;
@@ -106,6 +110,7 @@ describe("MacGatewayNode under mocks", () => {
     };
     const plain = JSON.stringify(resources.map(strip));
     expect(plain).not.toContain(TOKEN);
+    expect(plain).not.toContain("sk-settings-0123456789abcdef");
     expect(plain).not.toContain("PRIVATE-KEY-MATERIAL");
   });
 
@@ -119,6 +124,11 @@ describe("MacGatewayNode under mocks", () => {
     const bundle = resources.find((r) => r.name === "mac-bundle")!;
     expect(bundle.inputs.remotePath).toBe(node.plan.bundleRemotePath);
     expect(bundle.inputs.triggers).toEqual([node.plan.bundleSha256]);
+    // The release pack: copied verbatim to where the manifest says, replaced when its sha256 changes.
+    const pack = resources.find((r) => r.name === "mac-pack")!;
+    expect(pack.inputs.remotePath).toBe(node.plan.packRemotePath);
+    expect(pack.inputs.triggers).toEqual([FAKE_PACK.sha256]);
+    expect(node.plan.files["manifest.env"]).toContain(`PACK_SHA256='${FAKE_PACK.sha256}'`);
   });
 
   it("renders identical inputs on a re-run, so an unchanged pulumi up has nothing to run", async () => {

@@ -2,7 +2,9 @@
 // the cluster's release; a stack without it gets none; a Mac on another release stops the
 // program before anything registers.
 import * as pulumi from "@pulumi/pulumi";
-import { describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
+import { packRelease } from "../../components/mac/pack";
+import { loadReleaseRecord } from "../../components/mac/render";
 import { runProgram, runProgramExpectingError, TEST_TOKEN } from "../support/program";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q";
@@ -12,6 +14,12 @@ const withMac = (release?: string) => (raw: Record<string, any>) => {
 };
 
 describe("index.ts with a Mac", () => {
+  // The program packs the release on this machine with the user's npm (cached per lockfile).
+  beforeAll(() => {
+    const release = loadReleaseRecord("2026.9.6");
+    packRelease(release, `2026.9.6-${release.lockSha256.slice(0, 12)}`);
+  }, 900_000);
+
   it("creates the Mac node only when mac is set, on the cluster's release, with the cluster token on stdin", async () => {
     const without = await runProgram("staging");
     expect(without.byType("openclaw:mac:Node")).toEqual([]);
@@ -20,9 +28,9 @@ describe("index.ts with a Mac", () => {
     const run = await runProgram("staging", withMac(), { extraSecrets: ["mac"] });
     expect(run.byType("openclaw:mac:Node")).toHaveLength(1);
     expect(run.byType("command:remote:Command").map((r) => r.name).sort()).toEqual(["openclaw-mac-install", "openclaw-mac-prepare", "openclaw-mac-uninstall"]);
-    expect(run.byType("command:remote:CopyToRemote")).toHaveLength(1);
+    expect(run.byType("command:remote:CopyToRemote").map((r) => r.name).sort()).toEqual(["openclaw-mac-bundle", "openclaw-mac-pack"]);
     const install = run.byType("command:remote:Command").find((r) => r.name === "openclaw-mac-install")!;
-    expect(install.inputs.stdin).toBe(`${TEST_TOKEN}\n`);
+    expect(install.inputs.stdin.split("\n")[0]).toBe(TEST_TOKEN);
     expect(install.secretPaths).toContain("stdin");
     const mac = await new Promise<Record<string, unknown>>((r) => pulumi.output(run.outputs.mac as object).apply((v) => (r(v as Record<string, unknown>), v)));
     expect(mac.release).toBe(((run.outputs.image as Record<string, unknown>).release));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { macConfigSchema, type MacConfigInput } from "../../components/mac/config";
-import { loadReleaseRecord, planMacInstall, renderPlist, macLayout, sha256 } from "../../components/mac/render";
+import { installStdin, loadReleaseRecord, planMacInstall, renderPlist, macLayout, sha256 } from "../../components/mac/render";
 
 const REPO = resolve(__dirname, "../..");
 const DIGEST = "sha256:" + "ab12".repeat(16);
@@ -23,6 +23,8 @@ const cfg = (over: Partial<MacConfigInput> = {}) =>
     ...over,
   });
 const release = loadReleaseRecord("2026.9.6");
+// The pack itself is tested in pack.test.ts; here only its sha256 reaches the manifest.
+const FAKE_PACK = { sha256: "f".repeat(64) };
 
 function parsePlist(text: string): Record<string, any> {
   const f = join(dir, `p-${sha256(text).slice(0, 8)}.plist`);
@@ -47,7 +49,7 @@ describe("release record", () => {
 
 describe("launchd plist", () => {
   it("native/loopback: the keys launchd needs, explicit PATH and bind, version fields, logs under ~/Library/Logs, no secret", () => {
-    const plan = planMacInstall(cfg(), release);
+    const plan = planMacInstall(cfg(), release, FAKE_PACK);
     const p = parsePlist(plan.plist);
     expect(p).toMatchObject({
       Label: "ai.openclaw.gateway",
@@ -81,7 +83,7 @@ describe("launchd plist", () => {
   });
 
   it("lan bind is passed through; a profile label gets its own log", () => {
-    const p = parsePlist(planMacInstall(cfg({ label: "ai.openclaw.work", gateway: { bind: "lan" } as never }), release).plist);
+    const p = parsePlist(planMacInstall(cfg({ label: "ai.openclaw.work", gateway: { bind: "lan" } as never }), release, FAKE_PACK).plist);
     expect(p.ProgramArguments.slice(-2)).toEqual(["--bind", "lan"]);
     expect(p.StandardOutPath).toBe("/Users/openclaw/Library/Logs/openclaw/work.log");
   });
@@ -106,14 +108,14 @@ describe("launchd plist", () => {
 });
 
 describe("hashes decide what a re-run does", () => {
-  const base = planMacInstall(cfg(), release);
+  const base = planMacInstall(cfg(), release, FAKE_PACK);
   it("are stable across renders (an unchanged pulumi up sees identical triggers)", () => {
-    const again = planMacInstall(cfg(), loadReleaseRecord("2026.9.6"));
+    const again = planMacInstall(cfg(), loadReleaseRecord("2026.9.6"), FAKE_PACK);
     expect(again.bundle).toBe(base.bundle);
     expect([again.releaseSha256, again.plistServiceSha256, again.configSha256, again.genId]).toEqual([base.releaseSha256, base.plistServiceSha256, base.configSha256, base.genId]);
   });
   it("a release change leaves the service definition alone (kickstart -k), but changes the generation", () => {
-    const older = planMacInstall(cfg({ release: "2026.9.5" }), loadReleaseRecord("2026.9.5", join(REPO, "test/mac/fixtures/releases/2026.9.5")));
+    const older = planMacInstall(cfg({ release: "2026.9.5" }), loadReleaseRecord("2026.9.5", join(REPO, "test/mac/fixtures/releases/2026.9.5")), FAKE_PACK);
     expect(older.plistServiceSha256).toBe(base.plistServiceSha256);
     expect(older.plist).not.toBe(base.plist); // the version fields differ
     expect(older.releaseSha256).not.toBe(base.releaseSha256);
@@ -121,20 +123,25 @@ describe("hashes decide what a re-run does", () => {
   });
   it("a heap, node or port change is a plist change (bootout + bootstrap)", () => {
     for (const over of [{ gateway: { heapMiB: 3072 } }, { native: { node: "/usr/local/bin/node" } }, { gateway: { port: 18790 } }]) {
-      expect(planMacInstall(cfg(over as never), release).plistServiceSha256, JSON.stringify(over)).not.toBe(base.plistServiceSha256);
+      expect(planMacInstall(cfg(over as never), release, FAKE_PACK).plistServiceSha256, JSON.stringify(over)).not.toBe(base.plistServiceSha256);
     }
   });
   it("a gateway setting is a config change only", () => {
-    const p = planMacInstall(cfg({ gateway: { settings: { agents: { defaults: {} } } } as never }), release);
+    const p = planMacInstall(cfg({ gateway: { settings: { agents: { defaults: {} } } } as never }), release, FAKE_PACK);
     expect(p.plistServiceSha256).toBe(base.plistServiceSha256);
     expect(p.configSha256).not.toBe(base.configSha256);
   });
 });
 
 describe("bundle and commands", () => {
-  const plan = planMacInstall(cfg(), release);
-  it("carries every file with its checksum and no secret", () => {
-    expect(Object.keys(plan.files).sort()).toEqual(["SHA256SUMS", "env-wrapper.sh", "install.sh", "manifest.env", "openclaw.json", "package-lock.json", "package.json", "service.plist", "uninstall.sh"]);
+  const plan = planMacInstall(cfg(), release, FAKE_PACK);
+  it("carries every file with its checksum and no secret; openclaw.json (settings may hold secrets) goes on stdin instead", () => {
+    expect(Object.keys(plan.files).sort()).toEqual(["SHA256SUMS", "env-wrapper.sh", "install.sh", "manifest.env", "owner-marker", "pregate.args", "pregate.env", "service.plist", "uninstall.sh"]);
+    const secretSettings = planMacInstall(cfg({ gateway: { settings: { channels: { demo: { apiKey: "sk-settings-secret-0123456789" } } } } as never }), release, FAKE_PACK);
+    expect(secretSettings.bundle).not.toContain("sk-settings-secret-0123456789");
+    expect(secretSettings.installCommand).not.toContain("sk-settings-secret-0123456789");
+    expect(Buffer.from(installStdin(TOKEN, secretSettings.gatewayConfig).split("\n")[1], "base64").toString()).toContain("sk-settings-secret-0123456789");
+    expect(plan.files["manifest.env"]).toContain(`PACK_SHA256='${FAKE_PACK.sha256}'`);
     for (const [name, text] of Object.entries(plan.files)) {
       if (name !== "SHA256SUMS") expect(plan.files.SHA256SUMS).toContain(`${sha256(text)}  ${name}`);
     }
@@ -160,7 +167,7 @@ describe("bundle and commands", () => {
     writeFileSync(bundle, plan.bundle);
     const commands = join(dir, "commands.sh");
     writeFileSync(commands, `#!/bin/sh\n${plan.prepareCommand}\n${plan.installCommand}\n${plan.uninstallCommand}\n`);
-    expect(files.length).toBe(4);
+    expect(files.length).toBe(3);
     for (const f of [...files, bundle, commands]) {
       const r = shellcheck(f);
       expect(r.error, "shellcheck missing: apt-get install shellcheck (.ci/run does)").toBeUndefined();

@@ -1,6 +1,7 @@
-// A real OpenSSH server standing in for the remote Mac's sshd (FACTS.md §2b): Debian's
-// openssh-server on 127.0.0.1:<free port>, a throwaway unprivileged user made with
-// useradd, keys generated at start, the host key pinned through a known_hosts line.
+// A real OpenSSH server standing in for the remote Mac's sshd: Debian's openssh-server
+// on 127.0.0.1:<free port>, a throwaway unprivileged user made with useradd, keys
+// generated at start. Like macOS' sshd it offers ECDSA, ed25519 and RSA host keys and
+// the SFTP subsystem (CopyToRemote copies over SFTP); the ed25519 key is the pinned one.
 // Cleanup stops sshd by the PID in its PidFile, kills the processes the user left by
 // their ids, removes the user and the temp dir, also after a failed test.
 import { execFileSync, spawnSync, type SpawnSyncReturns } from "node:child_process";
@@ -20,6 +21,8 @@ export interface SshHost {
   privateKeyPath: string;
   /** The server's public host key line, `ssh-ed25519 AAAA…`: what mac.ssh.hostKey pins. */
   hostKey: string;
+  /** All host keys the server offers, as public key lines. */
+  hostKeys: { ed25519: string; ecdsa: string; rsa: string };
   knownHostsPath: string;
   dir: string;
   sshdLog: string;
@@ -27,6 +30,8 @@ export interface SshHost {
   ssh(command: string, opts?: SshOptions): SpawnSyncReturns<string>;
   /** Uploads a file with sftp (the transport @pulumi/command's CopyToRemote uses). */
   upload(localPath: string, remotePath: string, opts?: SshOptions): SpawnSyncReturns<string>;
+  /** Run by cleanup after the user's processes are gone and before the user is removed (e.g. unmounts). */
+  beforeRemove: (() => void)[];
   stopSshd(): void;
   startSshd(): Promise<void>;
   cleanup(): Promise<void>;
@@ -78,6 +83,8 @@ export async function startSshHost(): Promise<SshHost> {
   const home = `/home/${user}`;
   const port = await freeLoopbackPort();
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "oc-mac-test-host", "-f", join(dir, "host_ed25519")]);
+  run("ssh-keygen", ["-q", "-t", "ecdsa", "-b", "256", "-N", "", "-C", "oc-mac-test-host", "-f", join(dir, "host_ecdsa")]);
+  run("ssh-keygen", ["-q", "-t", "rsa", "-b", "3072", "-N", "", "-C", "oc-mac-test-host", "-f", join(dir, "host_rsa")]);
   run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", "oc-mac-test-client", "-f", join(dir, "client_ed25519")]);
   run("useradd", ["-m", "-d", home, "-s", "/bin/sh", user]);
   // useradd leaves the password locked ("!"), which sshd without PAM refuses; "*" allows key login only.
@@ -87,7 +94,9 @@ export async function startSshHost(): Promise<SshHost> {
   writeFileSync(join(home, ".ssh", "authorized_keys"), readFileSync(join(dir, "client_ed25519.pub")), { mode: 0o600 });
   run("chown", ["-R", `${user}:${user}`, join(home, ".ssh")]);
 
-  const hostKey = readFileSync(join(dir, "host_ed25519.pub"), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+  const pub = (f: string) => readFileSync(join(dir, f), "utf8").trim().split(/\s+/).slice(0, 2).join(" ");
+  const hostKeys = { ed25519: pub("host_ed25519.pub"), ecdsa: pub("host_ecdsa.pub"), rsa: pub("host_rsa.pub") };
+  const hostKey = hostKeys.ed25519;
   const knownHostsPath = join(dir, "known_hosts");
   writeFileSync(knownHostsPath, `[127.0.0.1]:${port} ${hostKey}\n`);
   const config = join(dir, "sshd_config");
@@ -96,7 +105,10 @@ export async function startSshHost(): Promise<SshHost> {
     [
       `Port ${port}`,
       "ListenAddress 127.0.0.1",
+      // macOS' order: sshd offers every key; the client negotiates one per connection.
+      `HostKey ${join(dir, "host_ecdsa")}`,
       `HostKey ${join(dir, "host_ed25519")}`,
+      `HostKey ${join(dir, "host_rsa")}`,
       `PidFile ${join(dir, "sshd.pid")}`,
       "UsePAM no",
       "PasswordAuthentication no",
@@ -125,9 +137,11 @@ export async function startSshHost(): Promise<SshHost> {
     privateKey: readFileSync(privateKeyPath, "utf8"),
     privateKeyPath,
     hostKey,
+    hostKeys,
     knownHostsPath,
     dir,
     sshdLog,
+    beforeRemove: [],
     ssh(command, o = {}) {
       return spawnSync("ssh", [...clientArgs(h, o), "-p", String(o.port ?? port), `${user}@127.0.0.1`, command], {
         encoding: "utf8",
@@ -176,6 +190,13 @@ export async function startSshHost(): Promise<SshHost> {
           }
         }
         await sleep(200);
+      }
+      for (const f of h.beforeRemove) {
+        try {
+          f();
+        } catch {
+          /* keep cleaning up */
+        }
       }
       spawnSync("userdel", ["-r", "-f", user], { encoding: "utf8" });
       rmSync(home, { recursive: true, force: true });
