@@ -17,6 +17,8 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 
 ALL_PARTS=(kubernetes etcd coredns enforcer images)
+[[ "$CLUSTER_K8S_VERSION" =~ ^v1\.[0-9]+\.[0-9]+$ ]] ||
+  cluster_die "no Kubernetes version found in tools/cluster/kubernetes/go.mod (got '$CLUSTER_K8S_VERSION')"
 
 # OPENCLAW_CLUSTER_GO_P lowers Go's parallelism further (e.g. 1 when another build runs).
 export GOFLAGS="-p=${OPENCLAW_CLUSTER_GO_P:-2} -buildvcs=false -trimpath -mod=readonly"
@@ -154,7 +156,7 @@ build_enforcer() {
   cp -r "$moddir" "$src"
   chmod -R u+w "$src"
   bash "$CLUSTER_TOOLS/enforcer/patch-nfqueue.sh" "$src" "$CLUSTER_TOOLS/enforcer"
-  build_step enforcer go_build "$src" "$STAGE/bin/kube-network-policies" ./cmd/kube-network-policies
+  build_step enforcer go_build "$src" "$STAGE/bin/kube-network-policies" ./cmd
   BUILT_FROM="\"sigs.k8s.io/kube-network-policies@$CLUSTER_KNP_VERSION, changed at build time by tools/cluster/enforcer/patch-nfqueue.sh\""
 }
 

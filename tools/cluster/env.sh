@@ -20,7 +20,7 @@ CLUSTER_KUBECONFIG="$CLUSTER_STATE/kubeconfig"
 CLUSTER_CONTEXT="openclaw-dev"
 
 # Pins. Kubernetes' own pin lives in tools/cluster/kubernetes/go.mod (pin-kubernetes.sh).
-CLUSTER_K8S_VERSION="$(sed -n 's/^require k8s\.io\/kubernetes \(v[0-9.]*\)$/\1/p' "$CLUSTER_TOOLS/kubernetes/go.mod")"
+CLUSTER_K8S_VERSION="$(awk '$1 == "k8s.io/kubernetes" && $2 ~ /^v1\./ { print $2; exit }' "$CLUSTER_TOOLS/kubernetes/go.mod")"
 CLUSTER_ETCD_VERSION="v3.6.16"
 CLUSTER_COREDNS_VERSION="v1.14.1"
 CLUSTER_KNP_VERSION="v0.8.0"
