@@ -594,8 +594,8 @@ async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutM
 
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
-/** The shortest attempt worth making: a slower gateway would look like a dropped packet. */
-const MIN_ATTEMPT_MS = 250;
+/** The shortest attempt (AbortSignal.timeout needs a positive whole number of ms). */
+const MIN_ATTEMPT_MS = 50;
 
 async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, start: number, deadline: number, now: () => number): Promise<CheckResult> {
   const perAttempt = opts.attemptTimeoutMs ?? Math.min(3000, opts.budgetMs);
@@ -611,10 +611,11 @@ async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, sta
     if (last.status !== null) lastAnswered = last;
     if (last.ok || last.terminal) break;
     const remaining = deadline - now();
-    if (remaining < MIN_ATTEMPT_MS) break;
-    // Backoff while the gateway is cold (5–10 s here): 100 ms doubling to 1 s; never past the budget,
-    // and the last attempt keeps at least MIN_ATTEMPT_MS.
-    await sleep(Math.max(0, Math.min(backoff, remaining - MIN_ATTEMPT_MS)));
+    if (remaining <= 0) break;
+    // Backoff while the gateway is cold (5–10 s here): 100 ms doubling to 1 s; never past the budget.
+    // The last sleep ends at the deadline; one short attempt follows it (its timeout, if any,
+    // does not hide an earlier answer: see below).
+    await sleep(Math.min(backoff, remaining));
     backoff = Math.min(backoff * 2, 1000);
   }
   // A gateway that answered (say 503 not ready) and then let the last attempt time out is

@@ -45,7 +45,8 @@ describe("one real gateway through its life", () => {
   });
 
   it("test 3: a wrong token fails the tool call with 401 and says it is auth", async () => {
-    const wrong = "not-the-token-0123456789";
+    // Shaped like a real token (the token rule refuses anything else before a request is made).
+    const wrong = "0badc0de1bad2bad3bad4bad5bad6bad7bad8bad9badabadbbadcbaddbadebad";
     const t0 = performance.now();
     const ev = await runChecks({ baseUrl: gw.baseUrl!, token: wrong, budgetMs: 20_000, pathName: "wrongToken" });
     const c = byName(ev);
@@ -68,14 +69,14 @@ describe("one real gateway through its life", () => {
     const ev = JSON.parse(ok.stdout);
     expect(ev).toMatchObject({ schema: "openclaw.smoke/v1", pathName: "cli", ok: true, url: gw.baseUrl });
     expect(ok.stderr).toMatch(/^cli http:\/\/10\.231\.\d+\.\d+:\d+: PASS/m);
-    const bad = cli(["--url", gw.baseUrl!, "--budget-seconds", "10"], { OPENCLAW_GATEWAY_TOKEN: "wrong-token-for-cli-test" });
+    const bad = cli(["--url", gw.baseUrl!, "--budget-seconds", "10"], { OPENCLAW_GATEWAY_TOKEN: "f00dfeed1f2e3d4c5b6a79881726354453627180a9b8c7d6e5f4a3b2c1d0e9f8" });
     expect(bad.status).toBe(1);
     expect(JSON.parse(bad.stdout).checks.find((c: { name: string }) => c.name === "toolCall")).toMatchObject({ status: 401, failure: "auth" });
     expect(ok.stdout + ok.stderr + bad.stdout + bad.stderr).not.toContain(gw.token);
-    expect(bad.stdout + bad.stderr).not.toContain("wrong-token-for-cli-test");
+    expect(bad.stdout + bad.stderr).not.toContain("f00dfeed1f2e3d4c");
     const usage = cli(["--url", "ftp://x"], {});
     expect(usage.status).toBe(2);
-    expect(usage.stderr).toMatch(/not an http\(s\) URL/);
+    expect(usage.stderr).toMatch(/has scheme ftp; use http or https/);
   });
 
   it("test 4b: with the gateway down, the checks fail within the budget with connection refused in the evidence", async () => {
@@ -114,7 +115,7 @@ describe("test 5: a server that answers 200 HTML on every path", () => {
   afterAll(() => new Promise<void>((r) => srv.close(() => r())));
 
   it("fails every check as a catch-all page, not a probe response", async () => {
-    const ev = await runChecks({ baseUrl: url, token: "t0ken-for-catch-all", budgetMs: 1_500, pathName: "catchAll" });
+    const ev = await runChecks({ baseUrl: url, token: "7e57c0de9a8b7c6d5e4f30211203f4e5d6c7b8a9", budgetMs: 1_500, pathName: "catchAll" });
     expect(ev.ok).toBe(false);
     expect(ev.checks).toHaveLength(4);
     for (const c of ev.checks) {
