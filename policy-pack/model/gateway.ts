@@ -92,6 +92,10 @@ export function lookupIn(cluster: Cluster | undefined, ns: string): EnvLookup | 
   };
 }
 
+function usesVariables(c: ContainerView): boolean {
+  return c.command.some((w) => w.includes("$")) || c.args.some((w) => w.includes("$"));
+}
+
 /** Every main container of a pod-bearing object with how it was recognised. */
 export function recognizedContainers(o: KObject, cfg: GatewayMatchConfig, cluster?: Cluster): { pod: PodTemplate; container: ContainerView; recognition: Recognition }[] {
   const pod = podTemplate(o);
@@ -100,7 +104,8 @@ export function recognizedContainers(o: KObject, cfg: GatewayMatchConfig, cluste
   const lookup = lookupIn(cluster, o.namespace);
   return containers(pod.spec, ["container"]).map((c) => ({
     pod, container: c,
-    recognition: recognize({ image: c.image, command: c.command, args: c.args }, envOf(c, lookup), settings),
+    // The environment matters only to expand $(VAR) / $VAR; reading it costs every policy a walk of env.
+    recognition: recognize({ image: c.image, command: c.command, args: c.args }, usesVariables(c) ? envOf(c, lookup) : {}, settings),
   }));
 }
 

@@ -7,11 +7,13 @@
 //
 //   KUBE_SCORE=/path/kube-score [KUBE_SCORE_VERSION=v1.20.0] CHECKOV=/path/checkov npx ts-node --transpile-only policy-pack/scripts/record-tool-results.ts
 //
-// Writes policy-pack/test/fixtures/tool-results.json. A finding is "<Kind> <check id>".
+// Writes policy-pack/test/fixtures/tool-results.json (the fixtures, and the corpus entries of
+// test/policy-corpus as "corpus:<id>"). A finding is "<Kind> <check id>".
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
+import { parse } from "yaml";
 import { caseYaml, FIXTURES, GOOD, loadCases } from "../harness/cases";
 
 interface Tool {
@@ -48,6 +50,14 @@ for (const c of loadCases()) {
   const f = path.join(dir, `${c.name}.yaml`);
   fs.writeFileSync(f, caseYaml(c));
   fixtures[c.name] = f;
+}
+// The corpus of third-party manifests (test/policy-corpus): each entry's files concatenated into one.
+const corpus = path.resolve(__dirname, "../../test/policy-corpus");
+const corpusDoc = parse(fs.readFileSync(path.join(corpus, "corpus.yaml"), "utf8")) as { entries: { id: string; files: string[] }[] };
+for (const e of corpusDoc.entries) {
+  const f = path.join(dir, `corpus-${e.id}.yaml`);
+  fs.writeFileSync(f, e.files.map((x) => fs.readFileSync(path.join(corpus, x), "utf8")).join("\n---\n"));
+  fixtures[`corpus:${e.id}`] = f;
 }
 const tools: Tool[] = [];
 if (process.env.KUBE_SCORE) {
