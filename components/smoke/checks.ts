@@ -266,79 +266,87 @@ export function checkUrl(base: string, path: string): string {
   return u.toString();
 }
 
+/** Characters of a server string scanned for display (far more than any reason shows). */
+const SCAN_CHARS = 16 * 1024;
+
 /** Shortest secret fragment that is redacted wherever it appears. */
 export const FRAGMENT_CHARS = 8;
 const REDACTED = "[redacted]";
 
-interface Unit {
-  ch: string;
-  from: number;
-  to: number;
+/** Text seen as code units that remember their span in the original (parallel arrays: cheap for large texts). */
+interface View {
+  ch: string[];
+  from: Int32Array;
+  to: Int32Array;
 }
 
 const HEX = /^[0-9a-fA-F]+$/;
+const SIMPLE_ESCAPES: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", f: "\f", '"': '"', "/": "/", "\\": "\\", "'": "'" };
 
 /**
- * One decoding pass over text seen as units that remember their span in the
- * original: JSON/JS escapes (\uXXXX, \xXX, \n, \", \\ ...), percent-encoding
+ * One decoding pass: JSON/JS escapes (\uXXXX, \xXX, \n, \", \\ ...), percent-encoding
  * (%XX) and HTML character references (&#NN; &#xHH;). A server that echoes the
  * token in any of these forms, or in a mix of them, is still caught.
  */
-function decodeOnce(units: Unit[]): Unit[] {
-  const out: Unit[] = [];
-  const at = (i: number) => units[i]?.ch ?? "";
-  const span = (i: number, n: number, ch: string) => out.push({ ch, from: units[i].from, to: units[i + n - 1].to });
-  for (let i = 0; i < units.length; ) {
-    const c = at(i);
+function decodeOnce(v: View): View {
+  const n = v.ch.length;
+  const ch: string[] = [];
+  const from: number[] = [];
+  const to: number[] = [];
+  const at = (i: number) => (i < n ? v.ch[i] : "");
+  const emit = (i: number, len: number, c: string) => {
+    ch.push(c);
+    from.push(v.from[i]);
+    to.push(v.to[i + len - 1]);
+  };
+  for (let i = 0; i < n; ) {
+    const c = v.ch[i];
     if (c === "\\") {
-      const n = at(i + 1);
-      const hex4 = [2, 3, 4, 5].map((k) => at(i + k)).join("");
-      if (n === "u" && hex4.length === 4 && HEX.test(hex4)) {
-        span(i, 6, String.fromCharCode(parseInt(hex4, 16)));
+      const nx = at(i + 1);
+      const hex4 = at(i + 2) + at(i + 3) + at(i + 4) + at(i + 5);
+      if (nx === "u" && hex4.length === 4 && HEX.test(hex4)) {
+        emit(i, 6, String.fromCharCode(parseInt(hex4, 16)));
         i += 6;
         continue;
       }
       const hex2 = at(i + 2) + at(i + 3);
-      if (n === "x" && hex2.length === 2 && HEX.test(hex2)) {
-        span(i, 4, String.fromCharCode(parseInt(hex2, 16)));
+      if (nx === "x" && hex2.length === 2 && HEX.test(hex2)) {
+        emit(i, 4, String.fromCharCode(parseInt(hex2, 16)));
         i += 4;
         continue;
       }
-      const simple: Record<string, string> = { n: "\n", r: "\r", t: "\t", b: "\b", f: "\f", '"': '"', "/": "/", "\\": "\\", "'": "'" };
-      if (n in simple) {
-        span(i, 2, simple[n]);
+      if (nx in SIMPLE_ESCAPES) {
+        emit(i, 2, SIMPLE_ESCAPES[nx]);
         i += 2;
         continue;
       }
-    }
-    if (c === "%") {
+    } else if (c === "%") {
       const hex2 = at(i + 1) + at(i + 2);
       if (hex2.length === 2 && HEX.test(hex2)) {
-        span(i, 3, String.fromCharCode(parseInt(hex2, 16)));
+        emit(i, 3, String.fromCharCode(parseInt(hex2, 16)));
         i += 3;
         continue;
       }
-    }
-    if (c === "&" && at(i + 1) === "#") {
+    } else if (c === "&" && at(i + 1) === "#") {
       let j = i + 2;
       const isHex = at(j) === "x" || at(j) === "X";
       if (isHex) j++;
       let digits = "";
-      while (j < units.length && digits.length < 7 && (isHex ? HEX : /^[0-9]$/).test(at(j))) digits += at(j++);
+      while (j < n && digits.length < 7 && (isHex ? HEX : /^[0-9]$/).test(at(j))) digits += at(j++);
       if (digits && digits.length <= 6) {
         const end = at(j) === ";" ? j + 1 : j;
         const code = parseInt(digits, isHex ? 16 : 10);
         if (code <= 0xffff) {
-          span(i, end - i, String.fromCharCode(code));
+          emit(i, end - i, String.fromCharCode(code));
           i = end;
           continue;
         }
       }
     }
-    out.push(units[i]);
+    emit(i, 1, c);
     i++;
   }
-  return out;
+  return { ch, from: Int32Array.from(from), to: Int32Array.from(to) };
 }
 
 /** The fragments of a secret that must not appear: every 8-character window (lowercased), of it and of its base64 forms. */
@@ -371,25 +379,44 @@ export function redact(text: string, secrets: Array<string | undefined>): string
   const useful = secrets.filter((s): s is string => typeof s === "string" && s.length >= 4);
   if (useful.length === 0 || text.length === 0) return text;
   const ranges: Array<[number, number]> = [];
-  let view: Unit[] = Array.from({ length: text.length }, (_, i) => ({ ch: text[i], from: i, to: i + 1 }));
-  const views: Unit[][] = [view];
-  for (let round = 0; round < 3; round++) {
-    const next = decodeOnce(view);
-    if (next.length === view.length) break;
-    views.push(next);
-    view = next;
+  const n = text.length;
+  if (!/[\\%&]/.test(text)) {
+    // Nothing to decode: scan the text itself (the common case, and cheap for large texts).
+    const lower = text.toLowerCase();
+    if (lower.length === n) {
+      for (const secret of useful) {
+        const { grams, size } = secretGrams(secret);
+        for (let i = 0; i + size <= n; i++) if (grams.has(lower.slice(i, i + size))) ranges.push([i, i + size]);
+      }
+      return replaceRanges(text, ranges);
+    }
+  }
+  let view: View = { ch: text.split(""), from: Int32Array.from({ length: n }, (_, i) => i), to: Int32Array.from({ length: n }, (_, i) => i + 1) };
+  const views: View[] = [view];
+  // Only texts with an escape, a % or an & can decode to anything new.
+  if (/[\\%&]/.test(text)) {
+    for (let round = 0; round < 3; round++) {
+      const next = decodeOnce(view);
+      if (next.ch.length === view.ch.length) break;
+      views.push(next);
+      view = next;
+    }
   }
   for (const secret of useful) {
     const { grams, size } = secretGrams(secret);
     for (const v of views) {
-      const lower = v.map((u) => u.ch).join("").toLowerCase();
-      // One code unit per Unit: indexes of `lower` and `v` line up (toLowerCase keeps ASCII lengths; others cannot match).
-      if (lower.length !== v.length) continue;
-      for (let i = 0; i + size <= v.length; i++) {
-        if (grams.has(lower.slice(i, i + size))) ranges.push([v[i].from, v[i + size - 1].to]);
+      const lower = v.ch.join("").toLowerCase();
+      // One code unit per entry: indexes of `lower` and the view line up (toLowerCase keeps ASCII lengths; others cannot match).
+      if (lower.length !== v.ch.length) continue;
+      for (let i = 0; i + size <= lower.length; i++) {
+        if (grams.has(lower.slice(i, i + size))) ranges.push([v.from[i], v.to[i + size - 1]]);
       }
     }
   }
+  return replaceRanges(text, ranges);
+}
+
+function replaceRanges(text: string, ranges: Array<[number, number]>): string {
   if (ranges.length === 0) return text;
   ranges.sort((a, b) => a[0] - b[0]);
   const merged: Array<[number, number]> = [];
@@ -440,7 +467,9 @@ export function cleanText(text: string, max: number): string {
 
 /** clean → redact → cap: the one way a server string enters evidence. */
 export function safeServerText(text: string, secrets: Array<string | undefined>, max: number): string {
-  const cleaned = cleanText(text, Number.MAX_SAFE_INTEGER);
+  // Only the head can be shown; scanning it (not a whole 1 MiB body) keeps the Job within its 128Mi.
+  // Cutting here cannot leak: any 8-character fragment left at the cut is still redacted.
+  const cleaned = cleanText(text.slice(0, SCAN_CHARS), Number.MAX_SAFE_INTEGER);
   return cleanText(redact(cleaned, secrets), max);
 }
 
@@ -587,8 +616,9 @@ async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutM
     return { ...judged, status, latencyMs };
   }
   const obj = json !== null && typeof json === "object" && !Array.isArray(json) ? (json as Record<string, unknown>) : { value: json };
-  // Redacted before judging: the judges cut long bodies short.
-  const judged = spec.judge(status, redactDeep(obj, [token]));
+  // The judges cut long bodies short; sanitizeAttempt then redacts what they kept (a cut
+  // never leaves an 8-character fragment unredacted).
+  const judged = spec.judge(status, obj);
   return { ...judged, status, latencyMs };
 }
 
