@@ -116,6 +116,7 @@ switch_link() { # <target> <link>: replace a symlink atomically
   if [ "$(uname -s)" = Darwin ]; then mv -h -f "$2.new.$$" "$2"; else mv -T -f "$2.new.$$" "$2"; fi
 }
 sha256() { shasum -a 256 "$1" | cut -d ' ' -f 1; }
+free_space() { df -Pk "$ROOT" 2>/dev/null | awk 'NR == 2 { printf "%d MiB", $4 / 1024 }'; }
 manifest_value() { # <manifest> <KEY>
   sed -n "s/^$2='\\(.*\\)'\$/\\1/p" "$1" | head -n 1
 }
@@ -158,7 +159,8 @@ on_exit() {
   rc=$?
   set +e
   stop_pid "$pregate_pid"
-  rm -rf "$ROOT/pregate/$$" "$ROOT/pregate/$$.log"
+  # a staging dir only lives within one run: give its space back (a full disk, a failed npm ci)
+  rm -rf "$ROOT/pregate/$$" "$ROOT/pregate/$$.log" "$ROOT"/releases/.staging-*
   # Every failure after the switch (an error, set -e, a signal) restores the previous release.
   if [ "$switched" = yes ] && [ "$committed" = no ]; then
     restore
@@ -221,14 +223,14 @@ stage_native() {
   staging="$ROOT/releases/.staging-$RELEASE_ID"
   rm -rf "$staging"
   mkdir -p "$staging"
-  (cd "$staging" && tar -xf "$PACK_FILE") || die "could not unpack $PACK_FILE (disk full?); nothing was switched"
+  (cd "$staging" && tar -xf "$PACK_FILE") || die "could not unpack $PACK_FILE ($(free_space) free on the install dir's filesystem); nothing was switched"
   (cd "$staging" && shasum -a 256 -c SHA256SUMS >/dev/null) || die "the unpacked release does not match its SHA256SUMS; nothing was switched"
   log "installing openclaw@$RELEASE ($INTEGRITY) offline from the shipped tarballs (npm ci --offline; each checked against the lockfile's integrity)"
   # --offline: the Mac never asks a registry. --ignore-scripts: no package code runs at install time.
   # A throwaway npm cache inside the staging dir: the user's own npm cache is never touched.
   (cd "$staging" && PATH="$(dirname "$NODE"):$PATH" "$NPM" ci --offline --omit=dev --ignore-scripts --no-audit --no-fund \
-    --loglevel=error --cache "$staging/.npm-cache") >&2 ||
-    die "npm ci --offline of openclaw@$RELEASE failed; nothing was switched"
+    --loglevel=warn --cache "$staging/.npm-cache") >&2 ||
+    die "npm ci --offline of openclaw@$RELEASE failed ($(free_space) free on the install dir's filesystem); nothing was switched"
   installed=$(sed -n 's/^  "version": "\(.*\)",$/\1/p' "$staging/node_modules/openclaw/package.json" | head -n 1)
   [ "$installed" = "$RELEASE" ] || die "npm installed openclaw $installed, expected $RELEASE"
   rm -rf "$staging/.npm-cache" "$staging/tarballs"

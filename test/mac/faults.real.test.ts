@@ -91,8 +91,10 @@ describe("Mac install faults over a real sshd (launchctl is a TEST DOUBLE)", () 
     const plan = planFor(cfg({ release: "2026.9.5" }));
     const r = applyPlan(mac, plan, token);
     expect(r.install?.status, r.install?.stderr).toBe(1);
-    expect(r.install?.stderr).toMatch(/ENOSPC|No space left on device/);
-    expect(r.install?.stderr).toContain("nothing was switched");
+    expect(r.install?.stderr).toMatch(/ENOSPC|no space left on device/i);
+    expect(r.install?.stderr).toMatch(/failed \(\d+ MiB free on the install dir's filesystem\); nothing was switched/);
+    // the partial staging dir is gone at once: its space is back
+    expect(readdirSync(join(root(), "releases")).filter((n) => n.startsWith("."))).toEqual([]);
     expect(restarts(doubleCalls(mac).slice(before))).toEqual([]);
     expect(readlinkSync(join(root(), "current"))).toBe(good);
     noSecret(`${r.install?.stdout}${r.install?.stderr}`);

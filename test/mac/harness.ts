@@ -25,6 +25,8 @@ export interface FakeMac {
   doubleState: string;
   /** The nftables table that keeps the Mac off the network. */
   firewallTable: string;
+  /** sha256 of the last pack uploaded: like CopyToRemote (one resource, its source in the state), an unchanged pack is not copied again. */
+  lastPack?: string;
   cleanup(): Promise<void>;
 }
 
@@ -127,9 +129,10 @@ export function withDouble(mac: FakeMac, command: string): string {
 export function uploadPlan(mac: FakeMac, plan: TestPlan, o: { knownHostsPath?: string; port?: number } = {}): Omit<ApplyResult, "install" | "result"> {
   const prepare = mac.ssh.ssh(withDouble(mac, plan.prepareCommand), { ...o, timeoutMs: 30_000 });
   if (prepare.status !== 0) return { prepare };
-  if (plan.pack) {
+  if (plan.pack && mac.lastPack !== plan.pack.sha256) {
     const upload = mac.ssh.upload(plan.pack.file, plan.packRemotePath, { ...o, timeoutMs: 300_000 });
     if (upload.status !== 0) return { prepare, upload };
+    mac.lastPack = plan.pack.sha256;
   }
   const local = join(mac.ssh.dir, `bundle-${plan.bundleSha256.slice(0, 12)}.sh`);
   writeFileSync(local, plan.bundle);
