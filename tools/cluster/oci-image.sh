@@ -38,8 +38,13 @@ printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+js
   "$config_digest" "$config_size" "$layer_digest" "$layer_size" >"$work/manifest.json"
 read -r manifest_digest manifest_size < <(blob "$work/manifest.json")
 
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"%s","size":%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}}]}' \
-  "$manifest_digest" "$manifest_size" "$ref" "${ref##*:}" >"$work/layout/index.json"
+# Two names for the one manifest: NAME:TAG, and NAME@DIGEST. The CRI plugin of
+# containerd 1.6 does not resolve a digest reference to an imported image by
+# itself (the pod fails with ErrImageNeverPull); an image stored under the
+# digest name is found.
+desc="\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"$manifest_digest\",\"size\":$manifest_size"
+printf '{"schemaVersion":2,"manifests":[{%s,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"%s"}},{%s,"annotations":{"io.containerd.image.name":"%s@%s"}}]}' \
+  "$desc" "$ref" "${ref##*:}" "$desc" "${ref%:*}" "$manifest_digest" >"$work/layout/index.json"
 printf '{"imageLayoutVersion":"1.0.0"}' >"$work/layout/oci-layout"
 find "$work/layout" -exec touch -h -d @0 {} +
 det_tar "$work/layout" "$out"
