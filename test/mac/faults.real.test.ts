@@ -59,7 +59,10 @@ describe("Mac install faults over a real sshd (launchctl is a TEST DOUBLE)", () 
     execFileSync("mkdir", ["-p", mounted]);
     execFileSync("mount", ["-t", "tmpfs", "-o", `size=1300m,mode=0700,uid=${mac.ssh.uid},gid=${mac.ssh.uid}`, "oc-mac-small", mounted]);
     mac.ssh.beforeRemove.push(() => execFileSync("umount", ["-l", mounted]));
-  }, 120_000);
+    // The controller packs each release once per lockfile (minutes on a cold cache): here, not inside a test's budget.
+    planFor(cfg({ release: "2026.9.5" }));
+    planFor(cfg());
+  }, 900_000);
 
   afterAll(async () => {
     await tunnel?.close();

@@ -37,7 +37,10 @@ describe("MacGatewayNode install over a real sshd (launchctl is a TEST DOUBLE)",
     if (!ok.ok) throw new Error(`the Mac-track tests need a real sshd: ${ok.why}`);
     mac = await startFakeMac();
     port = await freeLoopbackPort();
-  }, 120_000);
+    // The controller packs each release once per lockfile (minutes on a cold cache): here, not inside a test's budget.
+    planFor(cfg({ release: "2026.9.5" }));
+    planFor(cfg({ release: "2026.9.6" }));
+  }, 900_000);
 
   afterAll(async () => {
     await tunnel?.close();
