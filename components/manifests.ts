@@ -15,7 +15,8 @@ export const CONTAINER_NAME = "gateway";
 export const PORT_NAME = "gateway";
 export const CONFIG_DIR = "/etc/openclaw";
 export const CONFIG_FILE = "openclaw.json";
-export const STATE_DIR = "/home/node/.openclaw";
+export const HOME_DIR = "/home/node";
+export const STATE_DIR = `${HOME_DIR}/.openclaw`;
 export const TOKEN_KEY = "OPENCLAW_GATEWAY_TOKEN";
 /** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
 export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
@@ -134,7 +135,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   // container logs all count against it; bound it so a runaway log cannot evict the node's other pods.
   const tmpSize = "256Mi";
   const MI = 2 ** 20;
-  const ephemeralLimitMi = 256 + 512 + (sv.type === "emptyDir" ? Math.ceil(parseMemory(sv.sizeLimit)! / MI) : 0);
+  const ephemeralLimitMi = 256 + 256 + 512 + (sv.type === "emptyDir" ? Math.ceil(parseMemory(sv.sizeLimit)! / MI) : 0);
   // Probes go where real traffic goes. With bind=lan that is the pod IP, which the
   // kubelet's httpGet dials. With bind=loopback (no Service; same-pod sidecars only)
   // real traffic arrives on 127.0.0.1, which the kubelet cannot reach: the probe
@@ -154,7 +155,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     args: ["gateway", "run", "--bind", c.gateway.bind, "--port", String(port)],
     ports: [{ name: PORT_NAME, containerPort: port, protocol: "TCP" }],
     env: [
-      { name: "HOME", value: "/home/node" },
+      { name: "HOME", value: HOME_DIR },
       { name: "OPENCLAW_CONFIG_PATH", value: `${CONFIG_DIR}/${CONFIG_FILE}` },
       { name: "OPENCLAW_STATE_DIR", value: STATE_DIR },
       { name: TOKEN_KEY, valueFrom: { secretKeyRef: { name: secret.metadata.name, key: TOKEN_KEY } } },
@@ -188,6 +189,9 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       { name: "state", mountPath: STATE_DIR },
       // The gateway writes /tmp/openclaw and /tmp/openclaw-state-locks-<uid> (FACTS.md §1).
       { name: "tmp", mountPath: "/tmp" },
+      // and its private temp dir under $HOME/.cache (openclaw-<uid>): on a read-only root it
+      // exits 78 at start ("Unable to create fallback OpenClaw temp dir"), seen on the dev cluster.
+      { name: "cache", mountPath: `${HOME_DIR}/.cache` },
     ],
   };
 
@@ -238,6 +242,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
               ? { name: "state", persistentVolumeClaim: { claimName: stateClaim!.metadata.name } }
               : { name: "state", emptyDir: { sizeLimit: sv.sizeLimit } },
             { name: "tmp", emptyDir: { sizeLimit: tmpSize } },
+            { name: "cache", emptyDir: { sizeLimit: tmpSize } },
           ],
         },
       },

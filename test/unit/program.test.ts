@@ -128,7 +128,7 @@ describe.each(["local", "staging", "prod"])("stack %s", (stack) => {
     expect(mi(c.resources.limits["ephemeral-storage"])).toBe(emptyDirMi + 512);
   });
 
-  it("meets the restricted Pod Security Standard with writable /tmp and state", () => {
+  it("meets the restricted Pod Security Standard with writable /tmp, $HOME/.cache and state", () => {
     const spec = podSpec(run());
     const c = container(run());
     expect(spec.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000, seccompProfile: { type: "RuntimeDefault" } });
@@ -141,7 +141,7 @@ describe.each(["local", "staging", "prod"])("stack %s", (stack) => {
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     });
-    expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(["/etc/openclaw", "/home/node/.openclaw", "/tmp"]);
+    expect(c.volumeMounts.map((m: any) => m.mountPath).sort()).toEqual(["/etc/openclaw", "/home/node/.cache", "/home/node/.openclaw", "/tmp"]);
     expect(spec.automountServiceAccountToken).toBe(false);
     expect(run().one(T.sa).inputs.automountServiceAccountToken).toBe(false);
     expect(spec.serviceAccountName).toBe(run().one(T.sa).inputs.metadata.name);
