@@ -42,7 +42,10 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date): { markdo
     row("build id", t.image.buildId),
     row("program", `${t.program.name} ${t.program.version} @ \`${t.program.commit}\`${t.program.dirty ? " (uncommitted changes!)" : ""}`),
     row("values hash", `\`${t.valuesHash}\``),
-    ...(t.program.plugins ?? []).map((pl) => row(`engine plugin ${pl.plugin}`, `registered as ${pl.registeredAs}; built from ${pl.builtFrom}`)),
+    // Resource plugins are registered under a version; the language host is whatever is on PATH.
+    ...(t.program.plugins ?? []).map((pl) =>
+      row(`engine plugin ${pl.plugin}`, `${pl.plugin.startsWith("language ") ? "" : "registered as "}${pl.registeredAs}; built from ${pl.builtFrom}`),
+    ),
     "",
     "### Resources (runbook §4.2, §5)",
     "| field | value |",

@@ -62,7 +62,8 @@ describe("GatewaySmokeCheck in the program", () => {
       expect(record).toMatchObject({ schema: "openclaw.smoke.run/v1", signedOff: false, verdict: "both-fail", image: (run.outputs.image as { ref: string }).ref });
       expect(record.inCluster.url).toBe("http://openclaw-gateway.openclaw-staging.svc.cluster.local:18789");
       expect(record.diagnosis[0].because).toMatch(/portForward could not run: could not read the token from Secret openclaw-staging\/openclaw-gateway-token/);
-      expect(record.reproduce.portForward).toMatch(/^kubectl -n openclaw-staging port-forward deployment\/openclaw-gateway 18789:18789/);
+      // the stack's own kubeconfig context (cluster.context) is part of the command to repeat
+      expect(record.reproduce.portForward).toMatch(/^kubectl --context staging -n openclaw-staging port-forward deployment\/openclaw-gateway 18789:18789/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
