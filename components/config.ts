@@ -27,7 +27,7 @@ export const PROJECT = "openclaw-gateway-infra";
 /**
  * Measured on the real gateway with `npm run bench:memory -- --seconds 30`: PSS of
  * the process tree (main process + workers) while 4 concurrent sessions_list
- * tool calls ran; idle it sits at 0.91–0.97 GB (FACTS.md §1).
+ * tool calls ran; idle it sits at 0.91–0.97 GB (docs/facts.md §1).
  */
 export const MEASURED_P95_WORKING_SET = "1013Mi";
 /** Boot peak (spawn → /readyz 200) from the same run. */

@@ -21,7 +21,7 @@ export const TOKEN_KEY = "OPENCLAW_GATEWAY_TOKEN";
 /** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
 export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
 export const READINESS_PERIOD_SECONDS = 10;
-/** The image runs as user `node` (FACTS.md §1). */
+/** The image runs as user `node` (docs/facts.md §1). */
 const UID = 1000;
 
 
@@ -140,7 +140,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   // kubelet's httpGet dials. With bind=loopback (no Service; same-pod sidecars only)
   // real traffic arrives on 127.0.0.1, which the kubelet cannot reach: the probe
   // then runs inside the pod against 127.0.0.1 and reads the JSON body, because
-  // every unknown path answers 200 with the Control UI page (FACTS.md §1).
+  // every unknown path answers 200 with the Control UI page (docs/facts.md §1).
   const httpProbe = (path: keyof typeof PROBE_BODY_CHECK) =>
     c.gateway.bind === "lan"
       ? { httpGet: { path, port: PORT_NAME, scheme: "HTTP" } }
@@ -151,7 +151,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     imagePullPolicy: "IfNotPresent",
     command: GATEWAY_COMMAND,
     // Bind and port are always explicit: without --bind the gateway picks "auto",
-    // which depends on container detection (FACTS.md §1).
+    // which depends on container detection (docs/facts.md §1).
     args: ["gateway", "run", "--bind", c.gateway.bind, "--port", String(port)],
     ports: [{ name: PORT_NAME, containerPort: port, protocol: "TCP" }],
     env: [
@@ -187,7 +187,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     volumeMounts: [
       { name: "config", mountPath: CONFIG_DIR, readOnly: true },
       { name: "state", mountPath: STATE_DIR },
-      // The gateway writes /tmp/openclaw and /tmp/openclaw-state-locks-<uid> (FACTS.md §1).
+      // The gateway writes /tmp/openclaw and /tmp/openclaw-state-locks-<uid> (docs/facts.md §1).
       { name: "tmp", mountPath: "/tmp" },
       // and its private temp dir under $HOME/.cache (openclaw-<uid>): on a read-only root it
       // exits 78 at start ("Unable to create fallback OpenClaw temp dir"), seen on the dev cluster.
@@ -320,7 +320,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   };
 }
 
-/** What a healthy JSON body says on each probe path (FACTS.md §1). */
+/** What a healthy JSON body says on each probe path (docs/facts.md §1). */
 export const PROBE_BODY_CHECK = {
   "/startupz": 'b.ok===true&&b.status==="started"',
   "/readyz": "b.ready===true",

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Provisions the real OpenClaw gateway as a test fixture (FACTS.md §1: never a
+# Provisions the real OpenClaw gateway as a test fixture (docs/facts.md §1: never a
 # dependency of the program; its preinstall refuses Node 20 and would break
 # `npm ci`). Installs the pinned release from the committed lockfile
 # test/fixtures/gateway/package-lock.json (integrity hashes recorded) with

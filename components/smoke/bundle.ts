@@ -3,7 +3,7 @@
 //  - shipped in a ConfigMap and run with the `node` of the pinned gateway image
 //    by the in-cluster Job (no extra image to pin),
 //  - captured as plain data by the dynamic provider, which compiles it at run
-//    time (closure serialization cannot carry imported modules: FACTS.md §2),
+//    time (closure serialization cannot carry imported modules: docs/facts.md §2),
 //  - run inside the test's network namespace against the real gateway.
 // TypeScript is only transpiled (no type check here; `npm run build` does that).
 import { readFileSync } from "node:fs";

@@ -3,7 +3,7 @@
 // kubectl port-forward (127.0.0.1 inside the pod) and an in-cluster Job (the
 // Service DNS name, i.e. real traffic) — and fails the update with evidence and
 // a diagnosis when they do not both pass. Pulumi's own Service await never dials
-// the port (FACTS.md §2), so without this a loopback-bound gateway deploys green.
+// the port (docs/facts.md §2), so without this a loopback-bound gateway deploys green.
 import * as pulumi from "@pulumi/pulumi";
 import { smokeBundle } from "./bundle";
 import type { SmokeRecord } from "./kube";

@@ -1,6 +1,6 @@
 // The dynamic provider that runs both smoke paths during `pulumi up`.
 //
-// Pulumi serializes this provider by capturing closures (FACTS.md §2). So it
+// Pulumi serializes this provider by capturing closures (docs/facts.md §2). So it
 // captures plain data only: the bundled smoke library as a string (bundle.ts,
 // the same text the in-cluster Job runs) and the functions below, which
 // `require()` Node built-ins inside their bodies. Nothing imported at the top

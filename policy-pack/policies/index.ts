@@ -1,5 +1,5 @@
 // The barrel: every policy of the pack, in the order the docs list them.
-// Nothing here constructs the PolicyPack (a second one in a process exits it, FACTS §2).
+// Nothing here constructs the PolicyPack (a second one in a process exits it, docs/facts.md §2).
 
 import type { OpenClawPolicy } from "./framework";
 import { imagePinnedByDigest } from "./pinning";

@@ -154,7 +154,7 @@ export const authRequiredOffLoopback = stackPolicy<GatewayMatchConfig>(
   {
     name: "auth-required-off-loopback",
     description: "A gateway bound off loopback has token, password or trusted-proxy auth with its secret provided.",
-    why: "Off loopback without a token or password the gateway refuses to start (exit 78, \"Refusing to bind gateway to lan without auth\", FACTS §1): a CrashLoopBackOff that no generic linter predicts. The token belongs in a Secret (secretKeyRef).",
+    why: "Off loopback without a token or password the gateway refuses to start (exit 78, \"Refusing to bind gateway to lan without auth\", docs/facts.md §1): a CrashLoopBackOff that no generic linter predicts. The token belongs in a Secret (secretKeyRef).",
     concern: "network",
     enforcementLevel: "mandatory",
     configSchema: { properties: { ...GATEWAY_MATCH_SCHEMA } },

@@ -14,7 +14,7 @@ export const restrictedSecurityContext = resourcePolicy<SecurityConfig>(
   {
     name: "restricted-security-context",
     description: "Gateway pods meet Pod Security Standards \"restricted\" (non-root, no privilege escalation, drop ALL, seccomp RuntimeDefault, no host namespaces/ports/paths) with a read-only root filesystem.",
-    why: "The gateway runs tools on behalf of users; upstream's image runs as uid 1000 with readOnlyRootFilesystem and drop ALL. With a read-only root, /tmp must be a writable volume (the gateway writes /tmp/openclaw and its lock dir, FACTS §1).",
+    why: "The gateway runs tools on behalf of users; upstream's image runs as uid 1000 with readOnlyRootFilesystem and drop ALL. With a read-only root, /tmp must be a writable volume (the gateway writes /tmp/openclaw and its lock dir, docs/facts.md §1).",
     concern: "security",
     enforcementLevel: "mandatory",
     configSchema: {

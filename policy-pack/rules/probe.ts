@@ -1,5 +1,5 @@
 // Probes against what the gateway actually serves (runbook §4.3–4.4, §5).
-// Every unknown path answers 200 with the Control UI HTML (FACTS §1), so a probe on
+// Every unknown path answers 200 with the Control UI HTML (docs/facts.md §1), so a probe on
 // `/livez` or `/` can never fail; an exec probe runs inside the pod and proves
 // nothing about the pod IP that Service traffic and kubelet httpGet probes use.
 
@@ -21,7 +21,7 @@ export interface Probe {
   successThreshold?: number;
 }
 
-/** Paths the gateway answers with a JSON health body (FACTS §1). */
+/** Paths the gateway answers with a JSON health body (docs/facts.md §1). */
 export const HEALTH_PATHS = ["/healthz", "/health", "/readyz", "/ready", "/startupz", "/startup"];
 
 export type ProbeKind = "httpGet" | "tcpSocket" | "grpc" | "exec" | "none";

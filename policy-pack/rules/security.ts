@@ -1,6 +1,6 @@
 // Pod Security Standards "restricted" (kubernetes.io/docs/concepts/security/pod-security-standards,
 // v1.30+ profile), plus a read-only root filesystem (the gateway writes only /tmp and its
-// state dir, FACTS §1). Each problem names the field and the value that would be right.
+// state dir, docs/facts.md §1). Each problem names the field and the value that would be right.
 
 export interface SecurityContext {
   privileged?: boolean;

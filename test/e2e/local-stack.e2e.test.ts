@@ -69,7 +69,7 @@ describe("local stack under the real engine", () => {
       new Set(["Namespace", "ServiceAccount", "ConfigMap", "Secret", "PersistentVolumeClaim", "Deployment", "Service", "NetworkPolicy"]),
     );
 
-    // A rendered Secret is plain text (base64 only, FACTS.md §2): that is why the
+    // A rendered Secret is plain text (base64 only, docs/facts.md §2): that is why the
     // local stack carries the published placeholder and never a real token.
     const secret = objects.find((o) => o.kind === "Secret")!;
     expect(Buffer.from(secret.data!.OPENCLAW_GATEWAY_TOKEN, "base64").toString()).toBe("local-render-placeholder-NOT-A-SECRET");

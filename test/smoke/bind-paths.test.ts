@@ -54,7 +54,7 @@ describe("bind=lan in a pod-like namespace (test 1, test 6)", () => {
     const c = byName(inPod.evidence);
     expect(c.startup.status).toBe(200);
     expect(c.toolCall.status).toBe(200);
-    // Loopback peers get the version from /startupz; off-loopback peers only {ok,status} (FACTS.md §1).
+    // Loopback peers get the version from /startupz; off-loopback peers only {ok,status} (docs/facts.md §1).
     expect(inPod.evidence.gatewayVersion).toBe("2026.9.6");
     expect(podIp.evidence.gatewayVersion).toBeNull();
     expect(podIp.evidence.url).toBe(`http://${ns.podIp}:${gw.port}`);

@@ -40,7 +40,7 @@ describe("one real gateway through its life", () => {
     expect(ev.durationMs).toBeLessThan(ev.budgetMs);
     // Readiness can only pass at or after startup (the gateway mounts /readyz first, then becomes ready).
     expect(c.readiness.passedAfterMs!).toBeGreaterThan(1000);
-    // Off loopback /startupz answers only {ok,status} (FACTS.md §1): no version on this path.
+    // Off loopback /startupz answers only {ok,status} (docs/facts.md §1): no version on this path.
     expect(ev.gatewayVersion).toBeNull();
   });
 

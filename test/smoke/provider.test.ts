@@ -1,5 +1,5 @@
 // The smoke dynamic provider survives Pulumi's closure serialization, both
-// under vitest (its transform has broken top-level imports before: FACTS.md §2)
+// under vitest (its transform has broken top-level imports before: docs/facts.md §2)
 // and in a plain CommonJS process like the Pulumi language host, and the
 // deserialized provider works in a fresh process: triggers, input validation,
 // and a failing run that fails with evidence + diagnosis and without the token.

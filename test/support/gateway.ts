@@ -8,7 +8,7 @@
 //   await gw.stop();                                          // SIGTERM the group, SIGKILL after 10 s
 //
 // Always passes --bind and --port explicitly (the machines look like containers,
-// so the default would be 0.0.0.0: FACTS.md §1). A lan-bound gateway runs only
+// so the default would be 0.0.0.0: docs/facts.md §1). A lan-bound gateway runs only
 // inside a test-owned network namespace; on the host it binds loopback.
 // Prefer a namespace even for loopback: at start the gateway looks up
 // catalog.openclaw.ai (observed: "remote model catalog refresh failed",
@@ -119,7 +119,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   mkdirSync(stateDir);
   const configPath = join(etc, "openclaw.json");
   const logPath = join(dir, "openclaw.log");
-  // FACTS.md §1 minimal config; logging.file keeps the log out of /tmp/openclaw.
+  // docs/facts.md §1 minimal config; logging.file keeps the log out of /tmp/openclaw.
   writeFileSync(
     configPath,
     JSON.stringify({ gateway: { mode: "local", port, bind: opts.bind, auth: { mode: "token" } }, logging: { file: logPath } }, null, 2),
