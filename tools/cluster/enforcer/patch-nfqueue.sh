@@ -29,7 +29,7 @@ controller=pkg/networkpolicy/controller.go
 # if c.config.FailOpen { queue.Flag = expr.QueueFlagBypass }
 replace "$controller" 2 's/queue := &expr\.Queue\{Num: uint16\(c\.config\.QueueID\)\}\n\s*if c\.config\.FailOpen \{\n\s*queue\.Flag = expr\.QueueFlagBypass\n\s*\}/queue := openclawQueue(uint16(c.config.QueueID), c.config.FailOpen)/g'
 replace pkg/networkpolicy/dnsagent.go 1 's/&expr\.Queue\{Num: uint16\(n\.nfQueueID\), Flag: expr\.QueueFlagBypass\}/openclawQueue(uint16(n.nfQueueID), true)/g'
-replace cmd/main.go 1 's/rest\.InClusterConfig\(\)/openclawRestConfig()/g'
+replace cmd/main.go 1 's/rest\.InClusterConfig\(\)/openclawRestConfig(rest.InClusterConfig)/g'
 if grep -rn 'expr\.Queue' "$src/pkg" --include='*.go' | grep -v _test.go; then
   echo "patch-nfqueue: an nft queue expression is left (above)" >&2
   exit 1
