@@ -143,7 +143,7 @@ build_coredns() {
   build_step download-coredns bash -c "cd '$CLUSTER_TOOLS/coredns' && go mod download"
   build_step coredns go_build "$CLUSTER_TOOLS/coredns" "$STAGE/bin/coredns" . \
     "-X github.com/coredns/coredns/coremain.GitCommit=proxy.golang.org"
-  "$STAGE/bin/coredns" -plugins | grep -q 'dns.kubernetes' || cluster_die "coredns lacks the kubernetes plugin"
+  "$STAGE/bin/coredns" -plugins | grep -Eq '^[[:space:]]*(dns\.)?kubernetes$' || cluster_die "coredns lacks the kubernetes plugin"
   BUILT_FROM="\"github.com/coredns/coredns@$CLUSTER_COREDNS_VERSION with the plugins listed in tools/cluster/coredns/main.go\""
 }
 
