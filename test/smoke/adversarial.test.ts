@@ -15,10 +15,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { comparePaths, redact, runChecks, terminationMessage, type Evidence } from "../../components/smoke/checks";
-import { smokeFailureMessage, smokeRecord, type ClusterTarget } from "../../components/smoke/kube";
+import { smokeFailureMessage, smokeRecord } from "../../components/smoke/kube";
 import { node24 } from "../support/gateway";
 import { leakedFragment } from "../support/leak";
-import { byName, runJobScript } from "./support";
+import { byName, runJobScript, stagingTarget } from "./support";
 
 const ROOT = resolve(__dirname, "../..");
 /** A realistic token: 64 hex characters (what `openssl rand -hex 32` prints). */
@@ -123,17 +123,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
 });
 
-const target: ClusterTarget = {
-  namespace: "openclaw-staging",
-  serviceName: "openclaw-gateway",
-  deploymentName: "openclaw-gateway",
-  port: 18789,
-  image: `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"ab".repeat(32)}`,
-  tokenSecretName: "openclaw-gateway-token",
-  tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN",
-  budgetMs: 2000,
-  runId: "adversarial",
-};
+const target = stagingTarget({ budgetMs: 2000, runId: "adversarial" });
 
 describe("a server that echoes the Authorization header never gets the token into evidence", () => {
   for (const [name, echo] of Object.entries(ECHOES)) {

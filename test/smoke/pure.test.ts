@@ -28,10 +28,10 @@ import {
   serviceUrl,
   smokeJob,
   SMOKE_CLIENT_LABEL,
-  type ClusterTarget,
 } from "../../components/smoke/kube";
 import { stackConfig, TEST_TOKEN } from "../support/program";
 import { freeLoopbackPort, node24 } from "../support/gateway";
+import { stagingTarget } from "./support";
 
 const NAMES: CheckName[] = ["startup", "liveness", "readiness", "toolCall"];
 
@@ -139,17 +139,7 @@ describe("secret hygiene", () => {
   });
 });
 
-const target: ClusterTarget = {
-  namespace: "openclaw-staging",
-  serviceName: "openclaw-gateway",
-  deploymentName: "openclaw-gateway",
-  port: 18789,
-  image: `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"ab".repeat(32)}`,
-  tokenSecretName: "openclaw-gateway-token",
-  tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN",
-  budgetMs: 45_000,
-  runId: "0123456789abcdef-lx3k9",
-};
+const target = stagingTarget();
 
 describe("the in-cluster Job and its ConfigMap", () => {
   const job = smokeJob(target) as any;

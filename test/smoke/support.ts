@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { smokeBundle } from "../../components/smoke/bundle";
 import type { Evidence } from "../../components/smoke/checks";
+import type { ClusterTarget } from "../../components/smoke/kube";
 import { node24 } from "../support/gateway";
 import type { Netns } from "../support/netns";
 
@@ -59,4 +60,20 @@ export async function runJobScript(opts: { baseUrl: string; token: string; budge
 
 export function byName(ev: Evidence) {
   return Object.fromEntries(ev.checks.map((c) => [c.name, c]));
+}
+
+/** The staging stack's smoke target as the program passes it; tests override what they vary. */
+export function stagingTarget(overrides: Partial<ClusterTarget> = {}): ClusterTarget {
+  return {
+    namespace: "openclaw-staging",
+    serviceName: "openclaw-gateway",
+    deploymentName: "openclaw-gateway",
+    port: 18789,
+    image: `ghcr.io/openclaw/openclaw:2026.9.6@sha256:${"ab".repeat(32)}`,
+    tokenSecretName: "openclaw-gateway-token",
+    tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN",
+    budgetMs: 45_000,
+    runId: "0123456789abcdef-lx3k9",
+    ...overrides,
+  };
 }
