@@ -7,6 +7,13 @@
 #   npm run bootstrap:pulumi            # build if the cache is missing, then verify
 #   npm run bootstrap:pulumi -- --force # rebuild even when the cache is there
 #   npm run bootstrap:pulumi -- --check # verify the cache only; exit 1 when missing
+#   npm run bootstrap:pulumi -- --verify # also rerun every tool's version check (see below)
+#
+# A cached toolchain is checked in well under a second: the pins are part of its
+# key, and .verified records each file's size, mtime and inode as they were when
+# every tool last answered its version check. Only when a file changed since
+# (or with --verify) are the tools run again (`pulumi version`, `plugin ls`,
+# `checkov --version`, ...: about 5 s, most of it Python starting Checkov).
 #
 # What ends up in $OPENCLAW_TOOLCHAIN (see scripts/pulumi-env.sh for the path):
 #   bin/pulumi                         CLI, github.com/pulumi/pulumi/pkg/v3 (tools/pulumi-toolchain/cli)
@@ -30,6 +37,12 @@
 #
 # Needs: go >= 1.26.6 (GOTOOLCHAIN=local is respected), node (any; JSON only), pip.
 # The machine has 2 shared cores: Go builds run one at a time with -p=2.
+# Each step prints what it builds, its elapsed time every 30 s and its last
+# measured duration; its output (go's "downloading" lines, compiler, pip) goes to
+# a log under <cache root>/toolchain/.logs/ whose path is printed (scripts/lib/progress.sh).
+# The toolchain key hashes the recipe between the ">>> recipe" and "<<< recipe"
+# lines below, not this whole file: changing how progress or checks are shown
+# does not rebuild 800 MB.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -38,18 +51,23 @@ source "$here/pulumi-env.sh"
 repo="$OPENCLAW_REPO"
 tools="$repo/tools/pulumi-toolchain"
 
+# shellcheck source=/dev/null  # checked on its own
+source "$here/lib/progress.sh"
+
 mode="build"
 force=0
+full_verify=0
 for arg in "$@"; do
   case "$arg" in
     --force) force=1 ;;
     --check) mode="check" ;;
+    --verify) full_verify=1 ;;
     -h | --help)
-      sed -n '2,31p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'
+      sed -n '2,/^set -euo pipefail/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
       exit 0
       ;;
     *)
-      echo "bootstrap-pulumi: unknown argument '$arg' (expected --force, --check or --help)" >&2
+      echo "bootstrap-pulumi: unknown argument '$arg' (valid: --force, --check, --verify, --help)" >&2
       exit 2
       ;;
   esac
@@ -101,12 +119,49 @@ $plugins"
     ];
     for (const [what, from] of lines) console.error("    " + what + " <- " + from);
   ' "$dir/toolchain.json" || die "$dir/toolchain.json is unreadable"
-  log "kube-score $("$bin/kube-score" version 2>&1 | head -1), kubeconform $("$bin/kubeconform" -v 2>&1 | head -1), checkov $("$bin/checkov" --version 2>&1 | head -1)"
+  local checkers
+  checkers="kube-score $("$bin/kube-score" version 2>&1 | head -1), kubeconform $("$bin/kubeconform" -v 2>&1 | head -1), checkov $("$bin/checkov" --version 2>&1 | head -1)"
+  log "$checkers"
+  {
+    echo "summary pulumi $v; plugins kubernetes $OPENCLAW_K8S_PROVIDER_VERSION, command $OPENCLAW_COMMAND_PROVIDER_VERSION; language host $lh; $checkers"
+    echo "verified $(date -u +%FT%TZ)"
+    fingerprint "$dir"
+  } >"$dir/.verified.$$"
+  mv "$dir/.verified.$$" "$dir/.verified"
+}
+
+# fingerprint DIR: what a full verify saw, cheaply re-checkable: size, mtime and
+# inode of every binary and plugin, the Checkov version from its dist-info
+# (read as text, without starting Python) and the key the pins are hashed into.
+fingerprint() {
+  local dir="$1" f
+  echo "key $OPENCLAW_TOOLCHAIN_KEY"
+  for f in "$dir"/bin/* "$dir"/pulumi-home/plugins/*/pulumi-resource-* \
+    "$dir/kubernetes-json-schema/v$OPENCLAW_K8S_SCHEMA_VERSION-local-strict/deployment-apps-v1.json"; do
+    [[ -e "$f" ]] || { echo "missing $f"; continue; }
+    stat -c 'file %n %s %Y %i %a' "$f"
+  done
+  f="$(compgen -G "$dir/checkov-venv/lib/python3*/site-packages/checkov-$OPENCLAW_CHECKOV_VERSION.dist-info/METADATA" | head -1 || true)"
+  if [[ -n "$f" ]]; then echo "checkov $(grep -m1 '^Version: ' "$f")"; else echo "checkov missing"; fi
+}
+
+# quick_verify DIR: succeeds when nothing changed since the last full verify.
+quick_verify() {
+  local dir="$1"
+  [[ -f "$dir/.verified" ]] || return 1
+  [[ "$(sed '1,2d' "$dir/.verified")" == "$(fingerprint "$dir")" ]] || return 1
+  log "$(sed -n '1s/^summary //p' "$dir/.verified")"
+  log "$(sed -n '2p' "$dir/.verified") by each tool's own version output, unchanged since (size, mtime, inode); --verify reruns those checks"
+}
+
+cached() {
+  if [[ "$full_verify" -eq 0 ]] && quick_verify "$OPENCLAW_TOOLCHAIN"; then return 0; fi
+  verify "$OPENCLAW_TOOLCHAIN"
 }
 
 if [[ -f "$OPENCLAW_TOOLCHAIN/.complete" && "$force" -eq 0 ]]; then
   log "toolchain cached at $OPENCLAW_TOOLCHAIN"
-  verify "$OPENCLAW_TOOLCHAIN"
+  cached
   exit 0
 fi
 if [[ "$mode" == "check" ]]; then
@@ -149,7 +204,7 @@ if ! flock -n 9; then
 fi
 if [[ -f "$OPENCLAW_TOOLCHAIN/.complete" && "$force" -eq 0 ]]; then
   log "toolchain built meanwhile at $OPENCLAW_TOOLCHAIN"
-  verify "$OPENCLAW_TOOLCHAIN"
+  cached
   exit 0
 fi
 
@@ -159,23 +214,31 @@ trap cleanup EXIT
 stage="$work/stage"
 mkdir -p "$stage/bin" "$stage/pulumi-home"
 
-export GOFLAGS="-p=2 -buildvcs=false -trimpath -mod=readonly"
-timings=()
-# Each step's output (go's "downloading" lines, pip) goes to its own log; the
-# terminal gets one line per step, and the log's tail when a step fails.
+# Each step's output (go's "downloading" lines, compiler, pip) goes to its own
+# log; the terminal gets what is built, the elapsed time and the last run's duration.
 logs="$toolchains/.logs"
 mkdir -p "$logs"
-step() {
-  local name="$1" start=$SECONDS
-  shift
-  log "$name ... (log: $logs/$name.log)"
-  if ! "$@" >"$logs/$name.log" 2>&1; then
-    tail -n 40 "$logs/$name.log" | sed 's/^/    /' >&2
-    die "step $name failed after $((SECONDS - start)) s; full log: $logs/$name.log"
-  fi
-  timings+=("\"$name\": $((SECONDS - start))")
-  log "$name: $((SECONDS - start)) s"
+# shellcheck disable=SC2034 # read by scripts/lib/progress.sh
+PROGRESS_SAY=log
+PROGRESS_TIMINGS="$logs/last-timings"
+# No durations recorded yet: take them from the newest toolchain.json in the cache.
+if [[ ! -f "$PROGRESS_TIMINGS" ]]; then
+  newest="$(find "$toolchains" -mindepth 2 -maxdepth 2 -name toolchain.json -printf '%T@ %p\n' | sort -rn | head -1 | cut -d' ' -f2-)"
+  [[ -z "$newest" ]] || node -e '
+    const s = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8")).buildSeconds || {};
+    for (const [k, v] of Object.entries(s)) if (k !== "total") console.log(k + " " + v);
+  ' "$newest" >"$PROGRESS_TIMINGS" 2>/dev/null || rm -f "$PROGRESS_TIMINGS"
+fi
+timings=()
+step() { # NAME "what it builds" FUNCTION
+  local name="$1"
+  : >"$logs/$name.log"
+  progress_step "$name" "$logs/$name.log" "$2" "$3" || die "step $name failed; full log: $logs/$name.log"
+  timings+=("\"$name\": $PROGRESS_LAST_SECONDS")
 }
+
+# >>> recipe: from here to "<<< recipe" is hashed into the toolchain key (scripts/pulumi-env.sh)
+export GOFLAGS="-p=2 -buildvcs=false -trimpath -mod=readonly"
 
 build_cli() {
   (cd "$tools/cli" && go build \
@@ -321,16 +384,17 @@ fetch_schemas() {
 }
 
 total_start=$SECONDS
-log "building toolchain $OPENCLAW_TOOLCHAIN_KEY (go $go_version, GOFLAGS=$GOFLAGS)"
-step cli build_cli
-step langhost build_langhost
-step command build_command
-step kubernetes build_kubernetes
-step checkers build_checkers
-step checkov build_checkov
-step schemas fetch_schemas
+expected="$(awk '{ s += $2 } END { if (s > 0) print s }' "$PROGRESS_TIMINGS" 2>/dev/null || true)"
+log "building toolchain $OPENCLAW_TOOLCHAIN_KEY (go $go_version, GOFLAGS=$GOFLAGS): 7 steps${expected:+, last run $expected s in all}"
+step cli "the Pulumi CLI v$OPENCLAW_PULUMI_VERSION (go build github.com/pulumi/pulumi/pkg/v3/cmd/pulumi)" build_cli
+step langhost "the Node.js language host ${OPENCLAW_LANGHOST_REVISION:0:10} (sdk $OPENCLAW_LANGHOST_SDK_VERSION) from $OPENCLAW_LANGHOST_ARCHIVE" build_langhost
+step command "the command provider v$OPENCLAW_COMMAND_PROVIDER_VERSION from $OPENCLAW_COMMAND_ARCHIVE" build_command
+step kubernetes "the kubernetes provider (registered as $OPENCLAW_K8S_PROVIDER_VERSION; the longest step)" build_kubernetes
+step checkers "kube-score $OPENCLAW_KUBE_SCORE_VERSION and kubeconform $OPENCLAW_KUBECONFORM_VERSION (go install)" build_checkers
+step checkov "Checkov $OPENCLAW_CHECKOV_VERSION into a venv (pip, every dependency pinned)" build_checkov
+step schemas "Kubernetes $OPENCLAW_K8S_SCHEMA_VERSION JSON schemas for kubeconform ($OPENCLAW_K8S_SCHEMA_PACKAGE)" fetch_schemas
 
-k8s_origin="$(cd "$tools/kubernetes" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/provider/v4)"
+k8s_origin="$(cd "$tools/kubernetes" && go list -m -f '{{.Version}}' github.com/pulumi/pulumi-kubernetes/provider/v4 2>>"$logs/kubernetes.log")"
 cat >"$stage/toolchain.json" <<EOF
 {
   "key": "$OPENCLAW_TOOLCHAIN_KEY",
@@ -346,6 +410,7 @@ cat >"$stage/toolchain.json" <<EOF
   "buildSeconds": {$(IFS=,; echo "${timings[*]}"), "total": $((SECONDS - total_start))}
 }
 EOF
+# <<< recipe
 
 verify "$stage"
 rm -rf "$OPENCLAW_TOOLCHAIN"

@@ -19,8 +19,8 @@
 #   state        file://<repo>/.pulumi-state            (gitignored; the local file backend)
 #
 # The version key names the pinned versions and hashes every input of the build
-# (tools/pulumi-toolchain/**, the bootstrap script, the upstream archives' sha256
-# pins, the Go version), so a change
+# (tools/pulumi-toolchain/**, the bootstrap script's recipe, the upstream archives'
+# sha256 pins, the Go version), so a change
 # of any pin builds a new toolchain next to the old one instead of reusing it.
 
 _oc_env_main() {
@@ -65,7 +65,8 @@ _oc_env_main() {
     cd "$repo" &&
       find tools/pulumi-toolchain -type f \( -name '*.go' -o -name 'go.mod' -o -name 'go.sum' -o -name '*.sh' -o -name '*.txt' \) \
         ! -name '*-embed.json' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
-    sha256sum "$here/bootstrap-pulumi.sh" | cut -d' ' -f1
+    # Only the build recipe of the bootstrap script: its progress and checks can change without a rebuild.
+    sed -n '/^# >>> recipe/,/^# <<< recipe/p' "$here/bootstrap-pulumi.sh" | sha256sum | cut -d' ' -f1
     env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|LANGHOST|KUBE|CHECKOV)' | LC_ALL=C sort
     go version 2>/dev/null || echo "no-go"
   )"
