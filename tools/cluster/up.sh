@@ -161,6 +161,17 @@ for h in /sys/fs/cgroup/*/; do
   [[ -f "$h/cgroup.procs" ]] || continue
   mkdir -p "$h${CLUSTER_CGROUP_ROOT#/}"
 done
+# CPU weight of the whole node. With cgroup v1, every process outside a cgroup counts
+# as one scheduling entity of weight 1024, and so does our parent group: with eight
+# busy processes elsewhere on the machine the node's pods got 1/9 of the CPU, and
+# gateways (69 s cold starts) were killed by their startup probes. 4096 is the weight
+# of four busy processes: the pods keep a fair share on a shared machine without
+# starving anyone (only our own group is changed).
+if [[ -f /sys/fs/cgroup/cpu${CLUSTER_CGROUP_ROOT}/cpu.shares ]]; then
+  echo 4096 >"/sys/fs/cgroup/cpu${CLUSTER_CGROUP_ROOT}/cpu.shares"
+elif [[ -f /sys/fs/cgroup/${CLUSTER_CGROUP_ROOT#/}/cpu.weight ]]; then
+  echo 400 >"/sys/fs/cgroup/${CLUSTER_CGROUP_ROOT#/}/cpu.weight"
+fi
 cs=/sys/fs/cgroup/cpuset
 if [[ -d "$cs${CLUSTER_CGROUP_ROOT}" ]]; then
   cat "$cs/cpuset.cpus" >"$cs${CLUSTER_CGROUP_ROOT}/cpuset.cpus"
