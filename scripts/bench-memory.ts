@@ -1,20 +1,65 @@
-// npm run bench:memory [-- --seconds 60 --concurrency 4]
+// npm run bench:memory [-- --runs 5 --seconds 30 --concurrency 4 --json <file>]
 // Measures the real gateway's memory the way the stack config's
 // resources.observed figures are meant: the boot peak (spawn → ready) and the
-// P95 of the resident set of the whole process tree (main process + workers)
-// while tool calls run. Prints numbers; re-run it with your own gateway config
-// and put the results in resources.observed.
-import { readdirSync, readFileSync } from "node:fs";
-import { startGateway } from "../test/support/gateway";
+// P95 of the proportional set size of the whole process tree (main process +
+// workers) while tool calls run. One run is not sizing (the P95 moved by more than
+// 10% between single runs on this machine), so it starts the gateway afresh
+// `--runs` times, one after the other, and reports the spread; `--json` writes
+// every run for `npm run size`. CPU heavy: run it under `nice`, one at a time.
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
+import { formatSpread, percentile, sizingFigures, spread, summarize, type MemoryMeasurement, type MemoryRun } from "../components/sizing";
+import { formatMiB } from "../policy-pack/rules/quantity";
+import { GATEWAY_VERSION, startGateway } from "../test/support/gateway";
 import { createNetns } from "../test/support/netns";
 
-const args = Object.fromEntries(
-  process.argv.slice(2).reduce<[string, string][]>((acc, a, i, all) => (a.startsWith("--") ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
-);
-const seconds = Number(args.seconds ?? 30);
-const concurrency = Number(args.concurrency ?? 4);
+const USAGE = [
+  "usage: npm run bench:memory -- [--runs N] [--seconds S] [--concurrency C] [--json <file>]",
+  "  --runs N         gateway starts, one after the other (default 5)",
+  "  --seconds S      steady-state load per run (default 30)",
+  "  --concurrency C  concurrent sessions_list tool calls (default 4)",
+  "  --json <file>    also write every run as JSON (what `npm run size -- --measured <file>` reads)",
+].join("\n");
 
-function treePssBytes(root: number): number {
+class Usage extends Error {
+  constructor(
+    message: string,
+    public readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+interface Args {
+  runs: number;
+  seconds: number;
+  concurrency: number;
+  json?: string;
+}
+
+export function parseArgs(argv: string[]): Args {
+  const a: Args = { runs: 5, seconds: 30, concurrency: 4 };
+  const count = (flag: string, v: string | undefined, max: number) => {
+    const n = Number(v);
+    if (v === undefined || !/^[0-9]+$/.test(v) || n < 1 || n > max) throw new Usage(`${flag} needs a whole number from 1 to ${max} (got ${v === undefined ? "nothing" : JSON.stringify(v)})\n${USAGE}`, 2);
+    return n;
+  };
+  for (let i = 0; i < argv.length; i++) {
+    const f = argv[i];
+    if (f === "-h" || f === "--help") throw new Usage(USAGE, 0);
+    else if (f === "--runs") a.runs = count(f, argv[++i], 50);
+    else if (f === "--seconds") a.seconds = count(f, argv[++i], 3600);
+    else if (f === "--concurrency") a.concurrency = count(f, argv[++i], 64);
+    else if (f === "--json") {
+      a.json = argv[++i];
+      if (!a.json || a.json.startsWith("-")) throw new Usage(`--json needs a file name\n${USAGE}`, 2);
+    } else throw new Usage(`unknown option ${JSON.stringify(f.slice(0, 40))}\n${USAGE}`, 2);
+  }
+  return a;
+}
+
+/** PSS and RSS of the process tree, bytes. */
+function treeMemory(root: number): { pss: number; rss: number } {
   const parent = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -26,14 +71,17 @@ function treePssBytes(root: number): number {
     }
   }
   const inTree = (pid: number): boolean => pid === root || (parent.has(pid) && pid !== 1 && inTree(parent.get(pid)!));
-  let total = 0;
+  const total = { pss: 0, rss: 0 };
   for (const pid of parent.keys()) {
     if (!inTree(pid)) continue;
     try {
       // PSS counts pages shared between the main process and its workers once,
-      // like the cgroup charge the kubelet's working set is computed from.
-      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, "utf8"));
-      if (m) total += Number(m[1]) * 1024;
+      // like the cgroup charge the kubelet's working set is computed from. RSS counts
+      // them in every process, and pages shared with unrelated processes in full:
+      // an upper bound, printed beside it.
+      const rollup = readFileSync(`/proc/${pid}/smaps_rollup`, "utf8");
+      total.pss += Number(/^Pss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
+      total.rss += Number(/^Rss:\s+(\d+) kB/m.exec(rollup)?.[1] ?? 0) * 1024;
     } catch {
       // gone
     }
@@ -41,53 +89,119 @@ function treePssBytes(root: number): number {
   return total;
 }
 
-const mib = (b: number) => `${Math.round(b / 2 ** 20)}Mi`;
-const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.ceil((p / 100) * xs.length) - 1)];
-
-async function main(): Promise<void> {
+/** One fresh gateway: boot, `seconds` of tool calls, stop. */
+async function measureOnce(seconds: number, concurrency: number): Promise<MemoryRun> {
   // Inside a network namespace of our own: the gateway's start-up lookups never leave it.
   const ns = createNetns("mem");
-  const gw = await startGateway({ bind: "lan", netns: ns });
   try {
-    const boot: number[] = [];
-    let ready = false;
-    const sampler = setInterval(() => {
-      const rss = treePssBytes(gw.pid);
-      (ready ? steady : boot).push(rss);
-    }, 100);
-    const steady: number[] = [];
-    const readyMs = await gw.waitReady(120_000);
-    ready = true;
-    const end = Date.now() + seconds * 1000;
-    let calls = 0;
-    let failures = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (Date.now() < end) {
-          const r = await fetch(`${gw.baseUrl}/tools/invoke`, {
-            method: "POST",
-            headers: { authorization: `Bearer ${gw.token}`, "content-type": "application/json" },
-            body: JSON.stringify({ tool: "sessions_list", args: {} }),
-          }).catch(() => undefined);
-          calls++;
-          if (!r || r.status !== 200) failures++;
-          await r?.arrayBuffer();
-        }
-      }),
-    );
-    clearInterval(sampler);
-    console.log(`gateway ready after ${(readyMs / 1000).toFixed(1)} s (spawn → /readyz 200)`);
-    console.log(`boot peak (spawn → ready, ${boot.length} samples): ${mib(Math.max(...boot))}`);
-    console.log(`steady with ${concurrency} concurrent sessions_list calls for ${seconds} s (${calls} calls, ${failures} failed, ${steady.length} samples):`);
-    console.log(`  P50 ${mib(pct(steady, 50))}  P95 ${mib(pct(steady, 95))}  max ${mib(Math.max(...steady))}`);
-    console.log(`suggested resources.observed: {p95WorkingSet: "${mib(pct(steady, 95))}", bootPeak: "${mib(Math.max(...boot))}"}`);
+    const gw = await startGateway({ bind: "lan", netns: ns });
+    try {
+      const boot: number[] = [];
+      const steady: number[] = [];
+      const steadyRss: number[] = [];
+      let ready = false;
+      const sampler = setInterval(() => {
+        const m = treeMemory(gw.pid);
+        if (!ready) return void boot.push(m.pss);
+        steady.push(m.pss);
+        steadyRss.push(m.rss);
+      }, 100);
+      try {
+        const readyMs = await gw.waitReady(180_000);
+        ready = true;
+        const end = Date.now() + seconds * 1000;
+        let calls = 0;
+        let failures = 0;
+        await Promise.all(
+          Array.from({ length: concurrency }, async () => {
+            while (Date.now() < end) {
+              const r = await fetch(`${gw.baseUrl}/tools/invoke`, {
+                method: "POST",
+                headers: { authorization: `Bearer ${gw.token}`, "content-type": "application/json" },
+                body: JSON.stringify({ tool: "sessions_list", args: {} }),
+              }).catch(() => undefined);
+              calls++;
+              if (!r || r.status !== 200) failures++;
+              await r?.arrayBuffer();
+            }
+          }),
+        );
+        if (steady.length === 0 || boot.length === 0) throw new Error("no memory samples were taken");
+        return {
+          readyMs: Math.round(readyMs),
+          bootPeakBytes: Math.max(...boot),
+          p50Bytes: percentile(steady, 50),
+          p95Bytes: percentile(steady, 95),
+          maxBytes: Math.max(...steady),
+          rssP95Bytes: percentile(steadyRss, 95),
+          calls,
+          failures,
+          samples: steady.length,
+        };
+      } finally {
+        clearInterval(sampler);
+      }
+    } finally {
+      await gw.stop();
+    }
   } finally {
-    await gw.stop();
     ns.destroy();
   }
 }
 
-main().catch((e) => {
-  console.error(e);
-  process.exitCode = 1;
-});
+async function main(argv: string[]): Promise<number> {
+  let a: Args;
+  try {
+    a = parseArgs(argv);
+  } catch (e) {
+    if (!(e instanceof Usage)) throw e;
+    (e.code === 0 ? process.stdout : process.stderr).write(`${e.message}\n`);
+    return e.code;
+  }
+  const loadBefore = loadavg()[0];
+  const runs: MemoryRun[] = [];
+  for (let i = 1; i <= a.runs; i++) {
+    const r = await measureOnce(a.seconds, a.concurrency);
+    runs.push(r);
+    console.log(
+      `run ${i}/${a.runs}: ready ${(r.readyMs / 1000).toFixed(1)} s, boot peak ${formatMiB(r.bootPeakBytes)}, ` +
+        `P50 ${formatMiB(r.p50Bytes)} P95 ${formatMiB(r.p95Bytes)} max ${formatMiB(r.maxBytes)}, RSS P95 ${formatMiB(r.rssP95Bytes ?? 0)} (${r.calls} calls, ${r.failures} failed, ${r.samples} samples)`,
+    );
+    if (r.failures > 0) console.log(`  warning: ${r.failures} tool calls failed in run ${i}; the load was lighter than asked`);
+  }
+  const m: MemoryMeasurement = {
+    command: `npm run bench:memory -- --runs ${a.runs} --seconds ${a.seconds} --concurrency ${a.concurrency}`,
+    date: new Date().toISOString(),
+    gateway: { release: GATEWAY_VERSION },
+    seconds: a.seconds,
+    concurrency: a.concurrency,
+    machine: { cpus: cpus().length, loadAverageBefore: loadBefore, loadAverageAfter: loadavg()[0] },
+    runs,
+  };
+  const s = summarize(runs);
+  const fig = sizingFigures(m);
+  console.log(`openclaw ${GATEWAY_VERSION}, ${a.runs} runs × ${a.seconds} s with ${a.concurrency} concurrent sessions_list calls, ${m.machine.cpus} cores, load average ${loadBefore.toFixed(1)} → ${m.machine.loadAverageAfter.toFixed(1)}:`);
+  console.log(`  P95 working set (PSS)  ${formatSpread(s.p95)}`);
+  console.log(`  boot peak              ${formatSpread(s.bootPeak)}`);
+  console.log(`  max under load         ${formatSpread(s.max)}`);
+  console.log(`  P95 RSS (upper bound)  ${formatSpread(spread(runs.map((r) => r.rssP95Bytes ?? 0)))}`);
+  console.log(`  ready after            ${formatSpread(s.readyMs, (ms) => `${(ms / 1000).toFixed(1)} s`)}`);
+  // Fewer calls per second (a loaded machine, nice) mean less garbage between collections: a lower P95.
+  console.log(`  tool calls             ${formatSpread(spread(runs.map((r) => r.calls / a.seconds)), (n) => `${n.toFixed(1)}/s`)}`);
+  console.log(`suggested resources.observed (highest of the runs): {p95WorkingSet: "${formatMiB(fig.p95Bytes)}", bootPeak: "${formatMiB(fig.bootPeakBytes)}"}`);
+  if (a.json) {
+    writeFileSync(a.json, `${JSON.stringify(m, null, 2)}\n`);
+    console.log(`wrote ${a.json}; check the stacks against it: npm run size -- --measured ${a.json}`);
+  }
+  return 0;
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      console.error(`bench:memory: ${(e as Error).message}`);
+      process.exitCode = 1;
+    },
+  );
+}
