@@ -8,12 +8,25 @@
 //      observed P95 and its memory limit;
 //   3. the time `npm run smoke -- --stack dev` takes.
 import { execFileSync, spawn } from "node:child_process";
+import { parseCommandLine, usageExit } from "./lib/args";
 
-const args = process.argv.slice(2);
-const flag = (name: string) => args.includes(name);
-const num = (name: string, dflt: number) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
+const USAGE = [
+  "usage: npm run bench:dev -- [--skip-up] [--samples N] [--every-seconds S]",
+  "  --skip-up            measure the running dev stack; do not run `npm run dev:up` first",
+  "  --samples N          working-set samples per phase (default 6)",
+  "  --every-seconds S    seconds between samples (default 10)",
+].join("\n");
+const { values } = parseCommandLine(
+  { name: "bench:dev", usage: USAGE, options: { "skip-up": { type: "boolean" }, samples: { type: "string" }, "every-seconds": { type: "string" } } },
+  process.argv.slice(2),
+);
+const flag = (name: "--skip-up") => values[name.slice(2) as "skip-up"] === true;
+const num = (name: "--samples" | "--every-seconds", dflt: number) => {
+  const v = values[name.slice(2) as "samples" | "every-seconds"];
+  if (v === undefined) return dflt;
+  const n = Number(v);
+  if (!Number.isFinite(n) || n <= 0) usageExit("bench:dev", `${name} ${v}: expected a positive number`);
+  return n;
 };
 const samples = num("--samples", 6);
 const everyMs = num("--every-seconds", 10) * 1000;

@@ -14,14 +14,19 @@ import { analyze, type HarnessResource } from "../policy-pack/harness/engine";
 import { loadConfigFile } from "../policy-pack/harness/config";
 import { goodDocs } from "../policy-pack/harness/cases";
 import { pulumiTypeOf } from "../policy-pack/model/k8s";
+import { parseCommandLine, usageExit } from "./lib/args";
 
-function arg(name: string, fallback: string): string {
-  const i = process.argv.indexOf(name);
-  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
-}
-
-const sizes = arg("--sizes", "1,10,100,1000").split(",").map(Number);
-const runs = Number(arg("--runs", "5"));
+const USAGE = [
+  "usage: npm run bench:policy -- [--sizes 1,10,100,1000] [--runs 5]",
+  "  --sizes <list>   numbers of gateways (7 objects each) to validate",
+  "  --runs N         runs per size; the median is printed",
+  "(the whole-process start-up of policy:check against kube-score: npm run bench:cli)",
+].join("\n");
+const { values } = parseCommandLine({ name: "bench:policy", usage: USAGE, options: { sizes: { type: "string" }, runs: { type: "string" } } }, process.argv.slice(2));
+const sizes = (values.sizes ?? "1,10,100,1000").split(",").map(Number);
+const runs = Number(values.runs ?? "5");
+if (sizes.some((n) => !Number.isInteger(n) || n < 1)) usageExit("bench:policy", `--sizes ${values.sizes}: expected whole numbers ≥ 1, comma-separated`);
+if (!Number.isInteger(runs) || runs < 1) usageExit("bench:policy", `--runs ${values.runs}: expected a whole number ≥ 1`);
 const config = loadConfigFile(path.join(__dirname, "../policy-pack/config/prod.json"));
 const template = JSON.stringify(goodDocs());
 

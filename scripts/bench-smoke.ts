@@ -16,10 +16,20 @@ import { smokeBundle } from "../components/smoke/bundle";
 import { comparePaths, runChecks, type Evidence } from "../components/smoke/checks";
 import { node24, startGateway, type RunningGateway } from "../test/support/gateway";
 import { createNetns, type Netns } from "../test/support/netns";
+import { parseCommandLine, usageExit } from "./lib/args";
 
-function arg(name: string, dflt: number): number {
-  const i = process.argv.indexOf(`--${name}`);
-  return i >= 0 ? Number(process.argv[i + 1]) : dflt;
+const USAGE = [
+  "usage: npm run bench:smoke -- [--cold N] [--warm M]",
+  "  --cold N   runs against a gateway that is still starting (default 3)",
+  "  --warm M   runs against a ready gateway (default 10)",
+].join("\n");
+const { values } = parseCommandLine({ name: "bench:smoke", usage: USAGE, options: { cold: { type: "string" }, warm: { type: "string" } } }, process.argv.slice(2));
+
+function arg(name: "cold" | "warm", dflt: number): number {
+  if (values[name] === undefined) return dflt;
+  const n = Number(values[name]);
+  if (!Number.isInteger(n) || n < 1) usageExit("bench:smoke", `--${name} ${values[name]}: expected a whole number ≥ 1`);
+  return n;
 }
 
 function jobScript(script: string, netns: Netns, baseUrl: string, token: string): Promise<Evidence> {

@@ -17,6 +17,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { isMap, isScalar, parseDocument, type Document } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT } from "../components/config";
 import { rawProjectConfig } from "../components/stack";
+import { parseCommandLine } from "./lib/args";
 
 const USAGE = [
   "usage: npm run config:check -- --stack <name> [--assume-secrets]            (checks Pulumi.<name>.yaml in the project)",
@@ -47,23 +48,11 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = {};
-  for (let i = 0; i < argv.length; i++) {
-    const v = argv[i];
-    if (v === "-h" || v === "--help") throw new Usage(USAGE, 0);
-    if (v === "--assume-secrets") {
-      a.assumeSecrets = true;
-    } else if (v === "--stack") {
-      a.stack = argv[++i];
-      if (!a.stack || a.stack.startsWith("-")) throw new Usage(`--stack needs a name\n${USAGE}`, 2);
-    } else if (v.startsWith("-")) {
-      throw new Usage(`unknown option ${v.length <= 40 ? v : "(long option not shown)"}\n${USAGE}`, 2);
-    } else if (a.file === undefined) {
-      a.file = v;
-    } else {
-      throw new Usage(`give one stack file\n${USAGE}`, 2);
-    }
-  }
+  const { values, positionals } = parseCommandLine(
+    { name: "config:check", usage: USAGE, positionals: 1, options: { stack: { type: "string" }, "assume-secrets": { type: "boolean" } } },
+    argv,
+  );
+  const a: Args = { file: positionals[0], stack: values.stack, assumeSecrets: values["assume-secrets"] };
   if (!a.file && !a.stack) throw new Usage(`give --stack <name> or a stack file\n${USAGE}`, 2);
   return a;
 }

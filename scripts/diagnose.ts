@@ -7,10 +7,19 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { diagnose, type EventDoc, type NodeDoc, type PodDoc } from "../components/diagnose";
 import type { ChangeTicket } from "../components/ticket";
+import { parseCommandLine } from "./lib/args";
+import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
 
-const USAGE =
-  "usage: npm run diagnose -- --stack <name> [--context <ctx>] [--json]\n" +
-  "       npm run diagnose -- --outputs <file> --pods <file> --events <file> [--nodes <file>] [--json]";
+const USAGE = [
+  "usage: npm run diagnose -- --stack <name> [--context <ctx>] [--json]",
+  "       npm run diagnose -- --outputs <file> --pods <file> --events <file> [--nodes <file>] [--json]",
+  "  --stack <name>     a deployed stack: its outputs (the bootstrapped Pulumi CLI when none is on PATH), then kubectl",
+  "  --context <ctx>    kube context (default: the stack's own, output `cluster`)",
+  "  --outputs <file>   stack outputs saved with `pulumi stack output --json`",
+  "  --pods/--events/--nodes <file>   saved `kubectl get … -o json` documents (offline)",
+  "  --json             print the diagnosis as JSON",
+  "  exit 0: healthy; 1: findings; 2: bad usage, unreadable input or nothing deployed to diagnose",
+].join("\n");
 
 class UsageError extends Error {}
 
@@ -21,6 +30,15 @@ function run(cmd: string, args: string[]): string {
     const err = e as { code?: string; stderr?: string };
     if (err.code === "ENOENT") throw new UsageError(`${cmd} is not on PATH`);
     throw new UsageError(`${cmd} ${args.join(" ")} failed: ${(err.stderr ?? "").trim()}`);
+  }
+}
+
+function stackText(stack: string): string {
+  try {
+    return stackOutputsText(stack);
+  } catch (e) {
+    if (e instanceof StackError) throw new UsageError(e.message);
+    throw e;
   }
 }
 
@@ -39,33 +57,40 @@ function readJson(file: string, what: string): any {
 }
 
 function main(argv: string[]): number {
-  const a: Record<string, string | true> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--(stack|context|outputs|pods|events|nodes|json)$/.exec(argv[i]);
-    if (!m) throw new UsageError(`unexpected argument "${argv[i]}"\n${USAGE}`);
-    if (m[1] === "json") a.json = true;
-    else if (argv[i + 1] === undefined) throw new UsageError(`--${m[1]} needs a value\n${USAGE}`);
-    else a[m[1]] = argv[++i];
-  }
-  const outputs = a.outputs
-    ? readJson(a.outputs as string, "--outputs")
-    : a.stack
-      ? JSON.parse(run("pulumi", ["stack", "output", "--json", "--stack", a.stack as string]))
-      : undefined;
+  const { values: a } = parseCommandLine(
+    {
+      name: "diagnose",
+      usage: USAGE,
+      options: {
+        stack: { type: "string" },
+        context: { type: "string" },
+        outputs: { type: "string" },
+        pods: { type: "string" },
+        events: { type: "string" },
+        nodes: { type: "string" },
+        json: { type: "boolean" },
+      },
+    },
+    argv,
+  );
+  // Nothing to read from a cluster: say so before pulumi or kubectl fail on it.
+  if (a.stack && !a.outputs && renderOnlyStack(a.stack)) throw new UsageError(renderOnlySentence(a.stack, "diagnose"));
+  const outputs = a.outputs ? readJson(a.outputs, "--outputs") : a.stack ? JSON.parse(stackText(a.stack)) : undefined;
   if (!outputs) throw new UsageError(`--stack or --outputs is required\n${USAGE}`);
+  if (outputs.cluster === null && !a.pods) throw new UsageError(renderOnlySentence(a.stack ?? outputs.environment ?? "(from --outputs)", "diagnose"));
   const ticket = outputs.changeTicket as ChangeTicket | undefined;
   if (!ticket?.endpoints) throw new UsageError("the stack outputs have no changeTicket: run `pulumi up` for this stack first");
   const ns = ticket.endpoints.namespace;
   const selector = `app.kubernetes.io/name=openclaw-gateway,app.kubernetes.io/instance=${ticket.environment}`;
   // The stack's own cluster (output `cluster`) unless --context says otherwise.
   const target: { context?: string | null; kubeconfig?: string | null } = outputs.cluster ?? {};
-  const context = (a.context as string | undefined) ?? target.context ?? undefined;
+  const context = a.context ?? target.context ?? undefined;
   const kubeconfig = a.context ? undefined : (target.kubeconfig ?? undefined);
   const kube = (...args: string[]) =>
     JSON.parse(run("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), ...(context ? ["--context", context] : []), ...args, "-o", "json"]));
-  const pods: PodDoc[] = (a.pods ? readJson(a.pods as string, "--pods") : kube("--namespace", ns, "get", "pods", "-l", selector)).items ?? [];
-  const events: EventDoc[] = (a.events ? readJson(a.events as string, "--events") : kube("--namespace", ns, "get", "events")).items ?? [];
-  const nodes: NodeDoc[] = (a.nodes ? readJson(a.nodes as string, "--nodes") : a.pods ? { items: [] } : kube("get", "nodes")).items ?? [];
+  const pods: PodDoc[] = (a.pods ? readJson(a.pods, "--pods") : kube("--namespace", ns, "get", "pods", "-l", selector)).items ?? [];
+  const events: EventDoc[] = (a.events ? readJson(a.events, "--events") : kube("--namespace", ns, "get", "events")).items ?? [];
+  const nodes: NodeDoc[] = (a.nodes ? readJson(a.nodes, "--nodes") : a.pods ? { items: [] } : kube("get", "nodes")).items ?? [];
 
   const d = diagnose({ pods, events, nodes, ticket });
   if (a.json) {

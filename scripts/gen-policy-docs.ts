@@ -5,9 +5,18 @@
 import * as fs from "fs";
 import * as path from "path";
 import { renderComparison, renderPolicies, replaceBetweenMarkers } from "../policy-pack/harness/docs";
+import { parseCommandLine } from "./lib/args";
 
 const ROOT = path.join(__dirname, "..");
-const check = process.argv.includes("--check");
+const { values } = parseCommandLine(
+  {
+    name: "docs:policies",
+    usage: "usage: npm run docs:policies -- [--check]\n  writes docs/policies.md, docs/comparison.md and the tables between the README markers\n  --check   change nothing; exit 1 when any is stale",
+    options: { check: { type: "boolean" } },
+  },
+  process.argv.slice(2),
+);
+const check = values.check === true;
 const policies = renderPolicies();
 const comparison = renderComparison();
 const outputs: [string, string][] = [

@@ -14,6 +14,7 @@ import { analyze, type Diagnostic } from "../policy-pack/harness/engine";
 import { loadConfigFile, type PackConfigFile } from "../policy-pack/harness/config";
 import { explain, explainLines, type WorkloadExplanation } from "../policy-pack/harness/explain";
 import { DEFAULT_LIMITS, listYamlFiles, loadManifests, ManifestError, type InputLimits, type ManifestObject } from "../policy-pack/harness/manifests";
+import { parseCommandLine } from "./lib/args";
 
 const USAGE = `usage: npm run policy:check -- [options] <manifest files or directories>
   --config <file>     a policy pack config file ({"all": "mandatory", "<policy>": {...}})
@@ -54,37 +55,44 @@ function escapeControl(s: string): string {
 const print = (s: string) => console.log(escapeControl(s));
 const printErr = (s: string) => console.error(escapeControl(s));
 
-function parseArgs(argv: string[]): Options {
-  const o: Options = { namespace: "default", json: false, verbose: false, explain: false, allowEmpty: false, limits: { ...DEFAULT_LIMITS }, paths: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${a} needs a value`);
-      return v;
-    };
-    const count = () => {
-      const v = value();
-      if (!/^[1-9][0-9]{0,14}$/.test(v)) throw new UsageError(`${a} ${v}: expected a positive whole number`);
-      return Number(v);
-    };
-    if (a === "--config") o.config = value();
-    else if (a === "--stack") {
-      const s = value();
-      if (!/^[a-z0-9-]+$/.test(s)) throw new UsageError(`--stack ${s}: expected a stack name such as staging or prod`);
-      o.config = path.join(__dirname, "..", "policy-pack", "config", `${s}.json`);
-    } else if (a === "--namespace") o.namespace = value();
-    else if (a === "--json") o.json = true;
-    else if (a === "--verbose") o.verbose = true;
-    else if (a === "--explain") o.explain = true;
-    else if (a === "--allow-empty") o.allowEmpty = true;
-    else if (a === "--max-bytes") o.limits.maxBytes = count();
-    else if (a === "--max-objects") o.limits.maxObjects = count();
-    else if (a === "--help" || a === "-h") {
-      console.log(USAGE);
-      process.exit(0);
-    } else if (a.startsWith("--")) throw new UsageError(`unknown option ${a}`);
-    else o.paths.push(a);
+function parseOptions(argv: string[]): Options {
+  const { values: v, positionals } = parseCommandLine(
+    {
+      name: "policy:check",
+      usage: USAGE,
+      positionals: Infinity,
+      options: {
+        config: { type: "string" },
+        stack: { type: "string" },
+        namespace: { type: "string" },
+        json: { type: "boolean" },
+        verbose: { type: "boolean" },
+        explain: { type: "boolean" },
+        "allow-empty": { type: "boolean" },
+        "max-bytes": { type: "string" },
+        "max-objects": { type: "string" },
+      },
+    },
+    argv,
+  );
+  const count = (flag: string, n: string | undefined, dflt: number) => {
+    if (n === undefined) return dflt;
+    if (!/^[1-9][0-9]{0,14}$/.test(n)) throw new UsageError(`${flag} ${n}: expected a positive whole number`);
+    return Number(n);
+  };
+  const o: Options = {
+    config: v.config,
+    namespace: v.namespace ?? "default",
+    json: v.json ?? false,
+    verbose: v.verbose ?? false,
+    explain: v.explain ?? false,
+    allowEmpty: v["allow-empty"] ?? false,
+    limits: { ...DEFAULT_LIMITS, maxBytes: count("--max-bytes", v["max-bytes"], DEFAULT_LIMITS.maxBytes), maxObjects: count("--max-objects", v["max-objects"], DEFAULT_LIMITS.maxObjects) },
+    paths: positionals,
+  };
+  if (v.stack !== undefined) {
+    if (!/^[a-z0-9-]+$/.test(v.stack)) throw new UsageError(`--stack ${v.stack}: expected a stack name such as staging or prod`);
+    o.config = path.join(__dirname, "..", "policy-pack", "config", `${v.stack}.json`);
   }
   if (o.paths.length === 0) throw new UsageError("no manifest files or directories given");
   return o;
@@ -102,7 +110,7 @@ function main(): number {
   let config: PackConfigFile = {};
   let objects: ManifestObject[];
   try {
-    opts = parseArgs(process.argv.slice(2));
+    opts = parseOptions(process.argv.slice(2));
     if (opts.config) config = loadConfigFile(opts.config);
     const files = listYamlFiles(opts.paths);
     if (files.length === 0 && !opts.allowEmpty) throw new InputError(`no .yaml, .yml or .json files under ${opts.paths.join(", ")} (pass --allow-empty to accept that)`);

@@ -8,15 +8,26 @@
 //
 // Prints the evidence JSON on stdout and a readable summary on stderr; exits 0
 // when everything passes (and both paths agree), 1 when not, 2 on bad usage.
-import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { smokeBundle } from "../components/smoke/bundle";
 import { baseUrlProblem, cleanText, formatAgreement, formatEvidence, gatewayTokenProblem, maskUrl, redact, redactDeep, runChecks } from "../components/smoke/checks";
 import { runBothPaths, smokeRecord, type ClusterTarget } from "../components/smoke/kube";
+import { parseCommandLine } from "./lib/args";
+import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
 
 const USAGE = [
   "usage: npm run smoke -- --url <base-url> [--token-env NAME] [--budget-seconds N] [--path-name NAME]",
   "       npm run smoke -- --stack <name> [--outputs <file>] [--context <kube context>] [--token-env NAME] [--budget-seconds N]",
+  "  --url <base-url>        any gateway, e.g. after your own kubectl port-forward (the token from --token-env)",
+  "  --stack <name>          both paths (port-forward and the in-cluster Job) for a deployed stack; its outputs",
+  "                          come from the bootstrapped Pulumi CLI when none is on PATH (local and dev: always)",
+  "  --outputs <file>        the stack's outputs saved with `pulumi stack output --json`",
+  "  --context <ctx>         kube context (default: the stack's own, output `cluster`)",
+  "  --token-env NAME        environment variable holding the token (default OPENCLAW_GATEWAY_TOKEN;",
+  "                          with --stack, unset: read from the gateway's Secret)",
+  "  --budget-seconds N      how long to wait for the gateway to answer",
+  "  --path-name NAME        the path's name in the evidence (default cli)",
+  "  exit 0: passed (both paths agree); 1: failed; 2: bad usage or nothing deployed to check",
 ].join("\n");
 
 interface Args {
@@ -32,46 +43,28 @@ interface Args {
 class UsageError extends Error {}
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { tokenEnv: "OPENCLAW_GATEWAY_TOKEN", pathName: "cli" };
-  for (let i = 0; i < argv.length; i++) {
-    const flag = argv[i];
-    const value = () => {
-      const v = argv[++i];
-      if (v === undefined || v.startsWith("--")) throw new UsageError(`${flag} needs a value`);
-      return v;
-    };
-    switch (flag) {
-      case "--url":
-        a.url = value();
-        break;
-      case "--stack":
-        a.stack = value();
-        break;
-      case "--outputs":
-        a.outputs = value();
-        break;
-      case "--context":
-        a.context = value();
-        break;
-      case "--token-env":
-        a.tokenEnv = value();
-        break;
-      case "--path-name":
-        a.pathName = value();
-        break;
-      case "--budget-seconds": {
-        const n = Number(value());
-        if (!Number.isFinite(n) || n <= 0) throw new UsageError("--budget-seconds must be a positive number");
-        a.budgetSeconds = n;
-        break;
-      }
-      case "-h":
-      case "--help":
-        throw new UsageError("");
-      default:
-        // Never echo a stray argument whole: it may be a pasted token.
-        throw new UsageError(`unknown argument ${/^--?[A-Za-z][A-Za-z0-9-]{0,30}$/.test(flag) ? flag : `#${i + 1} (not a known flag; not shown)`}`);
-    }
+  // Unknown flags and stray arguments exit 2 there, never echoed whole: one may be a pasted token.
+  const { values: v } = parseCommandLine(
+    {
+      name: "smoke",
+      usage: USAGE,
+      options: {
+        url: { type: "string" },
+        stack: { type: "string" },
+        outputs: { type: "string" },
+        context: { type: "string" },
+        "token-env": { type: "string" },
+        "budget-seconds": { type: "string" },
+        "path-name": { type: "string" },
+      },
+    },
+    argv,
+  );
+  const a: Args = { url: v.url, stack: v.stack, outputs: v.outputs, context: v.context, tokenEnv: v["token-env"] ?? "OPENCLAW_GATEWAY_TOKEN", pathName: v["path-name"] ?? "cli" };
+  if (v["budget-seconds"] !== undefined) {
+    const n = Number(v["budget-seconds"]);
+    if (!Number.isFinite(n) || n <= 0) throw new UsageError("--budget-seconds must be a positive number");
+    a.budgetSeconds = n;
   }
   if (!a.url === !a.stack) throw new UsageError("give exactly one of --url or --stack");
   if (a.url) {
@@ -85,13 +78,12 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function pulumi(args: string[]): string {
+function stackOutputs(stack: string): string {
   try {
-    return execFileSync("pulumi", args, { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    return stackOutputsText(stack);
   } catch (e) {
-    const err = e as { code?: string; stderr?: string };
-    if (err.code === "ENOENT") throw new UsageError("the pulumi CLI is not on PATH: run `npm run bootstrap:pulumi` and `source scripts/pulumi-env.sh`, or pass --outputs <file>");
-    throw new UsageError(`pulumi ${args.slice(0, 2).join(" ")} failed: ${cleanText((err.stderr ?? "").trim(), 2000)}`);
+    if (e instanceof StackError) throw new UsageError(cleanText(e.message, 2000));
+    throw e;
   }
 }
 
@@ -155,8 +147,8 @@ async function main(argv: string[]): Promise<number> {
   try {
     a = parseArgs(argv);
   } catch (e) {
-    process.stderr.write(`${(e as Error).message ? `${(e as Error).message}\n` : ""}${USAGE}\n`);
-    return (e as Error).message ? 2 : 0;
+    process.stderr.write(`smoke: ${(e as Error).message}\n(npm run smoke -- --help shows the usage)\n`);
+    return 2;
   }
   // Every secret seen so far: whatever is printed, error or not, is redacted against all of them.
   const secrets: Array<string | undefined> = [process.env[a.tokenEnv]];
@@ -169,8 +161,11 @@ async function main(argv: string[]): Promise<number> {
       out(process.stdout, JSON.stringify(redactDeep(ev, secrets), null, 2));
       return ev.ok ? 0 : 1;
     }
-    const text = a.outputs ? readFileSync(a.outputs, "utf8") : pulumi(["stack", "output", "--json", "--stack", a.stack!]);
+    // Nothing deployed to check: one sentence instead of kubectl's connection errors.
+    if (!a.outputs && renderOnlyStack(a.stack!)) throw new UsageError(renderOnlySentence(a.stack!, "smoke-test"));
+    const text = a.outputs ? readFileSync(a.outputs, "utf8") : stackOutputs(a.stack!);
     const outputs = JSON.parse(text) as StackOutputs & { valuesHash?: string };
+    if (outputs.cluster === null) throw new UsageError(renderOnlySentence(a.stack!, "smoke-test"));
     const target = targetFromOutputs(outputs, a);
     const run = await runBothPaths(target, token, smokeBundle(), { bind: outputs.bindPortProbe?.bind, containerPort: target.port });
     secrets.push(run.token);
@@ -180,7 +175,7 @@ async function main(argv: string[]): Promise<number> {
     return record.signedOff ? 0 : 1;
   } catch (e) {
     if (e instanceof UsageError) {
-      out(process.stderr, e.message);
+      out(process.stderr, `smoke: ${e.message}`);
       return 2;
     }
     out(process.stderr, `smoke: ${cleanText(e instanceof Error ? e.message : String(e), 2000)}`);

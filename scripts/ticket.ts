@@ -1,16 +1,34 @@
-// npm run ticket -- --stack <name> [--outputs <file>] [--out-dir <dir>]
+// npm run ticket -- --stack <name> [--outputs <file>] [--out-dir <dir>] [--window-start … --window-end … --requester … --approver …]
 // Reads `pulumi stack output --json` (secrets stay masked) and writes the
-// change-ticket section as Markdown and JSON.
-import { execFileSync } from "node:child_process";
+// change-ticket section as Markdown and JSON, with the change board's fields and
+// the engine's own record of the update (npm run deploy) when there is one.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { renderTicket, TicketError, type StackOutputs } from "../components/ticket-markdown";
+import { parseCommandLine, usageExit } from "./lib/args";
+import { StackError, stackOutputsText } from "./lib/stack";
+import { approvalFrom, engineFrom, TICKET_INPUT_OPTIONS, TICKET_INPUT_USAGE } from "./ticket-inputs";
 
-const USAGE = "usage: npm run ticket -- --stack <name> [--outputs <file from `pulumi stack output --json`>] [--out-dir <dir>]";
+const USAGE = [
+  "usage: npm run ticket -- --stack <name> [--outputs <file from `pulumi stack output --json`>] [--out-dir <dir>]",
+  "  --stack <name>     the stack; its outputs come from `pulumi stack output --json` (secrets stay masked),",
+  "                     run with the bootstrapped Pulumi CLI when none is on PATH (local and dev: always)",
+  "  --outputs <file>   read the outputs from a file instead",
+  "  --out-dir <dir>    where <stack>-<time>.md and .json are written (default: tickets)",
+  ...TICKET_INPUT_USAGE,
+].join("\n");
 
 function main(argv: string[]): number {
   const args = parseArgs(argv);
-  if (!args.stack) return fail(`--stack is required\n${USAGE}`);
+  if (!args.stack) usageExit("ticket", "--stack is required (the stack whose ticket to write)");
+  let approval;
+  try {
+    approval = approvalFrom(args.values);
+  } catch (e) {
+    // A malformed window or name is a usage error: nothing is written.
+    if (e instanceof TicketError) usageExit("ticket", e.message);
+    throw e;
+  }
   let text: string;
   if (args.outputs) {
     try {
@@ -21,11 +39,10 @@ function main(argv: string[]): number {
   } else {
     try {
       // Never --show-secrets: secrets stay "[secret]" and never reach the ticket.
-      text = execFileSync("pulumi", ["stack", "output", "--json", "--stack", args.stack], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+      text = stackOutputsText(args.stack);
     } catch (e) {
-      const err = e as { code?: string; stderr?: string };
-      if (err.code === "ENOENT") return fail("the pulumi CLI is not on PATH: run `npm run bootstrap:pulumi` and `source scripts/pulumi-env.sh`, or pass --outputs <file>");
-      return fail(`pulumi stack output --stack ${args.stack} failed: ${(err.stderr ?? "").trim()}`);
+      if (e instanceof StackError) return fail(e.message);
+      throw e;
     }
   }
   let outputs: StackOutputs;
@@ -36,7 +53,7 @@ function main(argv: string[]): number {
   }
   try {
     const now = new Date();
-    const { markdown, json } = renderTicket(outputs, now);
+    const { markdown, json } = renderTicket(outputs, now, { approval, engine: engineFrom(args.stack, args.values) });
     const dir = args.outDir ?? "tickets";
     fs.mkdirSync(dir, { recursive: true });
     const base = path.join(dir, `${args.stack}-${now.toISOString().replace(/[:.]/g, "-")}`);
@@ -51,17 +68,12 @@ function main(argv: string[]): number {
   }
 }
 
-function parseArgs(argv: string[]): { stack?: string; outputs?: string; outDir?: string } {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const m = /^--(stack|outputs|out-dir)$/.exec(argv[i]);
-    if (!m || argv[i + 1] === undefined) {
-      fail(`unexpected argument "${argv[i]}"\n${USAGE}`);
-      process.exit(2);
-    }
-    out[m[1]] = argv[++i];
-  }
-  return { stack: out.stack, outputs: out.outputs, outDir: out["out-dir"] };
+function parseArgs(argv: string[]) {
+  const { values } = parseCommandLine(
+    { name: "ticket", usage: USAGE, options: { stack: { type: "string" }, outputs: { type: "string" }, "out-dir": { type: "string" }, ...TICKET_INPUT_OPTIONS } },
+    argv,
+  );
+  return { stack: values.stack, outputs: values.outputs, outDir: values["out-dir"], values };
 }
 
 function fail(message: string): number {

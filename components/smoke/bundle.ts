@@ -8,13 +8,20 @@
 // TypeScript is only transpiled (no type check here; `npm run build` does that).
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import ts from "typescript";
+
+/**
+ * The bundle text, when scripts/cli.js compiled the calling tool: made by this very
+ * function at compile time, so the compiled smoke CLI never loads TypeScript.
+ */
+declare const OPENCLAW_SMOKE_BUNDLE: string | undefined;
 
 /** Modules of the bundle, in dependency order; each may require only earlier ones and node: built-ins. */
 const MODULES = ["checks", "kube"] as const;
 export type SmokeModule = (typeof MODULES)[number];
 
 function transpile(name: string): string {
+  // Loaded here, not at the top: importing this module must not cost the compiler's start-up.
+  const ts = require("typescript") as typeof import("typescript");
   const src = readFileSync(join(__dirname, `${name}.ts`), "utf8");
   const out = ts.transpileModule(src, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: false },
@@ -37,6 +44,7 @@ let cached: string | undefined;
  */
 export function smokeBundle(): string {
   if (cached) return cached;
+  if (typeof OPENCLAW_SMOKE_BUNDLE === "string") return (cached = OPENCLAW_SMOKE_BUNDLE);
   const parts = MODULES.map(
     (m) => `  ${JSON.stringify(`./${m}`)}: function (exports, require, module) {\n${transpile(m)}\n  },`,
   );

@@ -386,7 +386,7 @@ describe("bad input to the CLI is refused before any request, without echoing se
   it("--help exits 0 with the usage", async () => {
     const cli = await runCli(["--help"]);
     expect(cli.code).toBe(0);
-    expect(cli.stderr).toMatch(/usage: npm run smoke/);
+    expect(cli.stdout).toMatch(/usage: npm run smoke/);
   });
 });
 

@@ -62,7 +62,7 @@ describe("npm run ticket", () => {
     expect(bad.status).toBe(1);
     expect(bad.stderr).toMatch(/bad.json: not JSON/);
     const noStack = ticket("--outputs", outputsFile);
-    expect(noStack.status).toBe(1);
+    expect(noStack.status).toBe(2);
     expect(noStack.stderr).toMatch(/--stack is required/);
     for (const r of [none, bad, noStack]) expect(r.stderr).not.toMatch(/\n\s+at /);
   });

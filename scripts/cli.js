@@ -1,0 +1,176 @@
+#!/usr/bin/env node
+// Runs one of the repository's command-line tools as compiled JavaScript:
+//
+//   node scripts/cli.js <policy-check|ticket|smoke|diagnose|config-check> [args...]
+//   node scripts/cli.js --build          # compile every tool now (nothing runs)
+//
+// Plain JavaScript on purpose: starting TypeScript (ts-node type-loading a
+// compiler) cost ~2 s per call, which a pre-commit hook or a CI gate pays every
+// time. Each tool is bundled by esbuild into .build/cli/<tool>.js (gitignored)
+// on first use, and rebuilt whenever it is stale: the stamp next to it records
+// every input file esbuild read (sources and node_modules) with its size, mtime
+// and sha256, plus this launcher and esbuild's version. A file whose size or
+// mtime moved is hashed; only a changed hash rebuilds. Concurrent first runs
+// (vitest starts many) each write to a temp file and rename it into place.
+"use strict";
+const fs = require("node:fs");
+const path = require("node:path");
+const crypto = require("node:crypto");
+
+const ROOT = path.resolve(__dirname, "..");
+const OUT = path.join(ROOT, ".build", "cli");
+const TOOLS = {
+  "policy-check": "scripts/policy-check.ts",
+  ticket: "scripts/ticket.ts",
+  smoke: "scripts/smoke.ts",
+  diagnose: "scripts/diagnose.ts",
+  "config-check": "scripts/config-check.ts",
+};
+// Loaded only when a code path needs them (mvdan-sh, 1.5 MB, only for shell scripts in a
+// container's command): bundled, every start would parse them.
+const EXTERNAL = ["typescript", "@pulumi/*", "esbuild", "mvdan-sh"];
+
+const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+
+function readStamp(file) {
+  try {
+    return JSON.parse(fs.readFileSync(file, "utf8"));
+  } catch {
+    return undefined;
+  }
+}
+
+/** True when every recorded input still has its recorded content. Refreshes moved mtimes. */
+function fresh(tool) {
+  const stampFile = path.join(OUT, `${tool}.stamp.json`);
+  const stamp = readStamp(stampFile);
+  if (!stamp || stamp.version !== 1 || !fs.existsSync(path.join(OUT, `${tool}.js`))) return false;
+  let touched = false;
+  for (const [rel, rec] of Object.entries(stamp.inputs)) {
+    let st;
+    try {
+      st = fs.statSync(path.join(ROOT, rel));
+    } catch {
+      return false;
+    }
+    if (st.size === rec.size && st.mtimeMs === rec.mtimeMs) continue;
+    if (st.size !== rec.size || sha256(path.join(ROOT, rel)) !== rec.sha256) return false;
+    rec.mtimeMs = st.mtimeMs;
+    touched = true;
+  }
+  if (touched) writeAtomic(stampFile, JSON.stringify(stamp));
+  return true;
+}
+
+function writeAtomic(file, text) {
+  const tmp = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(tmp, text);
+  fs.renameSync(tmp, file);
+}
+
+function loadEsbuild() {
+  try {
+    return require("esbuild");
+  } catch {
+    process.stderr.write(
+      "cli: the compiled tools are missing or stale and esbuild (a devDependency) is not installed: run `npm ci` (not `npm ci --omit=dev`) in " + ROOT + "\n",
+    );
+    process.exit(2);
+  }
+}
+
+/**
+ * Sources read `__dirname` to find files next to them (policy-pack/config, the smoke
+ * bundle's sources); in one bundle it would be .build/cli. Each use becomes its
+ * source directory, resolved from the bundle's own location at run time.
+ */
+const dirnamePlugin = {
+  name: "source-dirname",
+  setup(build) {
+    build.onLoad({ filter: /\.ts$/ }, (args) => {
+      if (args.path.includes(`${path.sep}node_modules${path.sep}`)) return undefined;
+      const text = fs.readFileSync(args.path, "utf8");
+      if (!/\b__dirname\b/.test(text)) return undefined;
+      const rel = path.relative(ROOT, path.dirname(args.path)).split(path.sep).join("/");
+      return { contents: text.replace(/\b__dirname\b/g, `__ocSourceDir(${JSON.stringify(rel)})`), loader: "ts" };
+    });
+  },
+};
+
+const SMOKE_BUNDLE_SOURCE = "components/smoke/bundle.ts";
+
+function options(entry, outfile, define = {}) {
+  return {
+    entryPoints: [path.join(ROOT, entry)],
+    outfile,
+    bundle: true,
+    platform: "node",
+    format: "cjs",
+    target: "node20",
+    external: EXTERNAL,
+    metafile: true,
+    logLevel: "error",
+    absWorkingDir: ROOT,
+    define,
+    banner: { js: `const __ocSourceDir = (rel) => require("node:path").join(__dirname, "..", "..", rel);` },
+    plugins: [dirnamePlugin],
+  };
+}
+
+/**
+ * The smoke Job's script, made by components/smoke/bundle.ts itself (TypeScript's
+ * transpiler, exactly as under ts-node), so a tool that ships it needs no compiler at run time.
+ */
+async function smokeBundleText(esbuild) {
+  const tmp = path.join(OUT, `smoke-bundle.${process.pid}.tmp.js`);
+  try {
+    await esbuild.build(options(SMOKE_BUNDLE_SOURCE, tmp));
+    return require(tmp).smokeBundle();
+  } finally {
+    fs.rmSync(tmp, { force: true });
+  }
+}
+
+async function buildAsync(tool) {
+  const esbuild = loadEsbuild();
+  fs.mkdirSync(OUT, { recursive: true });
+  const outfile = path.join(OUT, `${tool}.js`);
+  const tmp = `${outfile}.${process.pid}.tmp`;
+  let result = await esbuild.build(options(TOOLS[tool], tmp));
+  if (Object.hasOwn(result.metafile.inputs, SMOKE_BUNDLE_SOURCE)) {
+    const text = await smokeBundleText(esbuild);
+    result = await esbuild.build(options(TOOLS[tool], tmp, { OPENCLAW_SMOKE_BUNDLE: JSON.stringify(text) }));
+  }
+  const inputs = {};
+  // Not in the metafile: tsconfig.json (esbuild reads its options) and esbuild itself.
+  for (const rel of [...Object.keys(result.metafile.inputs), path.relative(ROOT, __filename), "tsconfig.json", "node_modules/esbuild/package.json"]) {
+    const file = path.join(ROOT, rel);
+    const st = fs.statSync(file);
+    inputs[rel.split(path.sep).join("/")] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(file) };
+  }
+  fs.renameSync(tmp, outfile);
+  writeAtomic(path.join(OUT, `${tool}.stamp.json`), JSON.stringify({ version: 1, esbuild: esbuild.version, inputs }));
+}
+
+async function main() {
+  const [tool, ...args] = process.argv.slice(2);
+  if (tool === "--build") {
+    for (const t of Object.keys(TOOLS)) await buildAsync(t);
+    return;
+  }
+  if (!Object.hasOwn(TOOLS, tool ?? "")) {
+    process.stderr.write(`usage: node scripts/cli.js <${Object.keys(TOOLS).join("|")}> [args...] | --build\n`);
+    process.exit(2);
+  }
+  if (!fresh(tool)) await buildAsync(tool);
+  // Node >= 22.1 keeps V8's compiled code on disk: the bundle is not compiled again on every start.
+  require("node:module").enableCompileCache?.(path.join(OUT, "v8-cache"));
+  // Run it as the main module (its `require.main === module` holds), as ts-node does.
+  process.argv = [process.argv[0], path.join(OUT, `${tool}.js`), ...args];
+  require("node:module").runMain();
+}
+
+main().catch((e) => {
+  process.stderr.write(`cli: ${e && e.message ? e.message : String(e)}\n`);
+  process.exit(2);
+});

@@ -1,0 +1,64 @@
+// The one command-line convention of the repository's tools (policy:check, ticket,
+// smoke, diagnose, config:check, the benchmarks), on node:util parseArgs:
+//   --help / -h   usage on stdout, exit 0 (anywhere before `--`);
+//   an unknown flag, a missing value or a stray argument: one line on stderr naming
+//   it and the valid flags, exit 2.
+// An argument is echoed only when it looks like a flag: a token pasted in the wrong
+// place must not end up in a terminal log.
+import { parseArgs, type ParseArgsConfig } from "node:util";
+
+type Options = NonNullable<ParseArgsConfig["options"]>;
+
+export interface CommandLine<O extends Options> {
+  /** The name the user typed, e.g. "policy:check": it prefixes every message. */
+  name: string;
+  usage: string;
+  options: O;
+  /** How many arguments that are not flags are accepted (default 0). */
+  positionals?: number;
+}
+
+const FLAG_SHAPED = /^--?[A-Za-z][A-Za-z0-9-]{0,30}$/;
+
+/** Shown only when it cannot be a pasted secret. */
+export function shownArgument(arg: string, index: number): string {
+  return FLAG_SHAPED.test(arg) ? arg : `#${index + 1} (not shown: not a flag)`;
+}
+
+/** Prints `name: message` and the pointer to --help, exits 2. */
+export function usageExit(name: string, message: string): never {
+  process.stderr.write(`${name}: ${message}\n(npm run ${name} -- --help shows the usage)\n`);
+  process.exit(2);
+}
+
+export function parseCommandLine<O extends Options>(spec: CommandLine<O>, argv: string[]) {
+  const end = argv.indexOf("--");
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  if (flags.includes("--help") || flags.includes("-h")) {
+    process.stdout.write(`${spec.usage}\n`);
+    process.exit(0);
+  }
+  const valid = [...Object.entries(spec.options).map(([k, o]) => `--${k}${o.type === "string" ? " <value>" : ""}`), "--help"].join(", ");
+  try {
+    const parsed = parseArgs({ args: argv, options: spec.options, allowPositionals: true, strict: true });
+    const max = spec.positionals ?? 0;
+    if (parsed.positionals.length > max) {
+      const extra = parsed.positionals[max];
+      usageExit(spec.name, `unexpected argument ${shownArgument(extra, argv.indexOf(extra))}; valid flags: ${valid}`);
+    }
+    return parsed;
+  } catch (e) {
+    const err = e as { code?: string; message?: string };
+    if (err.code === "ERR_PARSE_ARGS_UNKNOWN_OPTION") {
+      const flag = /'([^']*)'/.exec(err.message ?? "")?.[1] ?? "";
+      usageExit(spec.name, `unknown option ${shownArgument(flag, argv.indexOf(flag))}; valid flags: ${valid}`);
+    }
+    if (err.code === "ERR_PARSE_ARGS_INVALID_OPTION_VALUE") {
+      // "Option '--stack <value>' argument missing", "... argument is ambiguous", "Option '--json' does not take an argument"
+      const flag = /'(-[^ ']*)/.exec(err.message ?? "")?.[1] ?? "an option";
+      if (/does not take an argument/.test(err.message ?? "")) usageExit(spec.name, `${flag} takes no value`);
+      usageExit(spec.name, `${flag} needs a value${/ambiguous/.test(err.message ?? "") ? " (the next argument is a flag; write --flag=value if the value starts with -)" : ""}`);
+    }
+    throw e;
+  }
+}
