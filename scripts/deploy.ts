@@ -1,0 +1,221 @@
+// npm run deploy -- --stack <name> [--preview] [--policy-pack-config <file>] [--record-dir <dir>] [-- <pulumi args>]
+// `pulumi up` (or `pulumi preview`) with the policy pack, recording what the engine
+// itself reported: its event log (every step with the keys that forced a
+// replacement, every policy result) and which pack config was used. The change
+// ticket reads that record; a ticket never states a policy verdict or a change
+// summary that no engine produced.
+//
+// Records: <record-dir>/<stack>.<update|preview>.json and .events.jsonl (default
+// tickets/engine), replaced by each run, also a failed one (the last attempt is
+// what the board must see). Exit code: pulumi's.
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, relative, resolve } from "node:path";
+import { EngineLogError, parseEngineEvents } from "../components/engine-events";
+import type { EngineEvidence } from "../components/ticket-markdown";
+
+export const REPO = resolve(__dirname, "..");
+export const DEFAULT_RECORD_DIR = "tickets/engine";
+
+const USAGE = [
+  "usage: npm run deploy -- --stack <name> [--preview] [--policy-pack-config <file>] [--record-dir <dir>] [-- <extra pulumi args>]",
+  "  --stack <name>               the stack; runs `pulumi up --yes` on it with the policy pack in policy-pack/",
+  "  --preview                    run `pulumi preview` instead (nothing is changed): the planned changes for the ticket",
+  "  --policy-pack-config <file>  the pack's config (default: policy-pack/config/<stack>.json when it exists, else the pack's defaults)",
+  `  --record-dir <dir>           where the engine record goes (default: ${DEFAULT_RECORD_DIR}); npm run ticket reads it from there`,
+  "  Runs through scripts/pulumi-env.sh: the bootstrapped Pulumi CLI; for local and dev also their repo-local backend.",
+].join("\n");
+
+/** What scripts/ticket.ts reads back. Paths are relative to the project. */
+export interface EngineRecordFile {
+  stack: string;
+  kind: "update" | "preview";
+  command: string;
+  policyPack: { path: string; config: string | null; configSha256: string | null };
+  startedAt: string;
+  finishedAt: string;
+  exitCode: number | null;
+  /** The event log beside this file. */
+  events: string;
+}
+
+interface Args {
+  stack: string;
+  preview: boolean;
+  policyPackConfig?: string;
+  recordDir: string;
+  extra: string[];
+}
+
+class Usage extends Error {
+  constructor(
+    message: string,
+    public readonly code: number,
+  ) {
+    super(message);
+  }
+}
+
+export function parseArgs(argv: string[]): Args {
+  const end = argv.indexOf("--");
+  const flags = end === -1 ? argv : argv.slice(0, end);
+  const a: Partial<Args> = { preview: false, recordDir: DEFAULT_RECORD_DIR, extra: end === -1 ? [] : argv.slice(end + 1) };
+  const value = (flag: string, v: string | undefined) => {
+    if (v === undefined || v.startsWith("-")) throw new Usage(`deploy: ${flag} needs a value\n${USAGE}`, 2);
+    return v;
+  };
+  for (let i = 0; i < flags.length; i++) {
+    const f = flags[i];
+    if (f === "-h" || f === "--help") throw new Usage(USAGE, 0);
+    else if (f === "--preview") a.preview = true;
+    else if (f === "--stack") a.stack = value(f, flags[++i]);
+    else if (f === "--policy-pack-config") a.policyPackConfig = value(f, flags[++i]);
+    else if (f === "--record-dir") a.recordDir = value(f, flags[++i]);
+    else throw new Usage(`deploy: unknown option ${/^--?[A-Za-z][A-Za-z0-9-]{0,30}$/.test(f) ? f : "(not shown: not a flag)"}; pulumi's own flags go after --\n${USAGE}`, 2);
+  }
+  if (!a.stack) throw new Usage(`deploy: --stack is required\n${USAGE}`, 2);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(a.stack)) throw new Usage(`deploy: --stack ${JSON.stringify(a.stack.slice(0, 40))} is not a stack name (letters, digits, . _ -)`, 2);
+  return a as Args;
+}
+
+/** The pack config this run uses: the one given, else policy-pack/config/<stack>.json, else none. */
+export function packConfigFor(stack: string, given: string | undefined): string | null {
+  if (given !== undefined) {
+    const p = resolve(given);
+    if (!existsSync(p)) throw new Usage(`deploy: --policy-pack-config ${given}: no such file`, 2);
+    return p;
+  }
+  const own = join(REPO, "policy-pack", "config", `${stack}.json`);
+  return existsSync(own) ? own : null;
+}
+
+/**
+ * The recorded update and preview of a stack, read back for the ticket. A record
+ * whose event log is missing or unreadable is an error naming the file: the ticket
+ * must not quietly drop evidence someone recorded.
+ */
+export function loadEngineEvidence(dir: string, stack: string): { update?: EngineEvidence; preview?: EngineEvidence } {
+  const out: { update?: EngineEvidence; preview?: EngineEvidence } = {};
+  for (const kind of ["update", "preview"] as const) {
+    const file = join(dir, `${stack}.${kind}.json`);
+    if (!existsSync(file)) continue;
+    let rec: EngineRecordFile;
+    try {
+      rec = JSON.parse(readFileSync(file, "utf8")) as EngineRecordFile;
+    } catch {
+      throw new EngineLogError(`${file}: not a record written by npm run deploy (not JSON); delete it or run \`npm run deploy -- --stack ${stack}${kind === "preview" ? " --preview" : ""}\` again`);
+    }
+    if (rec.stack !== stack || rec.kind !== kind || typeof rec.events !== "string" || rec.events.includes("/")) {
+      throw new EngineLogError(`${file}: not a ${kind} record of stack ${stack}; delete it or run \`npm run deploy -- --stack ${stack}${kind === "preview" ? " --preview" : ""}\` again`);
+    }
+    const events = join(dir, rec.events);
+    let text: string;
+    try {
+      text = readFileSync(events, "utf8");
+    } catch {
+      throw new EngineLogError(`${file} names the event log ${events}, which cannot be read`);
+    }
+    try {
+      out[kind] = { ...rec, summary: parseEngineEvents(text) };
+    } catch (e) {
+      throw new EngineLogError(`${events}: ${(e as Error).message}`);
+    }
+  }
+  return out;
+}
+
+async function main(argv: string[]): Promise<number> {
+  let a: Args;
+  let config: string | null;
+  try {
+    a = parseArgs(argv);
+    config = packConfigFor(a.stack, a.policyPackConfig);
+  } catch (e) {
+    if (!(e instanceof Usage)) throw e;
+    (e.code === 0 ? process.stdout : process.stderr).write(`${e.message}\n`);
+    return e.code;
+  }
+  const kind = a.preview ? "preview" : "update";
+  const work = mkdtempSync(join(tmpdir(), "openclaw-deploy-"));
+  try {
+    const events = join(work, "events.jsonl");
+    const pulumiArgs = [
+      a.preview ? "preview" : "up",
+      ...(a.preview ? [] : ["--yes"]),
+      "--non-interactive",
+      "--stack", a.stack,
+      "--policy-pack", join(REPO, "policy-pack"),
+      ...(config ? ["--policy-pack-config", config] : []),
+      "--event-log", events,
+      ...a.extra,
+    ];
+    const startedAt = new Date().toISOString();
+    process.stderr.write(`deploy: pulumi ${pulumiArgs.filter((x) => x !== events && x !== "--event-log").join(" ")}\n`);
+    // The engine writes its event log only with PULUMI_DEBUG_COMMANDS set; Pulumi's own
+    // Automation API sets it the same way to follow an update.
+    const child = spawn("bash", [join(REPO, "scripts", "pulumi-env.sh"), "--stack", a.stack, "pulumi", ...pulumiArgs], {
+      cwd: REPO,
+      stdio: "inherit",
+      env: { ...process.env, PULUMI_DEBUG_COMMANDS: "true" },
+    });
+    const forward = (sig: NodeJS.Signals) => child.kill(sig);
+    process.on("SIGINT", forward);
+    process.on("SIGTERM", forward);
+    const exitCode = await new Promise<number | null>((res, rej) => {
+      child.on("error", rej);
+      child.on("close", (code) => res(code));
+    });
+    process.off("SIGINT", forward);
+    process.off("SIGTERM", forward);
+    if (!existsSync(events)) {
+      process.stderr.write(`deploy: pulumi exited ${exitCode} before the engine wrote any event; nothing recorded\n`);
+      return exitCode ?? 1;
+    }
+    const dir = resolve(a.recordDir);
+    mkdirSync(dir, { recursive: true });
+    const base = join(dir, `${a.stack}.${kind}`);
+    const record: EngineRecordFile = {
+      stack: a.stack,
+      kind,
+      command: `pulumi ${pulumiArgs.filter((x) => x !== events && x !== "--event-log").map((x) => (x.startsWith(REPO) ? relative(REPO, x) || "." : x)).join(" ")}`,
+      policyPack: {
+        path: "policy-pack",
+        config: config ? (config.startsWith(REPO) ? relative(REPO, config) : config) : null,
+        configSha256: config ? createHash("sha256").update(readFileSync(config)).digest("hex") : null,
+      },
+      startedAt,
+      finishedAt: new Date().toISOString(),
+      exitCode,
+      events: `${a.stack}.${kind}.events.jsonl`,
+    };
+    // Event log first, then the record that points at it: a reader never sees a record without its log.
+    renameOrCopy(events, `${base}.events.jsonl`);
+    writeFileSync(`${base}.json.tmp`, `${JSON.stringify(record, null, 2)}\n`);
+    renameSync(`${base}.json.tmp`, `${base}.json`);
+    process.stderr.write(`deploy: recorded the engine's ${kind} in ${relative(process.cwd(), base)}.json (npm run ticket -- --stack ${a.stack} reads it)\n`);
+    return exitCode ?? 1;
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+function renameOrCopy(from: string, to: string): void {
+  try {
+    renameSync(from, to);
+  } catch {
+    // Another filesystem (tmpdir on tmpfs): copy, then the finally removes the original.
+    writeFileSync(to, readFileSync(from));
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => (process.exitCode = code),
+    (e) => {
+      process.stderr.write(`deploy: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+    },
+  );
+}
