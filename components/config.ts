@@ -18,6 +18,8 @@ import {
   releaseDateProblem,
 } from "../policy-pack/rules/kube-values";
 import { cidrVoidsIsolation } from "../policy-pack/rules/networkpolicy";
+import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, type ControllerSource } from "../policy-pack/rules/ingress";
+import { caBundleProblem } from "./ingress-ca";
 import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
 import { macConfigSchema, macReleaseIssues } from "./mac/config";
 import { gatewayTokenProblem } from "./smoke/checks";
@@ -154,6 +156,53 @@ const networkSchema = z.strictObject({
     .default({ dns: true, httpsCidrs: [] }),
 });
 
+/**
+ * The Ingress in front of the gateway Service. A networking.k8s.io/v1 Ingress, not a
+ * Gateway API HTTPRoute: every controller platform teams run (ingress-nginx, Traefik,
+ * HAProxy, the cloud load balancers) serves Ingress, cert-manager issues its
+ * certificate from one annotation, and it needs no CRDs; an HTTPRoute needs the
+ * Gateway API CRDs and a Gateway whose listener (and certificate) another team owns.
+ */
+const hostName = z.string().superRefine(
+  rule((v) => {
+    if (v.startsWith("*.")) return "is a wildcard; name each host the gateway answers on (the certificate check needs the exact name)";
+    const p = dnsSubdomainProblem(v);
+    return p ? `${p} (a host name such as gateway.example.com)` : undefined;
+  }),
+);
+const secretName = z.string().superRefine(rule((v) => dnsSubdomainProblem(v)));
+const ingressTlsSchema = z.union(
+  [
+    z.strictObject({ secretName }),
+    z.strictObject({
+      issuer: z.strictObject({ kind: z.enum(["ClusterIssuer", "Issuer"]).default("ClusterIssuer"), name: secretName }),
+      secretName: secretName.optional(),
+    }),
+  ],
+  { message: 'must be {secretName: "<an existing kubernetes.io/tls Secret>"} or {issuer: {kind: "ClusterIssuer" | "Issuer", name}, secretName?} (cert-manager)' },
+);
+const controllerSourceSchema = z.union(
+  [
+    z.strictObject({ cidr: sourceCidr }),
+    z.strictObject({ namespace: z.string().superRefine(rule(dnsLabelProblem)), namespaceLabels: labelMap.optional(), podLabels: labelMap.optional() }),
+  ],
+  { message: `must say where the controller's traffic comes from: {namespace: "ingress-nginx", podLabels?: {...}, namespaceLabels?: {...}} (the labels it carries), or {cidr: "10.0.0.5/32"} for a controller on the host network` },
+);
+const ingressSchema = z.strictObject({
+  className: z.string().superRefine(rule(dnsSubdomainProblem)),
+  hosts: z.array(hostName).min(1, { message: "must list at least one host name" }),
+  /** TLS is required: the gateway token travels in the Authorization header. */
+  tls: ingressTlsSchema,
+  annotations: z.record(z.string().superRefine(rule(labelKeyProblem)), z.string().superRefine(rule((v) => (v.length > 4096 ? `is ${v.length} characters; at most 4096` : undefined)))).default({}),
+  controller: controllerSourceSchema,
+  /** The third smoke path: https://<host> through the controller, TLS verified against caBundle. */
+  smoke: z.strictObject({
+    address: z.string().superRefine(rule((v) => (isIpAddress(v) ? undefined : "must be the IP address the controller listens on (the smoke path connects there and sends the host name as SNI and Host; no DNS is asked)"))),
+    port: z.number().int().min(1).max(65535).default(443),
+    caBundle: z.string().superRefine(rule(caBundleProblem)),
+  }),
+});
+
 const stateVolumeSchema = z.discriminatedUnion(
   "type",
   [
@@ -190,6 +239,7 @@ export const configSchema = z
     labels: labelMap.default({}),
     stateVolume: stateVolumeSchema.default({ type: "emptyDir", sizeLimit: "1Gi" }),
     service: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    ingress: ingressSchema.optional(),
     rollback: rollbackSchema.optional(),
     render: z.strictObject({ directory: text(1, 200, "name a directory") }).optional(),
     cluster: z.strictObject({ context: text(1, 253, "name a kubeconfig context").optional(), kubeconfig: z.string().min(1).optional() }).optional(),
@@ -240,6 +290,23 @@ export const configSchema = z
 
     if (c.gateway.bind === "loopback" && c.service.enabled) {
       add(["gateway", "bind"], '"loopback" with a Service: Service traffic arrives on the pod IP and is refused; use "lan", or set service.enabled false (same-pod sidecars only)');
+    }
+
+    if (c.ingress) {
+      const ing = c.ingress;
+      if (!c.service.enabled) add(["ingress"], "needs the gateway Service (service.enabled true): the Ingress routes to it by port name");
+      const seen = new Set<string>();
+      for (const [i, h] of ing.hosts.entries()) {
+        if (seen.has(h)) add(["ingress", "hosts", i], `"${h}" is listed twice`);
+        seen.add(h);
+      }
+      for (const key of Object.keys(ing.annotations)) {
+        const reserved = INGRESS_RESERVED_ANNOTATION_PREFIXES.find((p) => key.startsWith(p));
+        if (reserved) add(["ingress", "annotations", key], `is set by the program (${reserved}*: the controller source, and the certificate issuer from ingress.tls.issuer); remove it`);
+      }
+      // The runbook's "traffic blackout": a controller the NetworkPolicy does not admit.
+      const admission = controllerAdmissionProblem(c.network.ingressSources, ing.controller as ControllerSource, c.namespace);
+      if (admission) add(["network", "ingressSources"], `${admission}; add the ingress controller's source (ingress.controller) to network.ingressSources`);
     }
 
     if (c.stateVolume.type === "pvc" && c.stateVolume.accessMode === "ReadWriteOnce" && c.replicas > 1) {
@@ -479,6 +546,11 @@ function unwrap(schema: z.ZodType): z.ZodType {
     else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
     else return s;
   }
+}
+
+function isIpAddress(v: string): boolean {
+  // An address is a CIDR without a prefix: /32 or /128 makes it one.
+  return !v.includes("/") && (cidrProblem(`${v}/32`) === undefined || cidrProblem(`${v}/128`) === undefined);
 }
 
 /** A CIDR with an explicit prefix, as NetworkPolicy ipBlock requires (a bare address is refused by the API). */

@@ -34,6 +34,7 @@ export class OpenClawGateway extends pulumi.ComponentResource {
   public readonly deployment: k8s.apps.v1.Deployment;
   public readonly service?: k8s.core.v1.Service;
   public readonly networkPolicy: k8s.networking.v1.NetworkPolicy;
+  public readonly ingress?: k8s.networking.v1.Ingress;
 
   constructor(name: string, args: OpenClawGatewayArgs, opts?: pulumi.ComponentResourceOptions) {
     super("openclaw:k8s:Gateway", name, {}, opts);
@@ -66,6 +67,11 @@ export class OpenClawGateway extends pulumi.ComponentResource {
     this.service = m.service ? child(k8s.core.v1.Service, "service", m.service) : undefined;
     this.networkPolicy = child(k8s.networking.v1.NetworkPolicy, "networkpolicy", m.networkPolicy);
     if (m.podDisruptionBudget) child(k8s.policy.v1.PodDisruptionBudget, "pdb", m.podDisruptionBudget);
+    // After the Service: the provider's await checks that the backend Service exists and
+    // waits until the controller publishes the Ingress's address.
+    this.ingress = m.ingress
+      ? child(k8s.networking.v1.Ingress, "ingress", m.ingress, { ...inNamespace, dependsOn: [...(namespace ? [namespace] : []), this.service!] })
+      : undefined;
 
     this.namespace = pulumi.output(args.settings.config.namespace);
     this.deploymentName = this.deployment.metadata.name;

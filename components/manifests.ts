@@ -4,6 +4,7 @@
 // Every value is written once (port, labels, names) and derived everywhere else.
 import { createHash } from "node:crypto";
 import { ANNOTATIONS } from "../policy-pack/rules/annotations";
+import { CONTROLLER_SOURCE_ANNOTATION } from "../policy-pack/rules/ingress";
 import { parseMemory } from "../policy-pack/rules/quantity";
 import type { GatewaySettings } from "./config";
 import { SMOKE_CLIENT_LABEL } from "./smoke/kube";
@@ -43,12 +44,16 @@ export interface GatewayManifests {
   service?: K8sObject;
   networkPolicy: K8sObject;
   podDisruptionBudget?: K8sObject;
+  /** With `ingress` set: an Ingress routing the hosts to the Service's named port, with TLS. */
+  ingress?: K8sObject;
   /** The values other parts (ticket, smoke checks, policies) need. */
   derived: {
     selectorLabels: Record<string, string>;
     configJson: string;
     configChecksum: string;
     serviceHost?: string;
+    /** The Ingress's hosts and TLS Secret, when there is one. */
+    ingress?: { name: string; hosts: string[]; tlsSecretName: string };
     probePorts: { startup: string; readiness: string; liveness: string };
   };
 }
@@ -300,6 +305,33 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     ? { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(APP_NAME), spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels } } }
     : undefined;
 
+  const ing = c.ingress && service ? c.ingress : undefined;
+  const tlsSecretName = ing ? ("secretName" in ing.tls && ing.tls.secretName ? ing.tls.secretName : `${APP_NAME}-tls`) : "";
+  const ingress: K8sObject | undefined = ing
+    ? {
+        apiVersion: "networking.k8s.io/v1",
+        kind: "Ingress",
+        metadata: meta(APP_NAME, {
+          annotations: {
+            ...ing.annotations,
+            // cert-manager's ingress-shim issues the certificate into tls.secretName from this annotation.
+            ...("issuer" in ing.tls ? { [ing.tls.issuer.kind === "ClusterIssuer" ? "cert-manager.io/cluster-issuer" : "cert-manager.io/issuer"]: ing.tls.issuer.name } : {}),
+            // What the NetworkPolicy must admit for this Ingress to reach the pods; the pack checks it.
+            [CONTROLLER_SOURCE_ANNOTATION]: JSON.stringify(ing.controller),
+          },
+        }),
+        spec: {
+          ingressClassName: ing.className,
+          tls: [{ hosts: ing.hosts, secretName: tlsSecretName }],
+          // By port name, like the Service's targetPort: a port change cannot leave the Ingress behind.
+          rules: ing.hosts.map((host) => ({
+            host,
+            http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: service!.metadata.name, port: { name: PORT_NAME } } } }] },
+          })),
+        },
+      }
+    : undefined;
+
   return {
     namespace,
     serviceAccount,
@@ -310,11 +342,13 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     service,
     networkPolicy,
     podDisruptionBudget,
+    ingress,
     derived: {
       selectorLabels,
       configJson,
       configChecksum,
       serviceHost: service ? `${service.metadata.name}.${ns}.svc.cluster.local` : undefined,
+      ingress: ingress && ing ? { name: ingress.metadata.name, hosts: ing.hosts, tlsSecretName } : undefined,
       probePorts: { startup: PORT_NAME, readiness: PORT_NAME, liveness: PORT_NAME },
     },
   };
@@ -348,7 +382,7 @@ function toPeer(src: IngressSource): Record<string, unknown> {
 
 /** All objects in apply order, for tests, rendering and the manifest checker. */
 export function allObjects(m: GatewayManifests): K8sObject[] {
-  return [m.namespace, m.serviceAccount, m.configMap, m.secret, m.stateClaim, m.deployment, m.service, m.networkPolicy, m.podDisruptionBudget].filter(
+  return [m.namespace, m.serviceAccount, m.configMap, m.secret, m.stateClaim, m.deployment, m.service, m.networkPolicy, m.podDisruptionBudget, m.ingress].filter(
     (o): o is K8sObject => o !== undefined,
   );
 }

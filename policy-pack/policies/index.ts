@@ -8,6 +8,7 @@ import { authRequiredOffLoopback, bindReachableFromService, portsAligned, probes
 import { readinessMatchesTraffic, startupBudget } from "./probes";
 import { restrictedSecurityContext } from "./security";
 import { macRunsClusterRelease } from "./mac";
+import { ingressReachesGateway, ingressTerminatesTls } from "./ingress";
 import { gatewayRecognition, gatewayRunsInForeground, referencesResolvable, tokenFromSecret } from "./recognition";
 
 export const policies: OpenClawPolicy[] = [
@@ -28,6 +29,8 @@ export const policies: OpenClawPolicy[] = [
   referencesResolvable,
   restrictedSecurityContext,
   macRunsClusterRelease,
+  ingressReachesGateway,
+  ingressTerminatesTls,
 ];
 
 export const PACK_NAME = "openclaw-gateway";

@@ -15,7 +15,7 @@ const NAMES = [
   "token-from-secret", "references-resolvable", "restricted-security-context",
 ];
 /** Policies whose default level is advisory: recognition reports nothing, references-resolvable says "cannot verify". */
-const ADVISORY = ["gateway-recognition", "references-resolvable"];
+const ADVISORY = ["gateway-recognition", "references-resolvable", "ingress-terminates-tls"];
 const staging = loadConfigFile(path.join(__dirname, "../config/staging.json"));
 const prod = loadConfigFile(path.join(__dirname, "../config/prod.json"));
 const good = () => loadManifests([GOOD]).map((o) => o.resource);
@@ -66,7 +66,7 @@ describe("cases (fixtures/cases/*.yaml): exactly the expected policies report", 
       expect([...new Set(r.diagnostics.map((d) => d.policyName))].sort()).toEqual([...c.expect].sort());
       for (const d of r.diagnostics) {
         expect(d.message).toBe(`${d.description}\n${d.detail}`);
-        expect(d.detail).toMatch(/^(Deployment|StatefulSet|Pod|DaemonSet)\/[a-z0-9-]+\/[a-z0-9-]+: /);
+        expect(d.detail).toMatch(/^(Deployment|StatefulSet|Pod|DaemonSet|Ingress)\/[a-z0-9-]+\/[a-z0-9-]+: /);
         expect(d.enforcementLevel, d.policyName).toBe(ADVISORY.includes(d.policyName) && !c.config ? "advisory" : "mandatory");
       }
       if (c.expectMessage) expect(r.diagnostics.map((d) => d.detail).join("\n")).toContain(c.expectMessage);
@@ -178,4 +178,31 @@ describe("other pod-bearing kinds", () => {
       expect(d[0].detail.startsWith(`${kind}/openclaw-staging/openclaw-gateway: `)).toBe(true);
     });
   }
+});
+
+describe("the Ingress policies", () => {
+  const INGRESS = ["ingress-reaches-gateway", "ingress-terminates-tls"];
+  const level = (cfg: Record<string, any>, name: string) => (typeof cfg[name] === "string" ? cfg[name] : cfg[name]?.enforcementLevel) ?? cfg.all;
+
+  it("are in the pack, each with a case that breaks it; plain HTTP is refused in prod and only warned about in staging", () => {
+    for (const n of INGRESS) expect(policies.map((p) => p.name), n).toContain(n);
+    const covered = new Set(cases.flatMap((c) => c.expect));
+    expect(INGRESS.filter((n) => !covered.has(n))).toEqual([]);
+    expect(level(prod, "ingress-terminates-tls")).toBe("mandatory");
+    expect(level(prod, "ingress-reaches-gateway")).toBe("mandatory");
+    expect(level(staging, "ingress-terminates-tls")).toBe("advisory");
+  });
+
+  it("say nothing about a stack without an Ingress", () => {
+    const noIngress = good().filter((o: any) => o.type !== "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(noIngress.length).toBe(good().length - 1);
+    const r = analyze(policies, noIngress, prod);
+    expect(r.diagnostics.filter((d) => INGRESS.includes(d.policyName))).toEqual([]);
+  });
+
+  it("plain HTTP fails `pulumi preview` under the prod config", () => {
+    const c = cases.find((x) => x.name === "ingress-plain-http")!;
+    const r = analyze(policies, caseObjects(c).map((o) => o.resource), prod);
+    expect(mandatory(r).map((d) => d.policyName)).toEqual(["ingress-terminates-tls"]);
+  });
 });

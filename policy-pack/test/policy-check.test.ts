@@ -13,7 +13,8 @@ const run = promisify(execFile);
 
 async function check(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const r = await run(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/policy-check.ts"), ...args], {
+    // `npm run policy:check`'s command: the compiled tool (scripts/cli.js rebuilds it when a source changed).
+    const r = await run(process.execPath, [path.join(ROOT, "scripts/cli.js"), "policy-check", ...args], {
       cwd: ROOT,
       timeout: 240_000,
     });
@@ -39,7 +40,7 @@ describe("npm run policy:check", () => {
   it("passes the good gateway under prod config (exit 0)", async () => {
     const r = await check("--stack", "prod", GOOD);
     expect(r.code).toBe(0);
-    expect(r.stdout.trim()).toBe("0 mandatory, 0 advisory violation(s) in 7 object(s) from 1 file(s)");
+    expect(r.stdout.trim()).toBe("0 mandatory, 0 advisory violation(s) in 8 object(s) from 1 file(s)");
   });
 
   it("fails the upstream Kustomize pattern with one line per violation (exit 1)", async () => {
@@ -134,7 +135,7 @@ describe("npm run policy:check on hostile input", () => {
 
   it("refuses FIFOs, devices, symlink loops, oversized and empty input with clear errors; never an internal error", async () => {
     const H = (p: string) => path.join(hostile, p);
-    // Four at a time: each is a ts-node process on shared cores.
+    // Four at a time on shared cores.
     const runs = [
       ...(await Promise.all([check(H("fifo")), check("/dev/zero"), check(H("loop")), check(H("empty.yaml"))])),
       ...(await Promise.all([check("--allow-empty", H("empty.yaml")), check("--max-bytes", "1000", H("big.yaml")), check(H("probe-list.yaml")), check("--config", H("bad-regex.json"), GOOD)])),

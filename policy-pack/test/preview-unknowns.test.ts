@@ -77,7 +77,8 @@ describe("unknown values in preview", () => {
     svc.metadata.namespace = UNKNOWN;
     const r = analyze(policies, res);
     const adv = r.diagnostics.filter((d) => d.enforcementLevel === "advisory");
-    expect(adv.map((d) => d.policyName).sort()).toEqual(["bind-reachable-from-service", "ports-aligned"]);
+    // The Ingress policies need the Service too (which Service the Ingress routes to).
+    expect(adv.map((d) => d.policyName).sort()).toEqual(["bind-reachable-from-service", "ingress-reaches-gateway", "ingress-terminates-tls", "ports-aligned"]);
     expect(adv[0].message).toContain(".metadata.namespace can't be known during preview");
     expect(mandatory(r)).toEqual([]);
   });

@@ -1,0 +1,146 @@
+// Ingress: the path real users take (controller → TLS → Service → pod). An Ingress
+// that routes to the gateway Service must reach the gateway's port, its controller
+// must be admitted by the NetworkPolicy, and it must terminate TLS (the gateway
+// token travels in the Authorization header).
+
+import {
+  backendServicePort, CONTROLLER_SOURCE_ANNOTATION, controllerSourceSpec, describeController, hostsWithoutTls, ingressBackends,
+  parseControllerSource, type ControllerSource,
+} from "../rules/ingress";
+import { ingressAdmitted, policyTypes, sourceFromSpec, type NetworkPolicy } from "../rules/networkpolicy";
+import { resolvePort } from "../rules/probe";
+import { containerPorts, containers, plain, type KObject } from "../model/k8s";
+import { GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
+import { stackPolicy, type StackContext } from "./framework";
+import { forEachGateway, servicesToGateway } from "./network";
+
+interface ServicePort {
+  name?: string;
+  port: number;
+  targetPort?: number | string;
+}
+
+interface Route {
+  ingress: KObject;
+  service: KObject;
+  gatewayPort: number | undefined;
+  /** Every container port of the gateway pod (a named targetPort resolves against them). */
+  podPorts: { name?: string; containerPort: number; protocol?: string }[];
+  namespace: string;
+  podLabels: Record<string, string>;
+  policies: NetworkPolicy[];
+}
+
+/** Every Ingress backend that names a Service sending traffic to a gateway: one Route per (Ingress, Service, gateway). */
+function routesToGateway<C extends GatewayMatchConfig>(ctx: StackContext<C>): Route[] {
+  const routes: Route[] = [];
+  const ingresses = ctx.cluster.objects.filter((o) => o.kind === "Ingress");
+  if (ingresses.length === 0) return routes;
+  forEachGateway(ctx, (gw, s) => {
+    const ns = gw.workload.namespace;
+    const services = servicesToGateway(ctx.cluster, gw, s.port.value);
+    for (const ing of ingresses) {
+      ctx.guard(ing, () => {
+        if (ing.namespace !== ns) return;
+        const names = new Set(ingressBackends(plain(ing.raw.spec ?? {})).map((b) => b.serviceName));
+        for (const svc of services.filter((x) => names.has(x.name))) {
+          routes.push({
+            ingress: ing,
+            service: svc,
+            gatewayPort: s.port.value,
+            podPorts: containers(gw.pod.spec, ["container"]).flatMap(containerPorts),
+            namespace: ns,
+            podLabels: gw.pod.labels,
+            policies: ctx.cluster
+              .policiesSelecting(ns, gw.pod.labels)
+              .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
+              .filter((p) => policyTypes(p).includes("Ingress")),
+          });
+        }
+      });
+    }
+  });
+  return routes;
+}
+
+interface ReachConfig extends GatewayMatchConfig {
+  controllerSource?: ControllerSource;
+}
+
+export const ingressReachesGateway = stackPolicy<ReachConfig>(
+  {
+    name: "ingress-reaches-gateway",
+    description: "An Ingress that routes to a Service of the gateway names a Service port whose targetPort is the gateway's port, and the NetworkPolicies selecting the gateway pods admit its controller's traffic on that port.",
+    why: "Runbook §2/§6: an Ingress whose controller the NetworkPolicy does not admit is a traffic blackout while port-forward and in-cluster checks pass; a backend port that names no Service port (or another container's port) answers 404/502 at the edge only. Neither shows in the pods' readiness. The controller's source comes from the Ingress annotation openclaw.ai/ingress-controller-source or policy config.",
+    concern: "network",
+    enforcementLevel: "mandatory",
+    configSchema: {
+      properties: {
+        ...GATEWAY_MATCH_SCHEMA,
+        controllerSource: {
+          type: "object",
+          description: 'Where the ingress controller\'s traffic comes from, for Ingresses without the annotation: {"namespace": "ingress-nginx", "podLabels": {...}} or {"cidr": "10.0.0.5/32"}.',
+        },
+      },
+    },
+  },
+  (ctx) => {
+    for (const r of routesToGateway(ctx)) {
+      const { ingress: ing, service: svc } = r;
+      const spec = plain<Record<string, any>>(ing.raw.spec ?? {});
+      const ports = Array.isArray(svc.raw.spec?.ports) ? plain<ServicePort[]>(svc.raw.spec.ports) : [];
+      for (const b of ingressBackends(spec).filter((x) => x.serviceName === svc.name)) {
+        const where = `backend ${b.host ?? "(default)"}${b.path ?? ""} → Service/${svc.namespace}/${svc.name} port ${b.port.name !== undefined ? `"${b.port.name}"` : String(b.port.number)}`;
+        const sp = backendServicePort(b, ports);
+        if (!sp) {
+          const have = ports.map((p) => `${p.name ? `"${p.name}" ` : ""}${p.port}`).join(", ") || "none";
+          ctx.report(ing, `${where}: the Service has no such port (ports: ${have}); name the port "gateway"`);
+          continue;
+        }
+        const target = resolvePort(sp.targetPort, r.podPorts);
+        // Only when another port of the Service does reach the gateway: a Service with no
+        // such port at all is ports-aligned's finding, not the Ingress's.
+        const gatewayServicePort = ports.find((p) => resolvePort(p.targetPort ?? p.port, r.podPorts).port === r.gatewayPort);
+        if (r.gatewayPort !== undefined && target.port !== r.gatewayPort && gatewayServicePort) {
+          ctx.report(ing, `${where}: Service port ${sp.port} targets ${String(sp.targetPort)} (${target.error ?? target.port}), not the gateway port ${r.gatewayPort}; route to Service port ${gatewayServicePort.name ? `"${gatewayServicePort.name}"` : gatewayServicePort.port}`);
+        }
+      }
+      if (r.policies.length === 0 || r.gatewayPort === undefined) continue;
+      const raw = ing.annotations[CONTROLLER_SOURCE_ANNOTATION];
+      const fromAnnotation = parseControllerSource(raw);
+      if (raw !== undefined && !fromAnnotation) {
+        ctx.report(ing, `annotation ${CONTROLLER_SOURCE_ANNOTATION}="${raw}" is malformed; write {"namespace": "<controller namespace>", "podLabels": {...}} or {"cidr": "<node CIDR>"}`);
+        continue;
+      }
+      const controller = fromAnnotation ?? ctx.cfg.controllerSource;
+      if (!controller) continue;
+      const source = `${fromAnnotation ? `annotation ${CONTROLLER_SOURCE_ANNOTATION}` : "policy config controllerSource"}`;
+      const v = ingressAdmitted(r.policies, sourceFromSpec(controllerSourceSpec(controller)), r.gatewayPort, r.namespace, r.podLabels, r.podPorts);
+      if (!v.admitted) {
+        const names = r.policies.map((p) => `NetworkPolicy/${p.namespace}/${p.name}`).join(", ");
+        ctx.report(ing, `its controller (${describeController(controller)}, from ${source}) cannot reach the gateway port ${r.gatewayPort}: ${names} admit it on no rule${v.partial.length ? ` (${v.partial.join(", ")} admit only part of it)` : ""}; add it to the ingress sources`);
+      }
+    }
+  },
+);
+
+export const ingressTerminatesTls = stackPolicy<GatewayMatchConfig>(
+  {
+    name: "ingress-terminates-tls",
+    description: "Every host of an Ingress that routes to the gateway is covered by a spec.tls entry (a Secret or a cert-manager issuer): no plain-HTTP route to the gateway.",
+    why: "The tool-call API carries the gateway token in the Authorization header and the Control UI in the page: over plain HTTP anyone on the path reads it. Runbook §5: sign-off SLOs include the Ingress/TLS path. Advisory by default; prod makes it mandatory.",
+    concern: "network",
+    enforcementLevel: "advisory",
+    configSchema: { properties: { ...GATEWAY_MATCH_SCHEMA } },
+  },
+  (ctx) => {
+    const seen = new Set<KObject>();
+    for (const r of routesToGateway(ctx)) {
+      if (seen.has(r.ingress)) continue;
+      seen.add(r.ingress);
+      const plainHosts = hostsWithoutTls(plain(r.ingress.raw.spec ?? {}));
+      if (plainHosts.length === 0) continue;
+      ctx.report(r.ingress, `routes ${plainHosts.map((h) => (h === "*" ? "every host" : h)).join(", ")} to Service/${r.service.namespace}/${r.service.name} over plain HTTP; add spec.tls with these hosts and a certificate Secret (or a cert-manager issuer annotation)`);
+    }
+  },
+);

@@ -1,0 +1,116 @@
+// The Ingress in front of the gateway: which backend it routes to, whether it
+// terminates TLS for every host, and whether the NetworkPolicy admits the
+// controller that forwards the traffic. Pure functions over plain objects; the
+// stack config (components/config.ts) and the pack (policies/ingress.ts) share them.
+
+import { networkPolicyAdmits, sourceFromSpec, describeSource, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
+
+/** Annotation on the Ingress: where its controller's traffic comes from (JSON of a ControllerSource). */
+export const CONTROLLER_SOURCE_ANNOTATION = "openclaw.ai/ingress-controller-source";
+
+/** Annotations the program sets itself: the stack's extra annotations may not. */
+export const INGRESS_RESERVED_ANNOTATION_PREFIXES = ["openclaw.ai/", "cert-manager.io/cluster-issuer", "cert-manager.io/issuer"] as const;
+
+/**
+ * Where an ingress controller's traffic to the pods comes from: its pods' namespace
+ * and labels (a controller running as pods), or an address range (a controller on the
+ * host network, whose traffic leaves from the node's address).
+ */
+export type ControllerSource = { cidr: string } | { namespace: string; namespaceLabels?: Record<string, string>; podLabels?: Record<string, string> };
+
+/** A configured NetworkPolicy ingress source, as the stack config writes it. */
+export type IngressSourceConfig =
+  | { cidr: string; except?: string[] }
+  | { namespaceSelector: Record<string, string>; podSelector?: Record<string, string> }
+  | { podSelector: Record<string, string> };
+
+export function controllerSourceSpec(c: ControllerSource): SourceSpec {
+  if ("cidr" in c) return { cidr: c.cidr };
+  return {
+    namespace: c.namespace,
+    namespaceSelector: { matchLabels: { ...(c.namespaceLabels ?? {}), "kubernetes.io/metadata.name": c.namespace } },
+    podSelector: { matchLabels: c.podLabels ?? {} },
+  };
+}
+
+export function describeController(c: ControllerSource): string {
+  if ("cidr" in c) return `CIDR ${c.cidr}`;
+  const pods = Object.entries(c.podLabels ?? {}).map(([k, v]) => `${k}=${v}`).join(",");
+  return `namespace ${c.namespace} pods [${pods || "any"}]`;
+}
+
+function toPeer(src: IngressSourceConfig): NetworkPolicyPeer {
+  if ("cidr" in src) return { ipBlock: { cidr: src.cidr, ...(src.except ? { except: src.except } : {}) } };
+  if ("namespaceSelector" in src) {
+    return { namespaceSelector: { matchLabels: src.namespaceSelector }, ...(src.podSelector ? { podSelector: { matchLabels: src.podSelector } } : {}) };
+  }
+  return { podSelector: { matchLabels: src.podSelector } };
+}
+
+/**
+ * Why the configured ingress sources do not admit the controller, or undefined.
+ * Evaluated as the NetworkPolicy the program renders evaluates it (one rule whose
+ * peers are the sources), so config validation and the pack agree.
+ */
+export function controllerAdmissionProblem(sources: readonly IngressSourceConfig[], controller: ControllerSource, namespace: string): string | undefined {
+  const np: NetworkPolicy = { name: "gateway", namespace, spec: { podSelector: {}, policyTypes: ["Ingress"], ingress: [{ from: sources.map(toPeer) }] } };
+  const v = networkPolicyAdmits(np, sourceFromSpec(controllerSourceSpec(controller)), 1, {}, []);
+  if (v.admits === "all") return undefined;
+  const how = v.admits === "part" ? "admit only part of" : "do not admit";
+  return `${how} the ingress controller's source ${describeController(controller)}${v.admits === "part" ? " (check except)" : ""}: traffic through the Ingress would black out`;
+}
+
+export function parseControllerSource(raw: string | undefined): ControllerSource | undefined {
+  if (!raw) return undefined;
+  try {
+    const v = JSON.parse(raw) as unknown;
+    if (!v || typeof v !== "object") return undefined;
+    if ("cidr" in v && typeof (v as { cidr: unknown }).cidr === "string") return v as ControllerSource;
+    if ("namespace" in v && typeof (v as { namespace: unknown }).namespace === "string") return v as ControllerSource;
+  } catch {
+    // not JSON: reported by the caller
+  }
+  return undefined;
+}
+
+export interface IngressBackend {
+  host: string | undefined;
+  path: string | undefined;
+  serviceName: string;
+  /** The Service port the rule names: by name or by number. */
+  port: { name?: string; number?: number };
+}
+
+/** Every service backend of an Ingress (rules' paths and the default backend). */
+export function ingressBackends(spec: Record<string, any> | undefined): IngressBackend[] {
+  const out: IngressBackend[] = [];
+  const push = (host: string | undefined, path: string | undefined, b: any) => {
+    const svc = b?.service;
+    if (!svc || typeof svc.name !== "string") return;
+    out.push({ host, path, serviceName: svc.name, port: { name: typeof svc.port?.name === "string" ? svc.port.name : undefined, number: typeof svc.port?.number === "number" ? svc.port.number : undefined } });
+  };
+  if (spec?.defaultBackend) push(undefined, undefined, spec.defaultBackend);
+  for (const r of Array.isArray(spec?.rules) ? spec!.rules : []) {
+    for (const p of Array.isArray(r?.http?.paths) ? r.http.paths : []) push(typeof r.host === "string" ? r.host : undefined, typeof p?.path === "string" ? p.path : undefined, p?.backend);
+  }
+  return out;
+}
+
+/** Hosts of an Ingress's rules that no `spec.tls` entry covers ("*" for a rule without a host). */
+export function hostsWithoutTls(spec: Record<string, any> | undefined): string[] {
+  const tls: Array<{ hosts?: unknown }> = Array.isArray(spec?.tls) ? spec!.tls : [];
+  const covered = (host: string) =>
+    tls.some((t) => Array.isArray(t.hosts) && t.hosts.some((h) => h === host || (typeof h === "string" && h.startsWith("*.") && host.split(".").slice(1).join(".") === h.slice(2))));
+  const hosts = new Set<string>();
+  for (const r of Array.isArray(spec?.rules) ? spec!.rules : []) hosts.add(typeof r?.host === "string" ? r.host : "*");
+  if (spec?.defaultBackend) hosts.add("*");
+  return [...hosts].filter((h) => h === "*" ? tls.length === 0 : !covered(h));
+}
+
+/** The Service port a backend names, resolved against the Service's ports; undefined when it names none of them. */
+export function backendServicePort(b: IngressBackend, servicePorts: ReadonlyArray<{ name?: string; port: number; targetPort?: number | string }>): { port: number; targetPort?: number | string } | undefined {
+  const sp = b.port.name !== undefined ? servicePorts.find((p) => p.name === b.port.name) : servicePorts.find((p) => p.port === b.port.number);
+  return sp ? { port: sp.port, targetPort: sp.targetPort ?? sp.port } : undefined;
+}
+
+export { describeSource };
