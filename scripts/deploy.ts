@@ -13,11 +13,9 @@ import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
-import { EngineLogError, parseEngineEvents } from "../components/engine-events";
-import type { EngineEvidence } from "../components/ticket-markdown";
+import { DEFAULT_RECORD_DIR, type EngineRecordFile } from "./engine-record";
 
 export const REPO = resolve(__dirname, "..");
-export const DEFAULT_RECORD_DIR = "tickets/engine";
 
 const USAGE = [
   "usage: npm run deploy -- --stack <name> [--preview] [--policy-pack-config <file>] [--record-dir <dir>] [-- <extra pulumi args>]",
@@ -27,19 +25,6 @@ const USAGE = [
   `  --record-dir <dir>           where the engine record goes (default: ${DEFAULT_RECORD_DIR}); npm run ticket reads it from there`,
   "  Runs through scripts/pulumi-env.sh: the bootstrapped Pulumi CLI; for local and dev also their repo-local backend.",
 ].join("\n");
-
-/** What scripts/ticket.ts reads back. Paths are relative to the project. */
-export interface EngineRecordFile {
-  stack: string;
-  kind: "update" | "preview";
-  command: string;
-  policyPack: { path: string; config: string | null; configSha256: string | null };
-  startedAt: string;
-  finishedAt: string;
-  exitCode: number | null;
-  /** The event log beside this file. */
-  events: string;
-}
 
 interface Args {
   stack: string;
@@ -89,41 +74,6 @@ export function packConfigFor(stack: string, given: string | undefined): string 
   }
   const own = join(REPO, "policy-pack", "config", `${stack}.json`);
   return existsSync(own) ? own : null;
-}
-
-/**
- * The recorded update and preview of a stack, read back for the ticket. A record
- * whose event log is missing or unreadable is an error naming the file: the ticket
- * must not quietly drop evidence someone recorded.
- */
-export function loadEngineEvidence(dir: string, stack: string): { update?: EngineEvidence; preview?: EngineEvidence } {
-  const out: { update?: EngineEvidence; preview?: EngineEvidence } = {};
-  for (const kind of ["update", "preview"] as const) {
-    const file = join(dir, `${stack}.${kind}.json`);
-    if (!existsSync(file)) continue;
-    let rec: EngineRecordFile;
-    try {
-      rec = JSON.parse(readFileSync(file, "utf8")) as EngineRecordFile;
-    } catch {
-      throw new EngineLogError(`${file}: not a record written by npm run deploy (not JSON); delete it or run \`npm run deploy -- --stack ${stack}${kind === "preview" ? " --preview" : ""}\` again`);
-    }
-    if (rec.stack !== stack || rec.kind !== kind || typeof rec.events !== "string" || rec.events.includes("/")) {
-      throw new EngineLogError(`${file}: not a ${kind} record of stack ${stack}; delete it or run \`npm run deploy -- --stack ${stack}${kind === "preview" ? " --preview" : ""}\` again`);
-    }
-    const events = join(dir, rec.events);
-    let text: string;
-    try {
-      text = readFileSync(events, "utf8");
-    } catch {
-      throw new EngineLogError(`${file} names the event log ${events}, which cannot be read`);
-    }
-    try {
-      out[kind] = { ...rec, summary: parseEngineEvents(text) };
-    } catch (e) {
-      throw new EngineLogError(`${events}: ${(e as Error).message}`);
-    }
-  }
-  return out;
 }
 
 async function main(argv: string[]): Promise<number> {

@@ -5,7 +5,7 @@
 import { resolve } from "node:path";
 import { EngineLogError } from "../components/engine-events";
 import { parseApproval, TicketError, type TicketInputs } from "../components/ticket-markdown";
-import { DEFAULT_RECORD_DIR, loadEngineEvidence } from "./deploy";
+import { DEFAULT_RECORD_DIR, loadEngineEvidence } from "./engine-record";
 
 /** node:util parseArgs options for the ticket's own flags. */
 export const TICKET_INPUT_OPTIONS = {
