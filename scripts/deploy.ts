@@ -21,7 +21,7 @@ const USAGE = [
   "usage: npm run deploy -- --stack <name> [--preview] [--policy-pack-config <file>] [--record-dir <dir>] [-- <extra pulumi args>]",
   "  --stack <name>               the stack; runs `pulumi up --yes` on it with the policy pack in policy-pack/",
   "  --preview                    run `pulumi preview` instead (nothing is changed): the planned changes for the ticket",
-  "  --policy-pack-config <file>  the pack's config (default: policy-pack/config/<stack>.json when it exists, else the pack's defaults)",
+  "  --policy-pack-config <file>  the pack's config (default: policy-pack/config/<stack>.json when it exists (dev: prod.json), else the pack's defaults)",
   `  --record-dir <dir>           where the engine record goes (default: ${DEFAULT_RECORD_DIR}); npm run ticket reads it from there`,
   "  Runs through scripts/pulumi-env.sh: the bootstrapped Pulumi CLI; for local and dev also their repo-local backend.",
 ].join("\n");
@@ -65,14 +65,17 @@ export function parseArgs(argv: string[]): Args {
   return a as Args;
 }
 
-/** The pack config this run uses: the one given, else policy-pack/config/<stack>.json, else none. */
+/** Stacks checked with another stack's pack config: dev is held to prod's, the strictest (as npm run dev:up does). */
+const PACK_CONFIG_OF: Record<string, string> = { dev: "prod" };
+
+/** The pack config this run uses: the one given, else policy-pack/config/<stack>.json (dev: prod.json), else none. */
 export function packConfigFor(stack: string, given: string | undefined): string | null {
   if (given !== undefined) {
     const p = resolve(given);
     if (!existsSync(p)) throw new Usage(`deploy: --policy-pack-config ${given}: no such file`, 2);
     return p;
   }
-  const own = join(REPO, "policy-pack", "config", `${stack}.json`);
+  const own = join(REPO, "policy-pack", "config", `${PACK_CONFIG_OF[stack] ?? stack}.json`);
   return existsSync(own) ? own : null;
 }
 
