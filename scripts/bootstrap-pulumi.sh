@@ -87,10 +87,11 @@ verify() {
   for f in pulumi pulumi-language-nodejs pulumi-resource-pulumi-nodejs kube-score kubeconform checkov; do
     [[ -x "$bin/$f" ]] || die "$bin/$f is missing or not executable"
   done
-  v="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" version)"
+  # `|| true`: a tool that fails must reach the check below and its message, not end the script silently.
+  v="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" version 2>/dev/null || true)"
   [[ "$v" == "v$OPENCLAW_PULUMI_VERSION" ]] ||
     die "pulumi version printed '$v', expected v$OPENCLAW_PULUMI_VERSION"
-  plugins="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" plugin ls 2>&1)"
+  plugins="$(PULUMI_HOME="$dir/pulumi-home" "$bin/pulumi" plugin ls 2>&1 || true)"
   grep -Eq "^kubernetes[[:space:]]+resource[[:space:]]+${OPENCLAW_K8S_PROVIDER_VERSION}[[:space:]]" <<<"$plugins" ||
     die "pulumi plugin ls does not list resource kubernetes $OPENCLAW_K8S_PROVIDER_VERSION:
 $plugins"
@@ -103,7 +104,7 @@ $plugins"
     die "checkov --version is not $OPENCLAW_CHECKOV_VERSION"
   [[ -f "$dir/kubernetes-json-schema/v$OPENCLAW_K8S_SCHEMA_VERSION-local-strict/deployment-apps-v1.json" ]] ||
     die "Kubernetes JSON schemas missing under $dir/kubernetes-json-schema"
-  lh="$("$bin/pulumi-language-nodejs" -version 2>&1 | head -1)"
+  lh="$("$bin/pulumi-language-nodejs" -version 2>&1 | head -1 || true)"
   [[ "$lh" == "v$OPENCLAW_LANGHOST_SDK_VERSION" ]] ||
     die "pulumi-language-nodejs -version printed '$lh', expected v$OPENCLAW_LANGHOST_SDK_VERSION"
   log "pulumi version: $v"

@@ -15,7 +15,6 @@
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
-const crypto = require("node:crypto");
 
 const ROOT = path.resolve(__dirname, "..");
 const OUT = path.join(ROOT, ".build", "cli");
@@ -30,7 +29,8 @@ const TOOLS = {
 // container's command): bundled, every start would parse them.
 const EXTERNAL = ["typescript", "@pulumi/*", "esbuild", "mvdan-sh"];
 
-const sha256 = (file) => crypto.createHash("sha256").update(fs.readFileSync(file)).digest("hex");
+// node:crypto is loaded only when a file's mtime moved: most starts never need it.
+const sha256 = (file) => require("node:crypto").createHash("sha256").update(fs.readFileSync(file)).digest("hex");
 
 function readStamp(file) {
   try {
@@ -137,13 +137,17 @@ async function buildAsync(tool) {
   const outfile = path.join(OUT, `${tool}.js`);
   const tmp = `${outfile}.${process.pid}.tmp`;
   let result = await esbuild.build(options(TOOLS[tool], tmp));
+  // Not in the metafile: tsconfig.json (esbuild reads its options) and esbuild itself.
+  const extra = [path.relative(ROOT, __filename), "tsconfig.json", "node_modules/esbuild/package.json"];
   if (Object.hasOwn(result.metafile.inputs, SMOKE_BUNDLE_SOURCE)) {
     const text = await smokeBundleText(esbuild);
     result = await esbuild.build(options(TOOLS[tool], tmp, { OPENCLAW_SMOKE_BUNDLE: JSON.stringify(text) }));
+    // bundle.ts reads its modules as files, not imports: every source beside it is an input.
+    const dir = path.dirname(SMOKE_BUNDLE_SOURCE);
+    for (const f of fs.readdirSync(path.join(ROOT, dir))) if (f.endsWith(".ts")) extra.push(`${dir}/${f}`);
   }
   const inputs = {};
-  // Not in the metafile: tsconfig.json (esbuild reads its options) and esbuild itself.
-  for (const rel of [...Object.keys(result.metafile.inputs), path.relative(ROOT, __filename), "tsconfig.json", "node_modules/esbuild/package.json"]) {
+  for (const rel of [...Object.keys(result.metafile.inputs), ...extra]) {
     const file = path.join(ROOT, rel);
     const st = fs.statSync(file);
     inputs[rel.split(path.sep).join("/")] = { size: st.size, mtimeMs: st.mtimeMs, sha256: sha256(file) };

@@ -15,7 +15,8 @@ copyFileSync(join(ROOT, "Pulumi.yaml"), join(dir, "Pulumi.yaml"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function check(args: string[], cwd = ROOT) {
-  const r = spawnSync(node24(), [join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", join(ROOT, "scripts/config-check.ts"), ...args], { cwd, encoding: "utf8", timeout: 60_000 });
+  // `npm run config:check`'s command: the compiled tool, rebuilt by scripts/cli.js when a source changed.
+  const r = spawnSync(node24(), [join(ROOT, "scripts/cli.js"), "config-check", ...args], { cwd, encoding: "utf8", timeout: 60_000 });
   return { code: r.status, out: r.stdout + r.stderr };
 }
 

@@ -127,7 +127,7 @@ describe("npm run diagnose", () => {
   });
   afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
   const cli = (...args: string[]) =>
-    spawnSync(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/diagnose.ts"), ...args], { cwd: dir, encoding: "utf8" });
+    spawnSync(process.execPath, [path.join(ROOT, "scripts/cli.js"), "diagnose", ...args], { cwd: dir, encoding: "utf8" });
 
   it("prints the findings and exits 1 when something is wrong, 0 when healthy", () => {
     const bad = cli("--outputs", "outputs.json", "--pods", "pods.json", "--events", "events.json");

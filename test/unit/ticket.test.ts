@@ -12,7 +12,8 @@ let outputsFile: string;
 let outputs: Record<string, any>;
 
 function ticket(...args: string[]) {
-  return spawnSync(process.execPath, [path.join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", path.join(ROOT, "scripts/ticket.ts"), ...args], {
+  // `npm run ticket`'s command: the compiled tool, rebuilt by scripts/cli.js when a source changed.
+  return spawnSync(process.execPath, [path.join(ROOT, "scripts/cli.js"), "ticket", ...args], {
     cwd: dir,
     encoding: "utf8",
   });
