@@ -2,6 +2,7 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import { OpenClawGateway } from "./components/gateway";
+import { readCaBundle } from "./components/ingress-ca";
 import { MacGatewayNode } from "./components/mac/node";
 import { TOKEN_KEY } from "./components/manifests";
 import { GatewaySmokeCheck } from "./components/smoke";
@@ -61,7 +62,17 @@ const smoke =
         context: c.cluster?.context,
         budgetSeconds: c.gateway.coldStartSeconds,
         bind: c.gateway.bind,
-        waitFor: [gateway.deployment, gateway.service, gateway.networkPolicy],
+        // The third path: through the Ingress, when the stack has one.
+        ingress: c.ingress && gateway.manifests.derived.ingress
+          ? {
+              host: c.ingress.hosts[0],
+              address: c.ingress.smoke.address,
+              port: c.ingress.smoke.port,
+              caPem: readCaBundle(c.ingress.smoke.caBundle),
+              ingressName: gateway.manifests.derived.ingress.name,
+            }
+          : undefined,
+        waitFor: [gateway.deployment, gateway.service, gateway.networkPolicy, ...(gateway.ingress ? [gateway.ingress] : [])],
       })
     : undefined;
 /** Why no smoke check runs for this stack, when none does. */

@@ -168,6 +168,7 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date, inputs: T
     "### Smoke evidence: port-forward and in-cluster paths (runbook §4.5)",
     smoke?.evidence ? `Status: **${smoke.status}**\n\n${fenced(smoke.evidence)}` : `_${smoke?.status ?? "No smoke evidence in the outputs: the smoke checks did not run for this stack"}._`,
     "",
+    ...ingressPathSection(smoke?.evidence),
   ];
   if (t.observe && !t.renderedOnly) {
     lines.push("### Observe (runbook §4.6)", `Dashboard queries; ${t.observe.window}.`, "", "| signal | PromQL |", "|---|---|");
@@ -203,6 +204,36 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date, inputs: T
 function cell(v: unknown): string {
   const s = v === null || v === undefined ? "—" : String(v);
   return s === SECRET_MASK ? "(secret)" : s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+/** The third path's evidence as a table: where it went and the certificate the controller presented. */
+function ingressPathSection(evidence: unknown): string[] {
+  const ing = (evidence as { ingress?: { ok?: boolean; url?: string; durationMs?: number; checks?: Array<{ name: string; ok: boolean; failure: string | null }>; certificate?: Record<string, any> | null } } | null)?.ingress;
+  if (!ing) return [];
+  const c = ing.certificate;
+  const row = (k: string, v: unknown) => `| ${k} | ${cell(v)} |`;
+  const txt = (v: unknown) => (v === null || v === undefined ? "—" : String(v));
+  const lines = [
+    "### Smoke evidence: the Ingress path with TLS (runbook §5)",
+    "| field | value |",
+    "|---|---|",
+    row("URL", txt(ing.url)),
+    row("result", `${ing.ok ? "PASS" : "FAIL"} in ${txt(ing.durationMs)} ms: ${(ing.checks ?? []).map((x) => `${txt(x.name)} ${x.ok ? "ok" : txt(x.failure)}`).join(", ")}`),
+  ];
+  if (c) {
+    lines.push(
+      row("certificate subject", txt(c.subject)),
+      row("certificate issuer", txt(c.issuer)),
+      row("certificate names", txt((c.subjectAltNames ?? []).join(", "))),
+      row("certificate valid", `${txt(c.validFrom)} to ${txt(c.validTo)}${c.expired ? " (EXPIRED)" : ""}`),
+      row("verified", `chain against the stack's CA bundle: ${c.chainVerified ? "yes" : `no (${txt(c.chainError)})`}; host ${txt(c.host)}: ${c.hostMatches ? "matches" : "does not match"}`),
+      row("fingerprint (SHA-256)", txt(c.fingerprint256)),
+    );
+  } else {
+    lines.push(row("certificate", "none: no TLS handshake with the controller"));
+  }
+  lines.push("");
+  return lines;
 }
 
 function fenced(v: unknown): string {

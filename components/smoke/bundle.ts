@@ -16,7 +16,7 @@ import { join } from "node:path";
 declare const OPENCLAW_SMOKE_BUNDLE: string | undefined;
 
 /** Modules of the bundle, in dependency order; each may require only earlier ones and node: built-ins. */
-const MODULES = ["checks", "kube"] as const;
+const MODULES = ["checks", "ingress", "kube"] as const;
 export type SmokeModule = (typeof MODULES)[number];
 
 function transpile(name: string): string {
@@ -66,7 +66,7 @@ function __smokeRequire(id) {
   }
   return require(id);
 }
-module.exports = Object.assign({}, __smokeRequire("./checks"), __smokeRequire("./kube"));
+module.exports = Object.assign({}, __smokeRequire("./checks"), __smokeRequire("./ingress"), __smokeRequire("./kube"));
 if (require.main === module) {
   module.exports
     .jobMain(process.env, (p, t) => require("node:fs").writeFileSync(p, t), (t) => process.stdout.write(t + "\\n"))
@@ -77,11 +77,11 @@ if (require.main === module) {
 }
 
 /** Loads a bundle text as a module in this process (what the dynamic provider does). */
-export function loadBundle(text: string): typeof import("./checks") & typeof import("./kube") {
+export function loadBundle(text: string): typeof import("./checks") & typeof import("./ingress") & typeof import("./kube") {
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const Module = require("node:module") as { new (id: string): { _compile(code: string, file: string): void; exports: unknown; filename: string; paths: string[] } };
   const m = new Module("openclaw-smoke-bundle");
   m.filename = "/openclaw-smoke-bundle.cjs";
   m._compile(text, m.filename);
-  return m.exports as typeof import("./checks") & typeof import("./kube");
+  return m.exports as typeof import("./checks") & typeof import("./ingress") & typeof import("./kube");
 }

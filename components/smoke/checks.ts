@@ -62,6 +62,30 @@ export interface Evidence {
   /** From `/startupz`; only loopback peers get it (off loopback the body is `{ok,status}`). */
   gatewayVersion: string | null;
   checks: CheckResult[];
+  /** On an https path: the certificate the server presented and whether it verified. */
+  certificate?: CertificateEvidence | null;
+}
+
+/** What an https path's server presented, read during the TLS handshake (no request sent). */
+export interface CertificateEvidence {
+  /** The host name asked for (SNI) and checked against the certificate. */
+  host: string;
+  subject: string;
+  issuer: string;
+  subjectAltNames: string[];
+  validFrom: string;
+  validTo: string;
+  serialNumber: string;
+  fingerprint256: string;
+  /** The chain verifies against the CA bundle the stack names. */
+  chainVerified: boolean;
+  chainError: string | null;
+  /** The certificate names the host (subjectAltName, as TLS clients check it). */
+  hostMatches: boolean;
+  hostError: string | null;
+  expired: boolean;
+  notYetValid: boolean;
+  protocol: string | null;
 }
 
 export interface RunChecksOptions {
@@ -76,7 +100,15 @@ export interface RunChecksOptions {
   attemptTimeoutMs?: number;
   /** Injected clock for tests of the retry policy; defaults to performance.now(). */
   now?: () => number;
+  /**
+   * The request function; default the global fetch. The Ingress path passes one that
+   * connects to the controller's address with the host as SNI and verifies TLS against
+   * the stack's CA bundle (fetch itself takes neither an address nor a CA).
+   */
+  fetch?: FetchLike;
 }
+
+export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body?: string; signal: AbortSignal; redirect: "manual" }) => Promise<Response>;
 
 export const EVIDENCE_SCHEMA = "openclaw.smoke/v1" as const;
 
@@ -531,8 +563,8 @@ async function readCapped(res: Response, max: number): Promise<{ text: string; b
   return { text: new TextDecoder().decode(Buffer.concat(chunks)), bytes, tooLarge: false };
 }
 
-async function attempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number): Promise<Attempt> {
-  return sanitizeAttempt(await rawAttempt(spec, base, token, timeoutMs, now), token);
+async function attempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number, fetchImpl: FetchLike): Promise<Attempt> {
+  return sanitizeAttempt(await rawAttempt(spec, base, token, timeoutMs, now, fetchImpl), token);
 }
 
 /** Every string in an attempt passes through safeServerText before it can reach evidence or a terminal. */
@@ -547,7 +579,7 @@ function sanitizeAttempt(a: Attempt, token: string): Attempt {
   return { ...a, reason: a.reason === null ? null : safeServerText(a.reason, secrets, MAX_REASON_CHARS), ...(detail ? { detail } : {}) };
 }
 
-async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number): Promise<Attempt> {
+async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutMs: number, now: () => number, fetchImpl: FetchLike): Promise<Attempt> {
   const t0 = now();
   // Accept what kubelet's httpGet probes send (*/*): the gateway answers unknown single-segment
   // GET paths with its Control UI page for */* or text/html, but 404 for application/json
@@ -561,7 +593,7 @@ async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutM
   }
   let res: Response;
   try {
-    res = await fetch(checkUrl(base, spec.path), { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
+    res = await fetchImpl(checkUrl(base, spec.path), { method: spec.method, headers, body, signal: AbortSignal.timeout(timeoutMs), redirect: "manual" });
   } catch (err) {
     return { ...socketFailure(err, timeoutMs), status: null, latencyMs: null };
   }
@@ -637,7 +669,7 @@ async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, sta
     attempts += 1;
     const left = deadline - now();
     // AbortSignal.timeout() throws ERR_OUT_OF_RANGE on a fractional delay: whole ms only.
-    last = await attempt(spec, base, opts.token, Math.floor(Math.max(MIN_ATTEMPT_MS, Math.min(perAttempt, left))), now);
+    last = await attempt(spec, base, opts.token, Math.floor(Math.max(MIN_ATTEMPT_MS, Math.min(perAttempt, left))), now, opts.fetch ?? ((url, init) => fetch(url, init)));
     if (last.status !== null) lastAnswered = last;
     if (last.ok || last.terminal) break;
     const remaining = deadline - now();
@@ -712,6 +744,13 @@ export async function runChecks(opts: RunChecksOptions): Promise<Evidence> {
 export function formatEvidence(ev: Evidence): string {
   const t = (v: unknown, max = MAX_REASON_CHARS) => cleanText(String(v), max);
   const lines = [`${t(ev.pathName, 60)} ${t(ev.url, 200)}: ${ev.ok ? "PASS" : "FAIL"} in ${t(ev.durationMs, 20)} ms (budget ${t(ev.budgetMs, 20)} ms)${ev.gatewayVersion ? `, gateway ${t(ev.gatewayVersion, MAX_VERSION_CHARS)}` : ""}`];
+  const cert = ev.certificate;
+  if (cert) {
+    lines.push(
+      `  certificate for ${t(cert.host, 253)}: subject ${t(cert.subject, 200)}, issuer ${t(cert.issuer, 200)}, expires ${t(cert.validTo, 40)}; ` +
+        `${cert.chainVerified ? "chain verified" : `chain NOT verified (${t(cert.chainError, 120)})`}, ${cert.hostMatches ? "host matches" : `host does NOT match (${t(cert.subjectAltNames.join(" "), 200)})`}${cert.expired ? ", EXPIRED" : ""}`,
+    );
+  }
   if (!ev.ok && ev.checks.every((c) => c.failure === "path-not-run")) {
     lines.push(`  not run: ${t(ev.checks[0]?.reason)}`);
     return lines.join("\n");
@@ -737,6 +776,12 @@ export type Cause =
   | "service-dns"
   | "port-forward-broken"
   | "gateway-unhealthy"
+  // The Ingress path (controller → TLS → Service → pod):
+  | "ingress-backend-port"
+  | "certificate-host"
+  | "certificate-expired"
+  | "controller-not-admitted"
+  | "tls-not-terminated"
   | "path-not-run";
 
 export const CAUSE_ORDER: Cause[] = [
@@ -748,6 +793,11 @@ export const CAUSE_ORDER: Cause[] = [
   "service-dns",
   "port-forward-broken",
   "gateway-unhealthy",
+  "ingress-backend-port",
+  "certificate-host",
+  "certificate-expired",
+  "controller-not-admitted",
+  "tls-not-terminated",
   "path-not-run",
 ];
 
@@ -759,6 +809,11 @@ export interface DiagnosisContext {
   targetPort?: number;
   /** Whether the NetworkPolicy admits the in-cluster client (pod label) on the gateway port. */
   networkPolicyAdmitsClient?: boolean;
+  /** The live Ingress: the Service port its backend names, and the Service's ports. */
+  ingressBackendPort?: string | number;
+  servicePorts?: Array<{ name?: string; port: number }>;
+  /** The port name (or number) the gateway's Service port has. */
+  gatewayServicePort?: string | number;
 }
 
 export interface Finding {
@@ -772,7 +827,8 @@ export interface Agreement {
   signedOff: boolean;
   /** Both paths reached the same verdict per check. */
   agree: boolean;
-  verdict: "signed-off" | "disagree" | "both-fail";
+  /** "all-fail": every path of three failed (with two paths that is "both-fail"). */
+  verdict: "signed-off" | "disagree" | "both-fail" | "all-fail";
   /** Likely causes, runbook order. Empty when signed off. */
   diagnosis: Finding[];
   summary: string;
@@ -854,6 +910,98 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
       ? `${inPod.pathName} ${inPod.ok ? "passes" : "fails"} but ${viaService.pathName} ${viaService.ok ? "passes" : "fails"}; likely: ${found.map((f) => f.cause).join(", ") || "unknown"}`
       : `both paths fail; likely: ${found.map((f) => f.cause).join(", ")}`;
   return { signedOff, agree, verdict, diagnosis: found, summary };
+}
+
+/** Whether the live Ingress's backend names a port the gateway's Service does not route to the gateway. */
+function backendPortProblem(ctx: DiagnosisContext): string | undefined {
+  const b = ctx.ingressBackendPort;
+  if (b === undefined || !ctx.servicePorts) return undefined;
+  const named = ctx.servicePorts.find((p) => (typeof b === "number" ? p.port === b : p.name === b));
+  const have = ctx.servicePorts.map((p) => `${p.name ? `"${p.name}" ` : ""}${p.port}`).join(", ");
+  if (!named) return `the Ingress's backend names Service port ${JSON.stringify(b)}, which the Service does not have (ports: ${have}); name the port "gateway"`;
+  const gw = ctx.gatewayServicePort;
+  if (gw !== undefined && named.name !== gw && named.port !== gw) return `the Ingress's backend names Service port ${JSON.stringify(b)}, not the gateway's port ${JSON.stringify(gw)}`;
+  return undefined;
+}
+
+/**
+ * The Ingress path's own causes: what the edge did when the pods behind it are
+ * reachable (or not) from inside the cluster. `inCluster` tells whether the
+ * Service → pod part works without the controller in between.
+ */
+export function diagnoseIngress(ingress: Evidence, inCluster: Evidence | undefined, ctx: DiagnosisContext = {}): Finding[] {
+  const found: Finding[] = [];
+  const add = (cause: Cause, because: string) => {
+    if (!found.some((f) => f.cause === cause)) found.push({ cause, because });
+  };
+  const backend = backendPortProblem(ctx);
+  if (backend) add("ingress-backend-port", backend);
+  if (ingress.ok) return found;
+  if (ingress.checks.every((c) => c.failure === "path-not-run")) {
+    add("path-not-run", `${ingress.pathName} could not run: ${ingress.checks[0]?.reason ?? "unknown"}`);
+    return found;
+  }
+  const f = failures(ingress);
+  const cert = ingress.certificate ?? null;
+  const certText = cert ? `subject ${cert.subject}, issuer ${cert.issuer}, names ${cert.subjectAltNames.join(" ") || "(none)"}, valid ${cert.validFrom} to ${cert.validTo}` : "";
+  if (cert && !cert.hostMatches) add("certificate-host", `the controller presented a certificate for another host than ${cert.host} (${certText}); the Ingress's TLS Secret must hold a certificate whose subjectAltName lists ${cert.host}`);
+  if (cert && (cert.expired || cert.notYetValid)) add("certificate-expired", `the certificate is ${cert.expired ? "expired" : "not yet valid"} (${certText}); renew it (cert-manager: check the Certificate's status)`);
+  if (cert && cert.hostMatches && !cert.expired && !cert.notYetValid && !cert.chainVerified) {
+    add("tls-not-terminated", `the controller presented a certificate the stack's CA bundle does not verify (${cert.chainError ?? "unverified"}; ${certText}): most likely its default certificate, i.e. it does not terminate TLS for this host with the Ingress's Secret (Secret missing or in another namespace, another ingress class)`);
+  }
+  if (!cert && (f.has("tls") || f.has("network"))) {
+    add("tls-not-terminated", `no TLS handshake with the controller for ${ingress.url} (${[...f].join(", ")}): nothing terminates TLS there; check the controller's https address and port`);
+  } else if (!cert && (f.has("connection-refused") || f.has("timeout") || f.has("unreachable"))) {
+    add("tls-not-terminated", `nothing answered on the controller's address for ${ingress.url} (${[...f].join(", ")}): the controller does not listen there`);
+  }
+  const tlsOk = cert !== null && cert.chainVerified && cert.hostMatches && !cert.expired;
+  const statuses = new Set(ingress.checks.map((c) => c.status).filter((s): s is number => s !== null));
+  if (tlsOk && (statuses.has(404) || f.has("not-found")) && !backend) {
+    add("ingress-backend-port", `the controller terminated TLS but answered 404: it has no route to the gateway for this host (the Ingress's backend port names no Service port, its class is not this controller's, or its host differs)`);
+  }
+  const edgeGaveUp = [502, 503, 504].some((s) => statuses.has(s)) || (tlsOk && (f.has("timeout") || f.has("body-timeout")) && !answeredOk(ingress));
+  if (tlsOk && edgeGaveUp && !backend) {
+    const inside = inCluster?.ok ? "while the in-cluster client reached the same pods through the Service" : "";
+    add(
+      "controller-not-admitted",
+      `the controller terminated TLS but could not reach the pods (${[...statuses].map((s) => `HTTP ${s}`).join(", ") || "no answer"}) ${inside}: the NetworkPolicy most likely does not admit the controller's source on the gateway port; add it to network.ingressSources`.replace(/ +:/, ":"),
+    );
+  }
+  if (f.has("auth")) add("token-mismatch", "the Ingress path was refused with 401/403: the controller or an auth annotation in front of the gateway rejects the request, or the token differs");
+  if (found.length === 0) add("gateway-unhealthy", `the Ingress path failed (${[...f].join(", ")})`);
+  return found;
+}
+
+function answeredOk(ev: Evidence): boolean {
+  return ev.checks.some((c) => c.ok);
+}
+
+/**
+ * Three paths: port-forward (127.0.0.1 inside the pod), in-cluster (Service DNS →
+ * pod IP) and the Ingress (controller → TLS → Service → pod). Signed off only when
+ * all three pass; the diagnosis names the first two paths' causes (comparePaths)
+ * and the Ingress's own.
+ */
+export function compareThreePaths(inPod: Evidence, viaService: Evidence, viaIngress: Evidence, ctx: DiagnosisContext = {}): Agreement {
+  const two = comparePaths(inPod, viaService, ctx);
+  const paths = [inPod, viaService, viaIngress];
+  const signedOff = paths.every((p) => p.ok);
+  const agree = two.agree && inPod.checks.every((c) => viaIngress.checks.find((d) => d.name === c.name)?.ok === c.ok);
+  const found = [...two.diagnosis];
+  if (!viaIngress.ok || diagnoseIngress(viaIngress, viaService, ctx).length > 0) {
+    for (const f of diagnoseIngress(viaIngress, viaService, ctx)) if (!found.some((x) => x.cause === f.cause)) found.push(f);
+  }
+  // Both pod paths failing already explain an Ingress failure (gateway-unhealthy); keep that first.
+  found.sort((a, b) => CAUSE_ORDER.indexOf(a.cause) - CAUSE_ORDER.indexOf(b.cause));
+  const passing = paths.filter((p) => p.ok);
+  const verdict = signedOff ? "signed-off" : passing.length === 0 ? "all-fail" : "disagree";
+  const list = (ps: Evidence[]) => ps.map((p) => p.pathName).join(", ");
+  const summary = signedOff
+    ? `all three paths pass: ${list(paths)} agree; signed off`
+    : verdict === "all-fail"
+      ? `all three paths fail; likely: ${found.map((f) => f.cause).join(", ") || "unknown"}`
+      : `${list(passing)} pass${passing.length === 1 ? "es" : ""} but ${list(paths.filter((p) => !p.ok))} fail${paths.length - passing.length === 1 ? "s" : ""}; likely: ${found.map((f) => f.cause).join(", ") || "unknown"}`;
+  return { signedOff, agree, verdict, diagnosis: signedOff ? [] : found, summary };
 }
 
 /** The whole diagnosis as text, for the error that fails `pulumi up`. */

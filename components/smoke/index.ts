@@ -6,12 +6,14 @@
 // the port (docs/facts.md §2), so without this a loopback-bound gateway deploys green.
 import * as pulumi from "@pulumi/pulumi";
 import { smokeBundle } from "./bundle";
+import type { IngressTarget } from "./ingress";
 import type { SmokeRecord } from "./kube";
 import { smokeProvider, type SmokeInputs } from "./provider";
 
 export { SMOKE_CLIENT_LABEL } from "./kube";
 export type { SmokeRecord } from "./kube";
-export type { Evidence, Agreement } from "./checks";
+export type { Evidence, Agreement, CertificateEvidence } from "./checks";
+export type { IngressTarget } from "./ingress";
 
 export interface GatewaySmokeCheckArgs {
   namespace: pulumi.Input<string>;
@@ -42,6 +44,11 @@ export interface GatewaySmokeCheckArgs {
   waitFor?: pulumi.Resource[];
   /** kubectl binary; default `kubectl` on PATH. */
   kubectl?: string;
+  /**
+   * The Ingress in front of the Service: a third path through `https://<host>`,
+   * resolved to the controller's address, TLS verified against the CA bundle.
+   */
+  ingress?: pulumi.Input<IngressTarget>;
 }
 
 /** The dynamic resource; its state holds the triggers and the last evidence record. */
@@ -88,6 +95,7 @@ export class GatewaySmokeCheck extends pulumi.ComponentResource {
       ...(args.context !== undefined ? { context: args.context } : {}),
       ...(args.kubectl !== undefined ? { kubectl: args.kubectl } : {}),
       ...(args.bind !== undefined ? { bind: args.bind } : {}),
+      ...(args.ingress !== undefined ? { ingress: args.ingress } : {}),
       containerPort: args.port,
     };
     const run = new SmokeRun(`${name}-run`, inputs, {

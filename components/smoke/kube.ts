@@ -15,7 +15,8 @@ import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { comparePaths, formatAgreement, formatEvidence, redact, redactDeep, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+import { comparePaths, compareThreePaths, formatAgreement, formatEvidence, redact, redactDeep, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+import { ingressUrl, runIngressPath, type IngressTarget } from "./ingress";
 
 /** Label the in-cluster Job pod carries; the gateway's NetworkPolicy admits it on the gateway port. */
 export const SMOKE_CLIENT_LABEL = { key: "openclaw.ai/smoke-client", value: "true" } as const;
@@ -38,11 +39,15 @@ export interface ClusterTarget {
   kubectl?: string;
   /** Suffix that makes the Job name unique per run (e.g. digest+values hash prefix). */
   runId: string;
+  /** With an Ingress: the third path, https://<host> through the controller. */
+  ingress?: IngressTarget;
 }
 
 export interface SmokeRun {
   portForward: Evidence;
   inCluster: Evidence;
+  /** Present when the target has an Ingress. */
+  ingress?: Evidence;
   agreement: Agreement;
 }
 
@@ -387,6 +392,21 @@ export function liveContextFrom(deployment: any, service: any): DiagnosisContext
   return ctx;
 }
 
+/** The live Ingress's backend port and the Service's ports, for the Ingress path's diagnosis. */
+export function liveIngressContextFrom(ingress: any, service: any): DiagnosisContext {
+  const ctx: DiagnosisContext = {};
+  const ports: any[] = service?.spec?.ports ?? [];
+  ctx.servicePorts = ports.filter((p) => typeof p?.port === "number").map((p) => ({ ...(typeof p.name === "string" ? { name: p.name } : {}), port: p.port }));
+  const gw = ports.find((p) => p?.name === "gateway") ?? ports[0];
+  if (gw) ctx.gatewayServicePort = typeof gw.name === "string" ? gw.name : gw.port;
+  const backends: any[] = (ingress?.spec?.rules ?? []).flatMap((r: any) => r?.http?.paths ?? []).map((p: any) => p?.backend?.service).filter(Boolean);
+  const mine = backends.find((b) => b?.name === service?.metadata?.name) ?? backends[0];
+  const port = mine?.port;
+  if (typeof port?.name === "string") ctx.ingressBackendPort = port.name;
+  else if (typeof port?.number === "number") ctx.ingressBackendPort = port.number;
+  return ctx;
+}
+
 async function liveContext(t: ClusterTarget, kc: string | undefined): Promise<DiagnosisContext> {
   const get = async (what: string) => {
     const r = await run(t.kubectl ?? "kubectl", [...kubectlBase(t, kc), "get", what, "-o", "json"], undefined, 30_000);
@@ -397,8 +417,15 @@ async function liveContext(t: ClusterTarget, kc: string | undefined): Promise<Di
       return undefined;
     }
   };
-  const [deployment, service] = await Promise.all([get(`deployment/${t.deploymentName}`), get(`service/${t.serviceName}`)]);
-  return deployment ? liveContextFrom(deployment, service) : {};
+  const [deployment, service, ingress] = await Promise.all([
+    get(`deployment/${t.deploymentName}`),
+    get(`service/${t.serviceName}`),
+    t.ingress ? get(`ingress/${t.ingress.ingressName}`) : Promise.resolve(undefined),
+  ]);
+  return {
+    ...(deployment ? liveContextFrom(deployment, service) : {}),
+    ...(ingress && service ? liveIngressContextFrom(ingress, service) : {}),
+  };
 }
 
 /**
@@ -412,13 +439,16 @@ export async function runBothPaths(t: ClusterTarget, token: string | undefined, 
     let tok = token;
     let tokenError: string | undefined;
     if (!tok) ({ token: tok, error: tokenError } = await readTokenFromSecret(t, kc));
-    const [portForward, inCluster, live] = await Promise.all([
-      tok ? portForwardWith(t, tok, kc) : Promise.resolve(failedPathEvidence("portForward", `kubectl port-forward deployment/${t.deploymentName}`, t.budgetMs, tokenError ?? "no token", startedAt)),
+    const noToken = (path: string, url: string) => Promise.resolve(failedPathEvidence(path, url, t.budgetMs, tokenError ?? "no token", startedAt));
+    const [portForward, inCluster, ingress, live] = await Promise.all([
+      tok ? portForwardWith(t, tok, kc) : noToken("portForward", `kubectl port-forward deployment/${t.deploymentName}`),
       inClusterWith(t, script, kc),
+      t.ingress ? (tok ? runIngressPath(t.ingress, tok, t.budgetMs).catch((e) => failedPathEvidence("ingress", ingressUrl(t.ingress!), t.budgetMs, `checks crashed: ${redact(String(e), [tok])}`, startedAt)) : noToken("ingress", ingressUrl(t.ingress))) : Promise.resolve(undefined),
       liveContext(t, kc),
     ]);
     const merged: DiagnosisContext = { ...ctx, ...Object.fromEntries(Object.entries(live).filter(([, v]) => v !== undefined)) };
-    return { portForward, inCluster, agreement: comparePaths(portForward, inCluster, merged), token: tok };
+    const agreement = ingress ? compareThreePaths(portForward, inCluster, ingress, merged) : comparePaths(portForward, inCluster, merged);
+    return { portForward, inCluster, ...(ingress ? { ingress } : {}), agreement, token: tok };
   });
 }
 
@@ -435,8 +465,10 @@ export interface SmokeRecord {
   diagnosis: Agreement["diagnosis"];
   portForward: Evidence;
   inCluster: Evidence;
-  /** Commands an operator runs to repeat both paths (runbook step 5; FAQ after a rollback). */
-  reproduce: { portForward: string; inCluster: string };
+  /** The third path, through the Ingress (with its certificate); absent without an Ingress. */
+  ingress?: Evidence;
+  /** Commands an operator runs to repeat the paths (runbook step 5; FAQ after a rollback). */
+  reproduce: { portForward: string; inCluster: string; ingress?: string };
 }
 
 export function smokeRecord(t: ClusterTarget, run: SmokeRun, valuesHash: string, token: string): SmokeRecord {
@@ -453,9 +485,13 @@ export function smokeRecord(t: ClusterTarget, run: SmokeRun, valuesHash: string,
     diagnosis: run.agreement.diagnosis,
     portForward: run.portForward,
     inCluster: run.inCluster,
+    ...(run.ingress ? { ingress: run.ingress } : {}),
     reproduce: {
       portForward: `kubectl${ctx} -n ${t.namespace} port-forward deployment/${t.deploymentName} ${t.port}:${t.port}  # then: npm run smoke -- --url http://127.0.0.1:${t.port} --token-env OPENCLAW_GATEWAY_TOKEN`,
       inCluster: `npm run smoke -- --stack <stack>  # runs the in-cluster Job against ${serviceUrl(t)}`,
+      ...(t.ingress
+        ? { ingress: `curl --cacert <the stack's ingress.smoke.caBundle> --resolve ${t.ingress.host}:${t.ingress.port}:${t.ingress.address} ${ingressUrl(t.ingress)}/readyz` }
+        : {}),
     },
   };
   // Defence in depth: nothing the gateway or kubectl echoed may carry the token into state.
@@ -472,6 +508,7 @@ export function smokeFailureMessage(record: SmokeRecord, token: string): string 
     "evidence:",
     formatEvidence(record.portForward),
     formatEvidence(record.inCluster),
+    ...(record.ingress ? [formatEvidence(record.ingress)] : []),
     `repeat by hand: ${record.reproduce.portForward}`,
   ].join("\n");
   return redact(text, [token]);

@@ -7,6 +7,7 @@
 // of this file is used at run time (type imports only).
 import type * as pulumi from "@pulumi/pulumi";
 import type * as Checks from "./checks";
+import type * as Ingress from "./ingress";
 import type * as Kube from "./kube";
 
 /**
@@ -38,7 +39,7 @@ export const SMOKE_TRIGGERS = ["image", "valuesHash"] as const;
 export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
   const triggers = ["image", "valuesHash"];
 
-  function load(): typeof Checks & typeof Kube {
+  function load(): typeof Checks & typeof Ingress & typeof Kube {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Module = require("module");
     const m = new Module("openclaw-smoke-bundle");
@@ -66,6 +67,11 @@ export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
     if (news.budgetMs !== unknown && !(typeof news.budgetMs === "number" && news.budgetMs >= 1000)) {
       failures.push({ property: "budgetMs", reason: `budgetMs must be at least 1000; got ${JSON.stringify(news.budgetMs)}` });
     }
+    const ing = news.ingress as unknown;
+    if (ing !== undefined && ing !== unknown && typeof ing === "object" && ing !== null && !Object.values(ing).includes(unknown)) {
+      const problem = load().ingressTargetProblem(ing);
+      if (problem) failures.push({ property: "ingress", reason: problem });
+    }
     return failures;
   }
 
@@ -86,6 +92,7 @@ export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
       context: inputs.context || undefined,
       kubectl: inputs.kubectl || undefined,
       runId,
+      ...(inputs.ingress ? { ingress: inputs.ingress } : {}),
     };
     const result = await lib.runBothPaths(target, undefined, bundle, {
       bind: inputs.bind,
