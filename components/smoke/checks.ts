@@ -944,7 +944,15 @@ export function diagnoseIngress(ingress: Evidence, inCluster: Evidence | undefin
   const f = failures(ingress);
   const cert = ingress.certificate ?? null;
   const certText = cert ? `subject ${cert.subject}, issuer ${cert.issuer}, names ${cert.subjectAltNames.join(" ") || "(none)"}, valid ${cert.validFrom} to ${cert.validTo}` : "";
-  if (cert && !cert.hostMatches) add("certificate-host", `the controller presented a certificate for another host than ${cert.host} (${certText}); the Ingress's TLS Secret must hold a certificate whose subjectAltName lists ${cert.host}`);
+  if (cert && !cert.hostMatches) {
+    add(
+      "certificate-host",
+      cert.chainVerified
+        ? `the controller presented a certificate for another host than ${cert.host} (${certText}); the Ingress's TLS Secret must hold a certificate whose subjectAltName lists ${cert.host}`
+        : // Controllers fall back to their own default certificate when none of theirs names the host.
+          `the controller presented a certificate that neither names ${cert.host} nor chains to the stack's CA bundle (${certText}): its default certificate, so it holds no certificate for ${cert.host}; the Ingress's TLS Secret holds one for another host, or is missing or unreadable (same namespace, type kubernetes.io/tls)`,
+    );
+  }
   if (cert && (cert.expired || cert.notYetValid)) add("certificate-expired", `the certificate is ${cert.expired ? "expired" : "not yet valid"} (${certText}); renew it (cert-manager: check the Certificate's status)`);
   if (cert && cert.hostMatches && !cert.expired && !cert.notYetValid && !cert.chainVerified) {
     add("tls-not-terminated", `the controller presented a certificate the stack's CA bundle does not verify (${cert.chainError ?? "unverified"}; ${certText}): most likely its default certificate, i.e. it does not terminate TLS for this host with the Ingress's Secret (Secret missing or in another namespace, another ingress class)`);

@@ -1,0 +1,211 @@
+// The Ingress smoke path against TLS servers on 127.0.0.1 that stand in for an
+// ingress controller (the real one, Traefik on the real cluster, is in
+// test/cluster/ingress.cluster.test.ts): certificates made for the test with
+// openssl, the host resolved by the request itself (a .invalid name: any DNS
+// lookup would fail), TLS verified against the test CA only, and the diagnosis
+// for each edge fault: certificate for another host, the controller's default
+// certificate, plain HTTP where https was expected, no route (404), the pods
+// unreachable behind the controller (504). No fragment of the token in evidence.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttps } from "node:https";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { compareThreePaths, diagnoseIngress, formatEvidence, type Evidence } from "../../components/smoke/checks";
+import { ingressFetch, inspectCertificate, runIngressPath, type IngressTarget } from "../../components/smoke/ingress";
+import { liveIngressContextFrom, smokeFailureMessage, smokeRecord } from "../../components/smoke/kube";
+import { leakedFragment } from "../support/leak";
+import { stagingTarget } from "./support";
+
+const HOST = "gateway.openclaw-test.invalid";
+const OTHER = "other.openclaw-test.invalid";
+const TOKEN = "7c1e9a0b3d5f47e2a6c8b0d2f4e6a8c0b2d4f6e8a0c2e4f6a8b0c2d4e6f8a0b1";
+let dir: string;
+const servers: Server[] = [];
+/** What each server saw: SNI and Host of every request. */
+const seen: Array<{ sni: string | undefined; host: string | undefined; path: string }> = [];
+
+function openssl(args: string[]): void {
+  execFileSync("openssl", args, { cwd: dir, stdio: ["ignore", "ignore", "pipe"] });
+}
+
+function cert(name: string, host: string, signer: "ca" | "self"): void {
+  openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`]);
+  writeFileSync(join(dir, `${name}.ext`), `basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:${host}\n`);
+  if (signer === "self") {
+    openssl(["req", "-x509", "-new", "-key", `${name}.key`, "-sha256", "-days", "2", "-subj", `/CN=${host}`, "-addext", `subjectAltName=DNS:${host}`, "-out", `${name}.crt`]);
+    return;
+  }
+  openssl(["req", "-new", "-key", `${name}.key`, "-subj", `/CN=${host}`, "-out", `${name}.csr`]);
+  openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-sha256", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+}
+
+/** Answers like the gateway (or with `status` for every request), echoing the Authorization header into the tool call's answer. */
+function gatewayLike(status?: number) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    seen.push({ sni: (req.socket as { servername?: string }).servername, host: req.headers.host, path: req.url ?? "" });
+    req.resume();
+    req.on("end", () => {
+      if (status) {
+        res.writeHead(status, { "content-type": "text/plain" }).end(status === 404 ? "404 page not found" : "Gateway Timeout");
+        return;
+      }
+      const body: Record<string, unknown> =
+        req.url === "/startupz" ? { ok: true, status: "started" } : req.url === "/healthz" ? { ok: true, status: "live" } : req.url === "/readyz" ? { ready: true } : { ok: true, result: { echo: req.headers.authorization } };
+      if (req.url === "/tools/invoke" && req.headers.authorization !== `Bearer ${TOKEN}`) {
+        res.writeHead(401).end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(body));
+    });
+  };
+}
+
+async function listen(s: Server): Promise<number> {
+  servers.push(s);
+  await new Promise<void>((r) => s.listen(0, "127.0.0.1", r));
+  return (s.address() as AddressInfo).port;
+}
+
+const tls = (name: string) => ({ key: readFileSync(join(dir, `${name}.key`)), cert: readFileSync(join(dir, `${name}.crt`)) });
+const target = (port: number): IngressTarget => ({ host: HOST, address: "127.0.0.1", port, caPem: readFileSync(join(dir, "ca.crt"), "utf8"), ingressName: "openclaw-gateway" });
+const ports: Record<string, number> = {};
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "openclaw-ingress-path-"));
+  openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"]);
+  openssl(["req", "-x509", "-new", "-key", "ca.key", "-sha256", "-days", "2", "-subj", "/CN=openclaw smoke test CA", "-out", "ca.crt"]);
+  cert("good", HOST, "ca");
+  cert("other", OTHER, "ca");
+  cert("default", "controller default certificate", "self");
+  cert("selfhost", HOST, "self");
+  ports.good = await listen(createHttps(tls("good"), gatewayLike()));
+  ports.other = await listen(createHttps(tls("other"), gatewayLike()));
+  ports.default = await listen(createHttps(tls("default"), gatewayLike()));
+  ports.selfhost = await listen(createHttps(tls("selfhost"), gatewayLike()));
+  ports.plain = await listen(createHttp(gatewayLike()));
+  ports.noroute = await listen(createHttps(tls("good"), gatewayLike(404)));
+  ports.blackout = await listen(createHttps(tls("good"), gatewayLike(504)));
+});
+
+afterAll(async () => {
+  for (const s of servers) await new Promise((r) => s.close(r));
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const pass = (pathName: string): Evidence => ({
+  schema: "openclaw.smoke/v1",
+  pathName,
+  url: "http://x",
+  ok: true,
+  startedAt: "",
+  finishedAt: "",
+  durationMs: 1,
+  budgetMs: 1000,
+  gatewayVersion: null,
+  checks: (["startup", "liveness", "readiness", "toolCall"] as const).map((name) => ({ name, method: "GET" as const, path: "/", ok: true, status: 200, latencyMs: 1, attempts: 1, passedAfterMs: 1, failure: null, reason: null })),
+});
+
+describe("the Ingress path", () => {
+  it("passes through https://<host> with the host resolved to the controller's address (no DNS), SNI and Host the Ingress host, TLS verified against the CA", async () => {
+    seen.length = 0;
+    const ev = await runIngressPath(target(ports.good), TOKEN, 5000);
+    expect(ev.ok, formatEvidence(ev)).toBe(true);
+    expect(ev.pathName).toBe("ingress");
+    expect(ev.url).toBe(`https://${HOST}:${ports.good} (resolved to 127.0.0.1:${ports.good}, TLS verified against the stack's CA bundle)`);
+    expect(ev.certificate).toMatchObject({ host: HOST, subject: `CN=${HOST}`, issuer: "CN=openclaw smoke test CA", subjectAltNames: [`DNS:${HOST}`], chainVerified: true, hostMatches: true, expired: false, notYetValid: false });
+    expect(Date.parse(ev.certificate!.validTo) - Date.now()).toBeGreaterThan(86_400_000);
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    for (const s of seen) expect(s).toMatchObject({ sni: HOST, host: `${HOST}:${ports.good}` });
+    // The server echoed the bearer token into its answer: nothing of it is kept.
+    expect(leakedFragment(JSON.stringify(ev), TOKEN)).toBeUndefined();
+    const three = compareThreePaths(pass("portForward"), pass("inCluster"), ev);
+    expect(three).toMatchObject({ signedOff: true, verdict: "signed-off", diagnosis: [] });
+    expect(three.summary).toBe("all three paths pass: portForward, inCluster, ingress agree; signed off");
+  });
+
+  it("never asks DNS and never connects to another host than the Ingress's", async () => {
+    const f = ingressFetch(target(ports.good));
+    await expect(f(`https://${OTHER}:${ports.good}/readyz`, { method: "GET", headers: {}, signal: AbortSignal.timeout(2000), redirect: "manual" })).rejects.toThrow(/requests only https:\/\/gateway\.openclaw-test\.invalid/);
+  });
+
+  it("a certificate for another host: TLS fails at once and the diagnosis names the host, subject and issuer", async () => {
+    const ev = await runIngressPath(target(ports.other), TOKEN, 5000);
+    expect(ev.ok).toBe(false);
+    expect(ev.checks.every((c) => c.failure === "tls" && c.attempts === 1)).toBe(true);
+    expect(ev.checks[0].reason).toMatch(/^TLS failed \(ERR_TLS_CERT_ALTNAME_INVALID\)/);
+    expect(ev.certificate).toMatchObject({ subject: `CN=${OTHER}`, chainVerified: true, hostMatches: false });
+    const a = compareThreePaths(pass("portForward"), pass("inCluster"), ev);
+    expect(a.verdict).toBe("disagree");
+    expect(a.summary).toBe("portForward, inCluster pass but ingress fails; likely: certificate-host");
+    expect(a.diagnosis[0].because).toContain(`a certificate for another host than ${HOST} (subject CN=${OTHER}, issuer CN=openclaw smoke test CA, names DNS:${OTHER}`);
+  });
+
+  it("the controller's default certificate (none of its certificates names the host): certificate-host, saying so", async () => {
+    const ev = await runIngressPath(target(ports.default), TOKEN, 5000);
+    expect(ev.checks[0]).toMatchObject({ failure: "tls" });
+    const [f] = diagnoseIngress(ev, pass("inCluster"));
+    expect(f.cause).toBe("certificate-host");
+    expect(f.because).toContain(`neither names ${HOST} nor chains to the stack's CA bundle`);
+  });
+
+  it("a certificate for the host that the CA bundle does not verify: tls-not-terminated (never accepted)", async () => {
+    const ev = await runIngressPath(target(ports.selfhost), TOKEN, 5000);
+    expect(ev.ok).toBe(false);
+    expect(ev.checks[0].reason).toMatch(/^TLS failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/);
+    expect(diagnoseIngress(ev, pass("inCluster")).map((f) => f.cause)).toEqual(["tls-not-terminated"]);
+  });
+
+  it("plain HTTP where the controller's https should be: tls-not-terminated, no certificate", async () => {
+    const ev = await runIngressPath(target(ports.plain), TOKEN, 5000);
+    expect(ev.ok).toBe(false);
+    expect(ev.certificate).toBeNull();
+    expect(ev.checks[0].failure).toBe("tls");
+    const [f] = diagnoseIngress(ev, pass("inCluster"));
+    expect(f.cause).toBe("tls-not-terminated");
+    expect(f.because).toMatch(/no TLS handshake with the controller/);
+  });
+
+  it("404 from the controller (no route): ingress-backend-port, and the live backend port named when it is wrong", async () => {
+    const ev = await runIngressPath(target(ports.noroute), TOKEN, 1500);
+    expect(ev.ok).toBe(false);
+    expect(diagnoseIngress(ev, pass("inCluster")).map((f) => f.cause)).toEqual(["ingress-backend-port"]);
+    const live = liveIngressContextFrom(
+      { spec: { rules: [{ host: HOST, http: { paths: [{ backend: { service: { name: "openclaw-gateway", port: { number: 18790 } } } }] } }] } },
+      { metadata: { name: "openclaw-gateway" }, spec: { ports: [{ name: "gateway", port: 18789, targetPort: "gateway" }] } },
+    );
+    expect(live).toEqual({ servicePorts: [{ name: "gateway", port: 18789 }], gatewayServicePort: "gateway", ingressBackendPort: 18790 });
+    const [f] = diagnoseIngress(ev, pass("inCluster"), live);
+    expect(f.because).toBe(`the Ingress's backend names Service port 18790, which the Service does not have (ports: "gateway" 18789); name the port "gateway"`);
+  });
+
+  it("504 from the controller while the in-cluster path passes: controller-not-admitted; the record and the failure text carry all three paths without the token", async () => {
+    const ev = await runIngressPath(target(ports.blackout), TOKEN, 1500);
+    const a = compareThreePaths(pass("portForward"), pass("inCluster"), ev);
+    expect(a.summary).toBe("portForward, inCluster pass but ingress fails; likely: controller-not-admitted");
+    expect(a.diagnosis[0].because).toMatch(/^the controller terminated TLS but could not reach the pods \(HTTP 504\) while the in-cluster client reached the same pods through the Service: the NetworkPolicy most likely does not admit/);
+    const t = { ...stagingTarget(), ingress: target(ports.blackout) };
+    const record = smokeRecord(t, { portForward: pass("portForward"), inCluster: pass("inCluster"), ingress: ev, agreement: a }, "v".repeat(64), TOKEN);
+    expect(record.ingress?.certificate?.subject).toBe(`CN=${HOST}`);
+    expect(record.reproduce.ingress).toBe(`curl --cacert <the stack's ingress.smoke.caBundle> --resolve ${HOST}:${ports.blackout}:127.0.0.1 https://${HOST}:${ports.blackout}/readyz`);
+    const text = smokeFailureMessage(record, TOKEN);
+    expect(text).toMatch(/^ {2}certificate for gateway\.openclaw-test\.invalid: subject CN=gateway\.openclaw-test\.invalid, issuer CN=openclaw smoke test CA, expires \S+; chain verified, host matches$/m);
+    expect(text).toMatch(/^ingress https:\/\/gateway\.openclaw-test\.invalid:\d+ .*: FAIL in/m);
+    expect(leakedFragment(text, TOKEN)).toBeUndefined();
+    expect(leakedFragment(JSON.stringify(record), TOKEN)).toBeUndefined();
+  });
+
+  it("the certificate inspection sends no request and reports nothing when nothing answers", async () => {
+    seen.length = 0;
+    const c = await inspectCertificate(target(ports.good), 2000);
+    expect(c?.subject).toBe(`CN=${HOST}`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(seen).toEqual([]);
+    const closed = await listen(createHttp());
+    await new Promise((r) => servers.pop()!.close(r));
+    expect(await inspectCertificate(target(closed), 1000)).toBeNull();
+  });
+});

@@ -1,0 +1,140 @@
+// Stack config `ingress`: the Ingress the program renders (validated against the
+// upstream Kubernetes schema), the smoke resource's third path, and every bad
+// value refused before any resource is registered, naming the key and the right value.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ConfigError, parseStackConfig } from "../../components/config";
+import { allObjects, buildManifests } from "../../components/manifests";
+import { runProgram, stackConfig, TEST_TOKEN } from "../support/program";
+
+let dir: string;
+let ca: string;
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), "openclaw-ingress-config-"));
+  execFileSync("openssl", ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", "ca.key"], { cwd: dir });
+  execFileSync("openssl", ["req", "-x509", "-new", "-key", "ca.key", "-days", "2", "-subj", "/CN=test CA", "-out", "ca.crt"], { cwd: dir, stdio: "ignore" });
+  ca = join(dir, "ca.crt");
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** Staging's config plus an Ingress served by ingress-nginx (which staging's NetworkPolicy admits). */
+function withIngress(edit: (ing: Record<string, any>, raw: Record<string, any>) => void = () => {}): Record<string, any> {
+  const raw = { ...stackConfig("staging"), gatewayToken: TEST_TOKEN } as Record<string, any>;
+  raw.ingress = {
+    className: "nginx",
+    hosts: ["gateway.staging.example.com"],
+    tls: { secretName: "openclaw-gateway-tls" },
+    controller: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+    smoke: { address: "10.20.0.10", caBundle: ca },
+  };
+  edit(raw.ingress, raw);
+  return raw;
+}
+
+const parse = (raw: Record<string, any>) => parseStackConfig(raw, new Set(["gatewayToken"]));
+function problems(raw: Record<string, any>): string[] {
+  try {
+    parse(raw);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("stack config ingress", () => {
+  it("is off by default: no stack file sets it and no Ingress is rendered", () => {
+    for (const stack of ["local", "staging", "prod"]) {
+      const raw = { ...stackConfig(stack), ...(stack === "local" ? {} : { gatewayToken: TEST_TOKEN }) };
+      expect(raw.ingress, stack).toBeUndefined();
+      expect(allObjects(buildManifests(parse(raw))).filter((o) => o.kind === "Ingress"), stack).toEqual([]);
+    }
+  });
+
+  it("renders an Ingress to the Service's named port, with TLS for every host, the controller source annotation, and a valid schema", async () => {
+    const m = buildManifests(parse(withIngress((i) => (i.annotations = { "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600" }))));
+    expect(m.ingress).toEqual({
+      apiVersion: "networking.k8s.io/v1",
+      kind: "Ingress",
+      metadata: expect.objectContaining({
+        name: "openclaw-gateway",
+        namespace: "openclaw-staging",
+        annotations: {
+          "nginx.ingress.kubernetes.io/proxy-read-timeout": "3600",
+          "openclaw.ai/ingress-controller-source": '{"namespace":"ingress-nginx","podLabels":{"app.kubernetes.io/name":"ingress-nginx"}}',
+        },
+      }),
+      spec: {
+        ingressClassName: "nginx",
+        tls: [{ hosts: ["gateway.staging.example.com"], secretName: "openclaw-gateway-tls" }],
+        rules: [{ host: "gateway.staging.example.com", http: { paths: [{ path: "/", pathType: "Prefix", backend: { service: { name: "openclaw-gateway", port: { name: "gateway" } } } }] } }],
+      },
+    });
+    const { Ingress } = (await import("kubernetes-models/networking.k8s.io/v1")) as unknown as { Ingress: new (d: unknown) => { validate(): void } };
+    expect(() => new Ingress(m.ingress).validate()).not.toThrow();
+  });
+
+  it("a cert-manager issuer becomes its annotation, with a default Secret name", () => {
+    const m = buildManifests(parse(withIngress((i) => (i.tls = { issuer: { name: "letsencrypt" } }))));
+    expect(m.ingress!.metadata.annotations!["cert-manager.io/cluster-issuer"]).toBe("letsencrypt");
+    expect((m.ingress as any).spec.tls).toEqual([{ hosts: ["gateway.staging.example.com"], secretName: "openclaw-gateway-tls" }]);
+    const ns = buildManifests(parse(withIngress((i) => (i.tls = { issuer: { kind: "Issuer", name: "team-ca" }, secretName: "gw-cert" }))));
+    expect(ns.ingress!.metadata.annotations!["cert-manager.io/issuer"]).toBe("team-ca");
+    expect((ns.ingress as any).spec.tls[0].secretName).toBe("gw-cert");
+  });
+
+  const bad: Array<[string, (i: Record<string, any>, raw: Record<string, any>) => void, RegExp]> = [
+    ["no TLS (plain HTTP)", (i) => delete i.tls, /ingress\.tls = \(not set\): is required, there is no plain-HTTP Ingress/],
+    ["TLS neither a Secret nor an issuer", (i) => (i.tls = { certificate: "x" }), /ingress\.tls = .*\{secretName: .*\} or \{issuer: /],
+    ["a wildcard host", (i) => (i.hosts = ["*.example.com"]), /ingress\.hosts\.0 = "\*\.example\.com": is a wildcard/],
+    ["no host", (i) => (i.hosts = []), /ingress\.hosts = \[\]: must list at least one host name/],
+    ["a host twice", (i) => (i.hosts = ["a.example.com", "a.example.com"]), /ingress\.hosts\.1 = .*is listed twice/],
+    ["an upper-case host", (i) => (i.hosts = ["Gateway.example.com"]), /ingress\.hosts\.0 = .*DNS subdomain/],
+    ["a reserved annotation", (i) => (i.annotations = { "openclaw.ai/ingress-controller-source": "{}" }), /ingress\.annotations\.openclaw\.ai\/ingress-controller-source = .*is set by the program/],
+    ["the issuer annotation by hand", (i) => (i.annotations = { "cert-manager.io/cluster-issuer": "x" }), /ingress\.annotations\.cert-manager\.io\/cluster-issuer = .*is set by the program/],
+    [
+      "a controller the NetworkPolicy does not admit",
+      (i) => (i.controller = { namespace: "traefik", podLabels: { "app.kubernetes.io/name": "traefik" } }),
+      /network\.ingressSources = .*do not admit the ingress controller's source namespace traefik pods \[app\.kubernetes\.io\/name=traefik\]: traffic through the Ingress would black out; add the ingress controller's source \(ingress\.controller\) to network\.ingressSources/,
+    ],
+    ["a host-network controller outside every source", (i) => (i.controller = { cidr: "10.30.0.5/32" }), /network\.ingressSources = .*do not admit the ingress controller's source CIDR 10\.30\.0\.5\/32/],
+    ["a controller source of everything", (i) => (i.controller = { cidr: "0.0.0.0/0" }), /ingress\.controller/],
+    ["no smoke address", (i) => (i.smoke = { caBundle: ca }), /ingress\.smoke\.address is required/],
+    ["a host name as the smoke address", (i) => (i.smoke = { address: "ingress.example.com", caBundle: ca }), /ingress\.smoke\.address = "ingress\.example\.com": must be the IP address the controller listens on/],
+    ["a relative CA bundle path", (i) => (i.smoke = { address: "10.20.0.10", caBundle: "ca.crt" }), /ingress\.smoke\.caBundle = "ca\.crt": must be an absolute path/],
+    ["a missing CA bundle", (i) => (i.smoke = { address: "10.20.0.10", caBundle: "/nonexistent/ca.crt" }), /ingress\.smoke\.caBundle = .*does not exist/],
+    ["the Service off", (_i, raw) => (raw.service = { enabled: false }), /ingress = .*: needs the gateway Service \(service\.enabled true\)/],
+    ["an unknown key", (i) => (i.insecure = true), /ingress: unknown key "insecure"; known keys here: className, hosts, tls, annotations, controller, smoke/],
+  ];
+  for (const [what, edit, message] of bad) {
+    it(`refuses ${what}, naming the key`, () => {
+      const p = problems(withIngress(edit));
+      expect(p.join("\n")).toMatch(message);
+      expect(p.join("\n")).not.toContain(TEST_TOKEN);
+    });
+  }
+
+  it("refuses a CA bundle that holds a private key or no certificate", () => {
+    const key = join(dir, "with-key.pem");
+    writeFileSync(key, execFileSync("cat", [join(dir, "ca.crt"), join(dir, "ca.key")]));
+    expect(problems(withIngress((i) => (i.smoke.caBundle = key))).join("\n")).toMatch(/ingress\.smoke\.caBundle = .*contains a private key/);
+    const empty = join(dir, "empty.pem");
+    writeFileSync(empty, "not a certificate\n");
+    expect(problems(withIngress((i) => (i.smoke.caBundle = empty))).join("\n")).toMatch(/holds no PEM certificate/);
+  });
+
+  it("the program registers the Ingress after the Service and gives the smoke check a third path with the CA's text", async () => {
+    const run = await runProgram("staging", (raw) => {
+      Object.assign(raw, { ingress: withIngress().ingress });
+    });
+    const ingress = run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
+    expect(ingress?.inputs.spec.rules[0].http.paths[0].backend.service.port).toEqual({ name: "gateway" });
+    const smoke = run.resources.find((r) => r.type === "pulumi-nodejs:dynamic/openclaw:SmokeRun");
+    expect(smoke?.inputs.ingress).toMatchObject({ host: "gateway.staging.example.com", address: "10.20.0.10", port: 443, ingressName: "openclaw-gateway" });
+    expect(smoke?.inputs.ingress.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+});
