@@ -58,40 +58,19 @@ esac
 
 mkdir -p "$CLUSTER_BUILD_ROOT/logs"
 BUILD_LOG="$CLUSTER_BUILD_ROOT/logs/build-ingress-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
-timings_file() { echo "$CLUSTER_BUILD_ROOT/last-timings"; }
-last_seconds() { awk -v s="$1" '$1 == s { v = $2 } END { if (v != "") print v }' "$(timings_file)" 2>/dev/null || true; }
+# The same progress as the cluster's other parts (scripts/lib/progress.sh), with the
+# last measured duration of each step kept in the same file.
+# shellcheck source=../../../scripts/lib/progress.sh
+source "$CLUSTER_REPO/scripts/lib/progress.sh"
+PROGRESS_TIMINGS="$CLUSTER_BUILD_ROOT/last-timings"
+PROGRESS_SAY=cluster_log
 
-# build_step NAME CMD...: as in tools/cluster/build.sh: output to the build log,
-# a progress line every 30 s next to the last measured duration.
+# build_step NAME CMD...: as in tools/cluster/build.sh.
 build_step() {
-  local name="$1" start=$SECONDS expect pid rc=0 last_print=$SECONDS
+  local name="$1"
   shift
-  expect="$(last_seconds "$name")"
-  local hint="${expect:+last run ${expect} s}"
-  cluster_log "build $name ... (${hint:-no earlier run recorded})"
-  echo "=== $name $(date -u +%FT%TZ)" >>"$BUILD_LOG"
-  "$@" >>"$BUILD_LOG" 2>&1 &
-  pid=$!
-  while kill -0 "$pid" 2>/dev/null; do
-    sleep 2
-    if ((SECONDS - last_print >= 30)); then
-      last_print=$SECONDS
-      cluster_log "  $name: $((SECONDS - start)) s${hint:+ ($hint)}"
-    fi
-  done
-  wait "$pid" || rc=$?
-  if ((rc != 0)); then
-    tail -n 25 "$BUILD_LOG" >&2
-    cluster_die "build step $name failed (exit $rc); full log: $BUILD_LOG"
-  fi
-  local took=$((SECONDS - start))
-  STEP_TIMES+=("\"$name\": $took")
-  exec 9>>"$(timings_file).lock"
-  flock 9
-  { grep -v "^$name " "$(timings_file)" 2>/dev/null || true; echo "$name $took"; } >"$(timings_file).tmp.$$"
-  mv "$(timings_file).tmp.$$" "$(timings_file)"
-  exec 9>&-
-  cluster_log "build $name: $took s"
+  progress_step "$name" "$BUILD_LOG" "building" "$@" || cluster_die "build step $name failed; full log: $BUILD_LOG"
+  STEP_TIMES+=("\"$name\": $PROGRESS_LAST_SECONDS")
 }
 
 exec 8>"$CLUSTER_BUILD_ROOT/.lock-ingress"
