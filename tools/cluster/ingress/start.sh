@@ -19,6 +19,11 @@
 set -euo pipefail
 # shellcheck source=../env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
+case "${1:-}" in
+  "") ;;
+  -h | --help) echo "usage: npm run cluster:ingress   (bash tools/cluster/ingress/start.sh): build once, start the ingress controller, print INGRESS_ADDRESS and INGRESS_CLASS"; exit 0 ;;
+  *) echo "unknown argument '$1'; it takes none (--help for usage)" >&2; exit 2 ;;
+esac
 S="$CLUSTER_STATE"
 INGRESS_ADDR="$CLUSTER_NODE_IP"
 INGRESS_PORT=11443

@@ -5,6 +5,11 @@
 set -euo pipefail
 # shellcheck source=../env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../env.sh"
+case "${1:-}" in
+  "") ;;
+  -h | --help) echo "usage: bash tools/cluster/ingress/stop.sh: stop the ingress controller start.sh started"; exit 0 ;;
+  *) echo "unknown argument '$1'; it takes none (--help for usage)" >&2; exit 2 ;;
+esac
 D="$CLUSTER_STATE/ingress"
 pid="$(cat "$D/traefik.pid" 2>/dev/null || true)"
 if [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/environ" ]] && tr '\0' '\n' <"/proc/$pid/environ" | grep -qxF "OPENCLAW_CLUSTER_STATE=$CLUSTER_STATE"; then
