@@ -10,7 +10,7 @@
 #   npm run bootstrap:pulumi -- --verify # also rerun every tool's version check (see below)
 #
 # A cached toolchain is checked in well under a second: the pins are part of its
-# key, and .verified records each file's size, mtime and inode as they were when
+# key, and .verified records each file's size, mtime, ctime and inode as they were when
 # every tool last answered its version check. Only when a file changed since
 # (or with --verify) are the tools run again (`pulumi version`, `plugin ls`,
 # `checkov --version`, ...: about 5 s, most of it Python starting Checkov).
@@ -131,8 +131,8 @@ $plugins"
   mv "$dir/.verified.$$" "$dir/.verified"
 }
 
-# fingerprint DIR: what a full verify saw, cheaply re-checkable: size, mtime and
-# inode of every binary and plugin, the Checkov version from its dist-info
+# fingerprint DIR: what a full verify saw, cheaply re-checkable: size, mtime, ctime
+# (nanoseconds: a same-size rewrite within a second still shows) and inode of every binary and plugin, the Checkov version from its dist-info
 # (read as text, without starting Python) and the key the pins are hashed into.
 fingerprint() {
   local dir="$1" f
@@ -140,7 +140,7 @@ fingerprint() {
   for f in "$dir"/bin/* "$dir"/pulumi-home/plugins/*/pulumi-resource-* \
     "$dir/kubernetes-json-schema/v$OPENCLAW_K8S_SCHEMA_VERSION-local-strict/deployment-apps-v1.json"; do
     [[ -e "$f" ]] || { echo "missing $f"; continue; }
-    stat -c 'file %n %s %Y %i %a' "$f"
+    stat -c 'file %n %s %.9Y %.9Z %i %a' "$f"
   done
   f="$(compgen -G "$dir/checkov-venv/lib/python3*/site-packages/checkov-$OPENCLAW_CHECKOV_VERSION.dist-info/METADATA" | head -1 || true)"
   if [[ -n "$f" ]]; then echo "checkov $(grep -m1 '^Version: ' "$f")"; else echo "checkov missing"; fi
@@ -152,7 +152,7 @@ quick_verify() {
   [[ -f "$dir/.verified" ]] || return 1
   [[ "$(sed '1,2d' "$dir/.verified")" == "$(fingerprint "$dir")" ]] || return 1
   log "$(sed -n '1s/^summary //p' "$dir/.verified")"
-  log "$(sed -n '2p' "$dir/.verified") by each tool's own version output, unchanged since (size, mtime, inode); --verify reruns those checks"
+  log "$(sed -n '2p' "$dir/.verified") by each tool's own version output, unchanged since (size, mtime, ctime, inode); --verify reruns those checks"
 }
 
 cached() {
