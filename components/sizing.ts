@@ -110,6 +110,13 @@ export interface CommittedMemory {
 }
 
 export interface SizingFinding {
+  /**
+   * "fails": the stack is sized below what was measured. "note": the limit is more than
+   * maxRatio above the measurement but within it of the committed observed figures (the
+   * program refuses anything else), so those figures are higher than every run: lowering
+   * them is a decision for a measurement that covers the busiest conditions, not a failure.
+   */
+  severity: "fails" | "note";
   key: string;
   /** Where the value comes from (stack file or the program's default). */
   from: string;
@@ -121,24 +128,26 @@ export interface SizingFinding {
 /**
  * Whether a stack's committed figures still hold against a measurement: the observed
  * figures at least as high as measured, the request at least the measured P95, and
- * the limit within the stack's ratio band of the measured max(P95, boot peak).
+ * the limit at least minRatio × the measured max(P95, boot peak). A limit above
+ * maxRatio × the measurement is reported as a note (see SizingFinding.severity).
  */
 export function checkCommitted(committed: CommittedMemory, fig: { p95Bytes: number; bootPeakBytes: number }): SizingFinding[] {
   const rec = recommend(fig, { minRatio: committed.minRatio, maxRatio: committed.maxRatio });
   const out: SizingFinding[] = [];
   if (committed.p95.bytes < fig.p95Bytes) {
-    out.push({ key: "resources.observed.p95WorkingSet", from: committed.p95.from, value: formatMiB(committed.p95.bytes), right: formatMiB(fig.p95Bytes), why: `below the measured P95 working set (highest of the runs) of ${formatMiB(fig.p95Bytes)}` });
+    out.push({ severity: "fails", key: "resources.observed.p95WorkingSet", from: committed.p95.from, value: formatMiB(committed.p95.bytes), right: formatMiB(fig.p95Bytes), why: `below the measured P95 working set (highest of the runs) of ${formatMiB(fig.p95Bytes)}` });
   }
   if (committed.bootPeak.bytes < fig.bootPeakBytes) {
-    out.push({ key: "resources.observed.bootPeak", from: committed.bootPeak.from, value: formatMiB(committed.bootPeak.bytes), right: formatMiB(fig.bootPeakBytes), why: `below the measured boot peak (highest of the runs) of ${formatMiB(fig.bootPeakBytes)}` });
+    out.push({ severity: "fails", key: "resources.observed.bootPeak", from: committed.bootPeak.from, value: formatMiB(committed.bootPeak.bytes), right: formatMiB(fig.bootPeakBytes), why: `below the measured boot peak (highest of the runs) of ${formatMiB(fig.bootPeakBytes)}` });
   }
   const verdict = checkHeadroom({ p95Bytes: fig.p95Bytes, bootPeakBytes: fig.bootPeakBytes, requestBytes: committed.request.bytes, limitBytes: committed.limit.bytes, minRatio: committed.minRatio, maxRatio: committed.maxRatio, figures: "the measured" });
   for (const problem of verdict.problems) {
     const isRequest = problem.startsWith("requests.memory") && !problem.includes("exceeds limits.memory");
+    const severity = !isRequest && / at most [0-9.]+×/.test(problem) ? "note" : "fails";
     out.push(
       isRequest
-        ? { key: "resources.memoryRequest", from: committed.request.from, value: formatMiB(committed.request.bytes), right: formatMiB(rec.requestBytes), why: problem }
-        : { key: "resources.memoryLimit", from: committed.limit.from, value: formatMiB(committed.limit.bytes), right: formatMiB(rec.limitBytes), why: problem },
+        ? { severity, key: "resources.memoryRequest", from: committed.request.from, value: formatMiB(committed.request.bytes), right: formatMiB(rec.requestBytes), why: problem }
+        : { severity, key: "resources.memoryLimit", from: committed.limit.from, value: formatMiB(committed.limit.bytes), right: formatMiB(rec.limitBytes), why: problem },
     );
   }
   return out;

@@ -58,8 +58,8 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-/** PSS and RSS of the process tree, bytes. */
-function treeMemory(root: number): { pss: number; rss: number } {
+/** The process tree under root (main process + workers). */
+function treePids(root: number): number[] {
   const parent = new Map<number, number>();
   for (const d of readdirSync("/proc")) {
     if (!/^\d+$/.test(d)) continue;
@@ -71,9 +71,13 @@ function treeMemory(root: number): { pss: number; rss: number } {
     }
   }
   const inTree = (pid: number): boolean => pid === root || (parent.has(pid) && pid !== 1 && inTree(parent.get(pid)!));
+  return [...parent.keys()].filter(inTree);
+}
+
+/** PSS and RSS of these processes, bytes. */
+function treeMemory(pids: number[]): { pss: number; rss: number } {
   const total = { pss: 0, rss: 0 };
-  for (const pid of parent.keys()) {
-    if (!inTree(pid)) continue;
+  for (const pid of pids) {
     try {
       // PSS counts pages shared between the main process and its workers once,
       // like the cgroup charge the kubelet's working set is computed from. RSS counts
@@ -100,8 +104,16 @@ async function measureOnce(seconds: number, concurrency: number): Promise<Memory
       const steady: number[] = [];
       const steadyRss: number[] = [];
       let ready = false;
+      // Walking all of /proc takes longer than the sampling interval on a loaded machine:
+      // find the tree once a second, read its memory every 100 ms.
+      let pids = treePids(gw.pid);
+      let scanned = Date.now();
       const sampler = setInterval(() => {
-        const m = treeMemory(gw.pid);
+        if (Date.now() - scanned > 1000) {
+          pids = treePids(gw.pid);
+          scanned = Date.now();
+        }
+        const m = treeMemory(pids);
         if (!ready) return void boot.push(m.pss);
         steady.push(m.pss);
         steadyRss.push(m.rss);

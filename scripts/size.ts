@@ -3,9 +3,11 @@
 // `npm run bench:memory` runs, written with --json) within each stack's headroom
 // ratio, and says whether the figures committed for each stack still hold.
 //
-// Exit 0: every stack holds. 1: at least one does not (each line names the stack,
-// the key, where it is set, its value and the value that would be right). 2: bad
-// usage or unreadable input.
+// Exit 0: every stack holds. 1: at least one is sized below the measurement (each
+// line names the stack, the key, where it is set, its value and the value that
+// would be right). A limit far above the measurement is a note, not a failure: the
+// program already keeps it within the ratio of the committed observed figures.
+// 2: bad usage or unreadable input.
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { effectiveMemory, MEASURED_BOOT_PEAK, MEASURED_P95_WORKING_SET, MEASURED_SOURCE, type StackConfig } from "../components/config";
@@ -37,7 +39,7 @@ class Usage extends Error {
 }
 
 export function parseArgs(argv: string[]): { stacks: string[]; measured: string } {
-  const out = { stacks: [] as string[], measured: DEFAULT_MEASURED };
+  const out = { stacks: [] as string[], measured: join(REPO, DEFAULT_MEASURED) };
   for (let i = 0; i < argv.length; i++) {
     const f = argv[i];
     const v = argv[i + 1];
@@ -122,9 +124,13 @@ function main(argv: string[]): number {
           `  committed:   observed P95 ${formatMiB(c.p95.bytes)}, boot peak ${formatMiB(c.bootPeak.bytes)}; request ${formatMiB(c.request.bytes)}, limit ${formatMiB(c.limit.bytes)} (${(c.limit.bytes / Math.max(fig.p95Bytes, fig.bootPeakBytes)).toFixed(2)}× the measured max(P95, boot peak))\n` +
           `  recommended: observed P95 ${formatMiB(rec.p95Bytes)}, boot peak ${formatMiB(rec.bootPeakBytes)}; request ${formatMiB(rec.requestBytes)}, limit ${formatMiB(rec.limitBytes)} (${rec.ratio.toFixed(2)}×), heap --max-old-space-size=${rec.heapCapMiB}\n`,
       );
-      if (findings.length === 0) out.write("  holds\n");
-      for (const f of findings) out.write(`  DOES NOT HOLD: ${f.key} = ${f.value} (${f.from}): ${f.why}; set ${f.right}\n`);
-      if (findings.length) failed++;
+      const fails = findings.filter((f) => f.severity === "fails");
+      if (fails.length === 0) out.write("  holds\n");
+      for (const f of fails) out.write(`  DOES NOT HOLD: ${f.key} = ${f.value} (${f.from}): ${f.why}; set ${f.right}\n`);
+      for (const f of findings.filter((x) => x.severity === "note")) {
+        out.write(`  note: ${f.key} = ${f.value} (${f.from}): ${f.why.replace(/: prefer throttling to blind doubling$/, "")}; the committed observed figures are above every run, so it stays until a measurement under the busiest conditions says ${f.right}\n`);
+      }
+      if (fails.length) failed++;
     }
     return failed ? 1 : 0;
   } catch (e) {
