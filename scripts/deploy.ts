@@ -113,14 +113,18 @@ async function main(argv: string[]): Promise<number> {
       stdio: "inherit",
       env: { ...process.env, PULUMI_DEBUG_COMMANDS: "true" },
     });
-    const forward = (sig: NodeJS.Signals) => child.kill(sig);
-    process.on("SIGINT", forward);
+    // Ctrl-C reaches pulumi from the terminal itself (same process group); forwarding it
+    // too would count as a second Ctrl-C, which makes pulumi stop without cleaning up.
+    // Stay alive through it to record what the engine did. SIGTERM is sent to us only.
+    const ignore = () => {};
+    const forward = () => child.kill("SIGTERM");
+    process.on("SIGINT", ignore);
     process.on("SIGTERM", forward);
     const exitCode = await new Promise<number | null>((res, rej) => {
       child.on("error", rej);
       child.on("close", (code) => res(code));
     });
-    process.off("SIGINT", forward);
+    process.off("SIGINT", ignore);
     process.off("SIGTERM", forward);
     if (!existsSync(events)) {
       process.stderr.write(`deploy: pulumi exited ${exitCode} before the engine wrote any event; nothing recorded\n`);
