@@ -61,6 +61,9 @@ export function parseArgs(argv: string[]): Args {
     else throw new Usage(`deploy: unknown option ${/^--?[A-Za-z][A-Za-z0-9-]{0,30}$/.test(f) ? f : "(not shown: not a flag)"}; pulumi's own flags go after --\n${USAGE}`, 2);
   }
   if (!a.stack) throw new Usage(`deploy: --stack is required\n${USAGE}`, 2);
+  // The record names the pack and config this run used; a second one passed through would make it wrong.
+  const owned = a.extra!.find((x) => /^--(policy-pack|policy-pack-config|event-log|stack)(=|$)|^-s$/.test(x));
+  if (owned) throw new Usage(`deploy: ${owned.split("=")[0]} after -- is set by deploy itself; use deploy's own flags (--stack, --policy-pack-config)`, 2);
   if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(a.stack)) throw new Usage(`deploy: --stack ${JSON.stringify(a.stack.slice(0, 40))} is not a stack name (letters, digits, . _ -)`, 2);
   return a as Args;
 }

@@ -22,6 +22,9 @@ describe("npm run deploy", () => {
   it("passes pulumi's own flags after --, and only there", () => {
     expect(parseArgs(["--stack", "prod", "--preview", "--", "--diff", "--target", "x"])).toMatchObject({ stack: "prod", preview: true, extra: ["--diff", "--target", "x"] });
     expect(parseArgs(["--stack", "prod"])).toMatchObject({ preview: false, recordDir: "tickets/engine", extra: [] });
+    // What the record states about the pack and its config must be what ran.
+    expect(() => parseArgs(["--stack", "prod", "--", "--policy-pack-config=other.json"])).toThrow(/--policy-pack-config after -- is set by deploy itself/);
+    expect(() => parseArgs(["--stack", "prod", "--", "--event-log", "x"])).toThrow(/--event-log after --/);
   });
 
   it("usage errors exit 2 naming the flag; --help exits 0; nothing runs", () => {
