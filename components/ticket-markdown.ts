@@ -193,7 +193,9 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date, inputs: T
       fencedShell(t.rollback.emergency),
       "",
       "After either:",
-      fencedShell(t.rollback.afterRollback),
+      // Without a Service the smoke check has no in-cluster path and refuses the stack: do not suggest it.
+      fencedShell(t.endpoints.service ? t.rollback.afterRollback : t.rollback.afterRollback.filter((c) => !c.startsWith("npm run smoke"))),
+      ...(t.endpoints.service ? [] : ["", "No Service (bind=loopback for same-pod sidecars): no smoke check applies; the in-pod probes and `kubectl rollout status` are the health signal."]),
       "",
     );
   }

@@ -166,4 +166,17 @@ describe("npm run ticket: working tree and instructions that fit the stack", () 
     expect(r.stdout).toContain("`npm run deploy -- --stack prod`");
     expect(r.stdout).toMatch(/\| working tree at deploy \| (clean|\*\*dirty\*\*)/);
   });
+
+  it("a stack without a Service is not told to run the smoke check (it has no in-cluster path)", () => {
+    const file = path.join(dir, "no-service.json");
+    const o = JSON.parse(fs.readFileSync(prodOutputs, "utf8"));
+    o.changeTicket.endpoints.service = null;
+    o.changeTicket.endpoints.serviceUrl = null;
+    fs.writeFileSync(file, JSON.stringify(o));
+    const r = ticket("--stack", "prod", "--outputs", file, "--out-dir", "out");
+    expect(r.status).toBe(0);
+    expect(r.stdout).not.toContain("npm run smoke");
+    expect(r.stdout).toContain("No Service (bind=loopback for same-pod sidecars): no smoke check applies");
+    expect(r.stdout).toContain("kubectl --namespace openclaw rollout undo deployment/openclaw-gateway");
+  });
 });
