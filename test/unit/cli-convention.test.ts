@@ -49,6 +49,18 @@ describe("--help and unknown flags, on every tool and benchmark", () => {
     });
   }
 
+  // Tools with their own parser (not yet on scripts/lib/args.ts): the same two rules, the flag named.
+  for (const script of ["size", "bench:memory", "deploy"]) {
+    it(`${script}: --help exits 0 with the usage on stdout; an unknown flag exits 2 naming it`, () => {
+      const help = run(script, ["--help"]);
+      expect(help.status, help.stderr).toBe(0);
+      expect(help.stdout).toMatch(new RegExp(`^usage: npm run ${script}`));
+      const bad = run(script, ["--frobnicate"]);
+      expect(bad.status).toBe(2);
+      expect(bad.stderr).toMatch(/unknown option "?--frobnicate/);
+    });
+  }
+
   it("npm run itself passes --help through (the path users type)", () => {
     const r = spawnSync("npm", ["run", "-s", "policy:check", "--", "--help"], { cwd: ROOT, encoding: "utf8", timeout: 60_000 });
     expect(r.status, r.stderr).toBe(0);
@@ -140,6 +152,16 @@ describe("stack commands find the Pulumi CLI themselves", () => {
     expect(call.argv).toEqual(["stack", "output", "--json", "--stack", "dev"]);
     expect(call.backend).toBe(`file://${ROOT}/.pulumi-state`);
     expect(call.passphrase).toBe(true);
+  });
+
+  it("another stack uses your pulumi when one is on PATH (your login and secrets provider)", () => {
+    fakePulumi(path.join(toolchain, "bin"));
+    const mine = path.join(tmp, "my-bin");
+    fakePulumi(mine);
+    fs.writeFileSync(path.join(mine, "pulumi"), fs.readFileSync(path.join(mine, "pulumi"), "utf8").replace("#!/bin/sh\n", "#!/bin/sh\nexport PULUMI_BACKEND_URL=mine\n"));
+    const r = run("ticket", ["--stack", "prod", "--out-dir", path.join(tmp, "t3")], { ...bare(), PATH: `${BIN}:${mine}:/usr/bin:/bin` });
+    expect(r.status, r.stderr).toBe(0);
+    expect(record().backend).toBe("mine");
   });
 
   it("another stack uses the bootstrapped CLI with no backend or passphrase set for it", () => {
