@@ -2,7 +2,9 @@
 // Runs one of the repository's command-line tools as compiled JavaScript:
 //
 //   node scripts/cli.js <policy-check|ticket|smoke|diagnose|config-check> [args...]
-//   node scripts/cli.js --build          # compile every tool now (nothing runs)
+//   node scripts/cli.js --build          # compile every tool now (nothing runs), e.g. before
+//                                        # `npm prune --omit=dev` in an image: without esbuild
+//                                        # a fresh build still runs, a stale one is refused
 //
 // Plain JavaScript on purpose: starting TypeScript (ts-node type-loading a
 // compiler) cost ~2 s per call, which a pre-commit hook or a CI gate pays every
@@ -45,6 +47,14 @@ function fresh(tool) {
   const stampFile = path.join(OUT, `${tool}.stamp.json`);
   const stamp = readStamp(stampFile);
   if (!stamp || stamp.version !== 1 || !fs.existsSync(path.join(OUT, `${tool}.js`))) return false;
+  // Another esbuild compiles differently; none at all (npm ci --omit=dev after --build) keeps the build.
+  let esbuildVersion;
+  try {
+    esbuildVersion = JSON.parse(fs.readFileSync(path.join(ROOT, "node_modules/esbuild/package.json"), "utf8")).version;
+  } catch {
+    esbuildVersion = undefined;
+  }
+  if (esbuildVersion !== undefined && esbuildVersion !== stamp.esbuild) return false;
   let touched = false;
   for (const [rel, rec] of Object.entries(stamp.inputs)) {
     let st;
@@ -137,8 +147,8 @@ async function buildAsync(tool) {
   const outfile = path.join(OUT, `${tool}.js`);
   const tmp = `${outfile}.${process.pid}.tmp`;
   let result = await esbuild.build(options(TOOLS[tool], tmp));
-  // Not in the metafile: tsconfig.json (esbuild reads its options) and esbuild itself.
-  const extra = [path.relative(ROOT, __filename), "tsconfig.json", "node_modules/esbuild/package.json"];
+  // Not in the metafile: tsconfig.json (esbuild reads its options); esbuild's version is in the stamp.
+  const extra = [path.relative(ROOT, __filename), "tsconfig.json"];
   if (Object.hasOwn(result.metafile.inputs, SMOKE_BUNDLE_SOURCE)) {
     const text = await smokeBundleText(esbuild);
     result = await esbuild.build(options(TOOLS[tool], tmp, { OPENCLAW_SMOKE_BUNDLE: JSON.stringify(text) }));
