@@ -1,11 +1,9 @@
 // The Pulumi edge of the config: reads this stack's raw values once and hands
 // them to the pure schema in config.ts. Nothing else reads pulumi.Config.
-import * as pulumi from "@pulumi/pulumi";
+// The SDK is loaded by loadStack() only: `npm run config:check` uses rawProjectConfig()
+// without the engine, and loading @pulumi/pulumi costs it ~3 s of start-up.
+import type * as pulumi from "@pulumi/pulumi";
 import { ConfigError, LOCAL_PLACEHOLDER_TOKEN, parseStackConfig, PROJECT, type GatewaySettings } from "./config";
-
-// Marked @internal in the SDK but it is how Pulumi itself knows a key is secret.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
 
 export interface LoadedStack {
   stack: string;
@@ -42,6 +40,11 @@ function parseValue(text: string): unknown {
 }
 
 export function loadStack(): LoadedStack {
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const pulumi = require("@pulumi/pulumi") as typeof import("@pulumi/pulumi");
+  // Marked @internal in the SDK but it is how Pulumi itself knows a key is secret.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { isConfigSecret } = require("@pulumi/pulumi/runtime/config") as { isConfigSecret(key: string): boolean };
   const stack = pulumi.getStack();
   const raw = rawProjectConfig(pulumi.runtime.allConfig());
   if (raw.environment === undefined) raw.environment = stack;
