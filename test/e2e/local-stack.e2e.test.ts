@@ -8,6 +8,8 @@ import { parseAllDocuments } from "yaml";
 import { expectOk, Workspace, type RunResult } from "./support/engine";
 import { checkov, kubeconform, kubeScore, manifestChecker } from "./support/checkers";
 import { PACK_NAME } from "../../policy-pack/policies";
+import { parseEngineEvents } from "../../components/engine-events";
+import { renderTicket } from "../../components/ticket-markdown";
 
 const STACK = "local";
 
@@ -55,7 +57,11 @@ describe("local stack under the real engine", () => {
   });
 
   it("step 3: `pulumi up` renders manifests that pass the manifest checker and kubeconform; kube-score and Checkov findings are all justified", async () => {
-    up = expectOk(await ws.pulumi(["up", "--yes", "--stack", STACK, ...ws.policyArgs(STACK)]), "pulumi up");
+    // The engine's event log, as npm run deploy records it for the change ticket (checked in step 5).
+    up = expectOk(
+      await ws.pulumi(["up", "--yes", "--stack", STACK, ...ws.policyArgs(STACK), "--event-log", join(ws.root, "up.events.jsonl")], { env: { PULUMI_DEBUG_COMMANDS: "true" } }),
+      "pulumi up",
+    );
     expect(violations(up.output, "mandatory")).toEqual([]);
 
     const files = yamlFiles(renderDir);
@@ -117,6 +123,23 @@ describe("local stack under the real engine", () => {
     expect(outputs.changeTicket).toBeDefined();
     // No secret in plain outputs: the placeholder token is held as a secret in state.
     expect(JSON.stringify(outputs)).not.toContain("local-render-placeholder-NOT-A-SECRET");
+
+    // The change ticket's engine section from this engine's own event log of step 3:
+    // every object created, the pack's verdict, and the log tied to these outputs.
+    const log = readFileSync(join(ws.root, "up.events.jsonl"), "utf8");
+    expect(log).not.toContain("local-render-placeholder-NOT-A-SECRET");
+    const summary = parseEngineEvents(log);
+    expect(summary).toMatchObject({ kind: "update", result: "succeeded", stackOutputs: { valuesHash: outputs.valuesHash, imageDigest: outputs.image.digest } });
+    expect(new Set(summary.changes.map((c) => c.op))).toEqual(new Set(["create"]));
+    expect(summary.counts).toEqual({ create: summary.changes.length });
+    expect(summary.changes.map((c) => c.type)).toEqual(expect.arrayContaining(["kubernetes:apps/v1:Deployment", "kubernetes:networking.k8s.io/v1:NetworkPolicy"]));
+    expect(summary.policy).toMatchObject({ packs: [{ name: PACK_NAME }], violations: [] });
+    const at = new Date().toISOString();
+    const record = { stack: STACK, kind: "update" as const, command: "pulumi up", policyPack: { path: "policy-pack", config: null, configSha256: null }, startedAt: at, finishedAt: at, exitCode: 0, summary };
+    const { markdown } = renderTicket(outputs, new Date(), { engine: { update: record } });
+    expect(markdown).toContain("### Changes made and policy verdict: the `pulumi up` behind these outputs");
+    expect(markdown).toMatch(/\| policy verdict \| passed: 0 violations/);
+    expect(markdown).toMatch(/\| create \| openclaw-gateway-deployment \| kubernetes:apps\/v1:Deployment \|/);
 
     const destroy = expectOk(await ws.pulumi(["destroy", "--yes", "--stack", STACK]), "pulumi destroy");
     expect(destroy.output).toMatch(/deleted/);
