@@ -31,35 +31,46 @@ interface Route {
   policies: NetworkPolicy[];
 }
 
-/** Every Ingress backend that names a Service sending traffic to a gateway: one Route per (Ingress, Service, gateway). */
+/**
+ * Every Ingress backend that names a Service sending traffic to a gateway: one Route per
+ * (Ingress, Service). Indexed by Service first, so a manifest set with many gateways,
+ * Services and Ingresses (a directory of them given to policy:check) stays linear.
+ */
 function routesToGateway<C extends GatewayMatchConfig>(ctx: StackContext<C>): Route[] {
-  const routes: Route[] = [];
   const ingresses = ctx.cluster.objects.filter((o) => o.kind === "Ingress");
-  if (ingresses.length === 0) return routes;
+  if (ingresses.length === 0) return [];
+  // Service → the first gateway it sends traffic to (what the Ingress reaches through it).
+  const targets = new Map<KObject, Omit<Route, "ingress" | "service">>();
   forEachGateway(ctx, (gw, s) => {
-    const ns = gw.workload.namespace;
-    const services = servicesToGateway(ctx.cluster, gw, s.port.value);
-    for (const ing of ingresses) {
-      ctx.guard(ing, () => {
-        if (ing.namespace !== ns) return;
-        const names = new Set(ingressBackends(plain(ing.raw.spec ?? {})).map((b) => b.serviceName));
-        for (const svc of services.filter((x) => names.has(x.name))) {
-          routes.push({
-            ingress: ing,
-            service: svc,
-            gatewayPort: s.port.value,
-            podPorts: containers(gw.pod.spec, ["container"]).flatMap(containerPorts),
-            namespace: ns,
-            podLabels: gw.pod.labels,
-            policies: ctx.cluster
-              .policiesSelecting(ns, gw.pod.labels)
-              .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
-              .filter((p) => policyTypes(p).includes("Ingress")),
-          });
-        }
+    for (const svc of servicesToGateway(ctx.cluster, gw, s.port.value)) {
+      if (targets.has(svc)) continue;
+      const ns = gw.workload.namespace;
+      targets.set(svc, {
+        gatewayPort: s.port.value,
+        podPorts: containers(gw.pod.spec, ["container"]).flatMap(containerPorts),
+        namespace: ns,
+        podLabels: gw.pod.labels,
+        policies: ctx.cluster
+          .policiesSelecting(ns, gw.pod.labels)
+          .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
+          .filter((p) => policyTypes(p).includes("Ingress")),
       });
     }
   });
+  const byName = new Map<string, KObject[]>();
+  for (const svc of targets.keys()) {
+    const key = `${svc.namespace}/${svc.name}`;
+    byName.set(key, [...(byName.get(key) ?? []), svc]);
+  }
+  const routes: Route[] = [];
+  for (const ing of ingresses) {
+    ctx.guard(ing, () => {
+      const names = new Set(ingressBackends(plain(ing.raw.spec ?? {})).map((b) => b.serviceName));
+      for (const name of names) {
+        for (const svc of byName.get(`${ing.namespace}/${name}`) ?? []) routes.push({ ingress: ing, service: svc, ...targets.get(svc)! });
+      }
+    });
+  }
   return routes;
 }
 

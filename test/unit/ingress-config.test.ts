@@ -49,7 +49,7 @@ function problems(raw: Record<string, any>): string[] {
 describe("stack config ingress", () => {
   it("is off by default: no stack file sets it and no Ingress is rendered", () => {
     for (const stack of ["local", "staging", "prod"]) {
-      const raw = { ...stackConfig(stack), ...(stack === "local" ? {} : { gatewayToken: TEST_TOKEN }) };
+      const raw: Record<string, unknown> = { ...stackConfig(stack), ...(stack === "local" ? {} : { gatewayToken: TEST_TOKEN }) };
       expect(raw.ingress, stack).toBeUndefined();
       expect(allObjects(buildManifests(parse(raw))).filter((o) => o.kind === "Ingress"), stack).toEqual([]);
     }
