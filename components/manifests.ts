@@ -204,7 +204,17 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   const deployment: K8sObject = {
     apiVersion: "apps/v1",
     kind: "Deployment",
-    metadata: meta(APP_NAME, { annotations }),
+    metadata: meta(APP_NAME, {
+      annotations: {
+        ...annotations,
+        // The documented emergency path (`kubectl rollout undo`) makes kubectl the field manager
+        // of the image and release fields; with server-side apply the next `pulumi up` (and even
+        // `pulumi preview`) then fails with a field conflict instead of applying the stack's
+        // image. This tells the provider to take its fields back, as the runbook expects once
+        // image.ref names what runs (seen on the local cluster).
+        "pulumi.com/patchForce": "true",
+      },
+    }),
     spec: {
       replicas: c.replicas,
       revisionHistoryLimit: 10,

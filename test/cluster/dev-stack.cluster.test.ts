@@ -25,11 +25,15 @@ let dev: DevStack;
 let images: ReturnType<typeof buildImages>;
 
 interface Pod {
-  metadata: { name: string; labels: Record<string, string> };
+  metadata: { name: string; labels: Record<string, string>; deletionTimestamp?: string };
   spec: { containers: { name: string; image: string; args?: string[] }[] };
   status: { phase: string; podIP?: string; conditions?: { type: string; status: string }[]; containerStatuses?: { name: string; ready: boolean; imageID: string; restartCount: number; lastState?: any; state?: any }[] };
 }
-const isReady = (p: Pod) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
+/**
+ * Ready and not being deleted: `rollout status` and `pulumi up` return once the new pods are
+ * available, while an old pod may still be draining (deleted, yet Ready until it exits).
+ */
+const isReady = (p: Pod) => !p.metadata.deletionTimestamp && (p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false);
 
 async function gatewayPods(): Promise<Pod[]> {
   const list = await dev.kubectlJson<{ items: Pod[] }>(["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/name=openclaw-gateway"]);
