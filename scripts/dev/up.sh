@@ -4,9 +4,10 @@
 #   2. npm run image:build     the current and previous gateway images (deterministic
 #                              digests), imported into the cluster's containerd
 #   3. Pulumi.dev.yaml         written for this machine (scripts/dev/configure.sh)
-#   4. pulumi up --stack dev   with the policy pack (prod config: the strictest), on the
-#                              bootstrapped engine and the file backend; the smoke checks
-#                              run both paths during the update
+#   4. npm run deploy -- --stack dev   pulumi up with the policy pack (prod config: the
+#                              strictest), on the bootstrapped engine and the file backend,
+#                              recording the engine's events (changes, policy verdict) for
+#                              the ticket; the smoke checks run both paths during the update
 #   5. npm run ticket -- --stack dev   the change ticket, with the signed-off smoke evidence
 # The cluster and the stack keep running: kubectl around, break things, then
 # `npm run smoke -- --stack dev` / `npm run diagnose -- --stack dev`. `npm run dev:down`
@@ -50,9 +51,8 @@ if ! kubectl --context openclaw-dev get namespace openclaw-dev >/dev/null 2>&1 &
   pulumi destroy --yes --non-interactive --stack dev >&2
 fi
 
-say "pulumi up --stack dev (policy pack, smoke checks)"
-pulumi up --yes --non-interactive --stack dev \
-  --policy-pack "$repo/policy-pack" --policy-pack-config "$repo/policy-pack/config/prod.json" "$@"
+say "pulumi up --stack dev (npm run deploy: policy pack with the prod config, smoke checks, engine record for the ticket)"
+npm run -s deploy -- --stack dev --policy-pack-config "$repo/policy-pack/config/prod.json" -- "$@"
 
 say "change ticket (npm run ticket -- --stack dev)"
 npm run -s ticket -- --stack dev
