@@ -161,6 +161,8 @@ export class Cluster {
   private namespaces = new Map<string, Namespace>();
   /** Objects whose namespace could not be read (unknown in preview): they may be anywhere. */
   private floating: KObject[] = [];
+  /** Each Service's selector, read once: every gateway of the namespace is matched against it. */
+  private selectors = new Map<KObject, Labels | undefined>();
 
   constructor(objects: KObject[]) {
     this.objects = objects;
@@ -177,7 +179,7 @@ export class Cluster {
       try {
         if (o.kind === "ConfigMap") n.configMaps.set(o.name, o);
         else if (o.kind === "Secret") n.secrets.set(o.name, o);
-        else if (o.kind === "Service") n.services.add(o, plainLabels(o.raw.spec?.selector));
+        else if (o.kind === "Service") n.services.add(o, this.selectorOf(o));
         else n.policies.add(o, plainLabels(o.raw.spec?.podSelector?.matchLabels));
       } catch {
         this.floating.push(o);
@@ -201,13 +203,21 @@ export class Cluster {
 
   servicesSelecting(ns: string, podLabels: Labels): KObject[] {
     const cands = [...(this.namespaces.get(ns)?.services.candidates(podLabels) ?? []), ...this.floatingIn("Service", ns)];
-    return unique(cands).filter((s) => serviceSelects(plainLabels(s.raw.spec?.selector), podLabels));
+    return unique(cands).filter((s) => serviceSelects(this.selectorOf(s), podLabels));
+  }
+
+  /** A Service's spec.selector; an unknown one throws on every call, like the read it stands for. */
+  private selectorOf(svc: KObject): Labels | undefined {
+    if (this.selectors.has(svc)) return this.selectors.get(svc);
+    const s = plainLabels(svc.raw.spec?.selector);
+    this.selectors.set(svc, s);
+    return s;
   }
 
   /** NetworkPolicies of the namespace whose podSelector selects the labels (any policyTypes). */
   policiesSelecting(ns: string, podLabels: Labels): KObject[] {
     const cands = [...(this.namespaces.get(ns)?.policies.candidates(podLabels) ?? []), ...this.floatingIn("NetworkPolicy", ns)];
-    return unique(cands).filter((p) => selectorMatches(plain<LabelSelector>(p.raw.spec?.podSelector ?? {}), podLabels));
+    return unique(cands).filter((p) => selectorMatches(p.plainField<LabelSelector>("spec.podSelector") ?? {}, podLabels));
   }
 
   configMap(ns: string, name: string): KObject | undefined {

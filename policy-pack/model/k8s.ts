@@ -68,6 +68,25 @@ export class KObject {
   get key(): string {
     return `${this.namespace}/${this.name}`;
   }
+
+  /**
+   * A plain copy of the field at a dotted path ("spec", "spec.ports"), undefined where a
+   * step is missing (as `raw.spec?.ports`). Read through the proxy once per object:
+   * cross-object checks read the same NetworkPolicy, Service or Ingress for every
+   * gateway, and a walk per (gateway, object) pair made a directory of gateways
+   * quadratic in proxy reads. An unknown value still throws on every call (a throw is
+   * not memoised). Shared between callers: never mutate it.
+   */
+  plainField<T = any>(path: string): T | undefined {
+    return this.memo(`plain:${path}`, () => {
+      let v: any = this.raw;
+      for (const k of path.split(".")) {
+        if (v === null || v === undefined) return undefined;
+        v = v[k];
+      }
+      return plain<T>(v);
+    });
+  }
 }
 
 function str(v: unknown): string | undefined {

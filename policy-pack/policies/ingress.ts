@@ -7,18 +7,12 @@ import {
   backendServicePort, CONTROLLER_SOURCE_ANNOTATION, controllerSourceSpec, describeController, hostsWithoutTls, ingressBackends,
   parseControllerSource, type ControllerSource,
 } from "../rules/ingress";
-import { ingressAdmitted, policyTypes, sourceFromSpec, type NetworkPolicy } from "../rules/networkpolicy";
+import { ingressAdmitted, policyTypes, sourceFromSpec, type NetworkPolicy, type UnionVerdict } from "../rules/networkpolicy";
 import { resolvePort } from "../rules/probe";
-import { containerPorts, containers, plain, type KObject } from "../model/k8s";
+import { containerPorts, containers, type KObject } from "../model/k8s";
 import { GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { stackPolicy, type StackContext } from "./framework";
-import { forEachGateway, servicesToGateway } from "./network";
-
-interface ServicePort {
-  name?: string;
-  port: number;
-  targetPort?: number | string;
-}
+import { forEachGateway, servicePorts, servicesToGateway } from "./network";
 
 interface Route {
   ingress: KObject;
@@ -52,7 +46,7 @@ function routesToGateway<C extends GatewayMatchConfig>(ctx: StackContext<C>): Ro
         podLabels: gw.pod.labels,
         policies: ctx.cluster
           .policiesSelecting(ns, gw.pod.labels)
-          .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
+          .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: p.plainField("spec") ?? {} }))
           .filter((p) => policyTypes(p).includes("Ingress")),
       });
     }
@@ -60,12 +54,14 @@ function routesToGateway<C extends GatewayMatchConfig>(ctx: StackContext<C>): Ro
   const byName = new Map<string, KObject[]>();
   for (const svc of targets.keys()) {
     const key = `${svc.namespace}/${svc.name}`;
-    byName.set(key, [...(byName.get(key) ?? []), svc]);
+    const same = byName.get(key);
+    if (same) same.push(svc);
+    else byName.set(key, [svc]);
   }
   const routes: Route[] = [];
   for (const ing of ingresses) {
     ctx.guard(ing, () => {
-      const names = new Set(ingressBackends(plain(ing.raw.spec ?? {})).map((b) => b.serviceName));
+      const names = new Set(ingressBackends(ing.plainField("spec") ?? {}).map((b) => b.serviceName));
       for (const name of names) {
         for (const svc of byName.get(`${ing.namespace}/${name}`) ?? []) routes.push({ ingress: ing, service: svc, ...targets.get(svc)! });
       }
@@ -96,10 +92,14 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
     },
   },
   (ctx) => {
+    // Routes are (Ingress, Service) pairs; whether the NetworkPolicies admit a controller
+    // depends only on the Service's gateway and the controller, so it is evaluated once per
+    // pair of those, not once per route against every policy (cubic over a directory of gateways).
+    const admitted = new Map<KObject, Map<string | undefined, UnionVerdict>>();
     for (const r of routesToGateway(ctx)) {
       const { ingress: ing, service: svc } = r;
-      const spec = plain<Record<string, any>>(ing.raw.spec ?? {});
-      const ports = Array.isArray(svc.raw.spec?.ports) ? plain<ServicePort[]>(svc.raw.spec.ports) : [];
+      const spec = ing.plainField<Record<string, any>>("spec") ?? {};
+      const ports = servicePorts(svc);
       for (const b of ingressBackends(spec).filter((x) => x.serviceName === svc.name)) {
         const where = `backend ${b.host ?? "(default)"}${b.path ?? ""} → Service/${svc.namespace}/${svc.name} port ${b.port.name !== undefined ? `"${b.port.name}"` : String(b.port.number)}`;
         const sp = backendServicePort(b, ports);
@@ -126,7 +126,13 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
       const controller = fromAnnotation ?? ctx.cfg.controllerSource;
       if (!controller) continue;
       const source = `${fromAnnotation ? `annotation ${CONTROLLER_SOURCE_ANNOTATION}` : "policy config controllerSource"}`;
-      const v = ingressAdmitted(r.policies, sourceFromSpec(controllerSourceSpec(controller)), r.gatewayPort, r.namespace, r.podLabels, r.podPorts);
+      const bySource = admitted.get(svc) ?? admitted.set(svc, new Map()).get(svc)!;
+      const key = fromAnnotation ? raw : undefined;
+      let v = bySource.get(key);
+      if (!v) {
+        v = ingressAdmitted(r.policies, sourceFromSpec(controllerSourceSpec(controller)), r.gatewayPort, r.namespace, r.podLabels, r.podPorts);
+        bySource.set(key, v);
+      }
       if (!v.admitted) {
         const names = r.policies.map((p) => `NetworkPolicy/${p.namespace}/${p.name}`).join(", ");
         ctx.report(ing, `its controller (${describeController(controller)}, from ${source}) cannot reach the gateway port ${r.gatewayPort}: ${names} admit it on no rule${v.partial.length ? ` (${v.partial.join(", ")} admit only part of it)` : ""}; add it to the ingress sources`);
@@ -149,7 +155,7 @@ export const ingressTerminatesTls = stackPolicy<GatewayMatchConfig>(
     for (const r of routesToGateway(ctx)) {
       if (seen.has(r.ingress)) continue;
       seen.add(r.ingress);
-      const plainHosts = hostsWithoutTls(plain(r.ingress.raw.spec ?? {}));
+      const plainHosts = hostsWithoutTls(r.ingress.plainField("spec") ?? {});
       if (plainHosts.length === 0) continue;
       ctx.report(r.ingress, `routes ${plainHosts.map((h) => (h === "*" ? "every host" : h)).join(", ")} to Service/${r.service.namespace}/${r.service.name} over plain HTTP; add spec.tls with these hosts and a certificate Secret (or a cert-manager issuer annotation)`);
     }

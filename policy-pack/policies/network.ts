@@ -32,15 +32,24 @@ function serviceNames(svcs: KObject[]): string {
   return svcs.map((s) => `Service/${s.namespace}/${s.name}`).join(", ");
 }
 
-interface ServicePort {
+export interface ServicePort {
   name?: string;
   port: number;
   targetPort?: number | string;
 }
 
-function servicePorts(svc: KObject): ServicePort[] {
-  const ports = svc.raw.spec?.ports;
-  return Array.isArray(ports) ? plain<ServicePort[]>(ports) : [];
+// A Service's ports, read through the proxy once per object: every gateway its selector
+// matches reads them (a directory of many gateways in one namespace matches each against all).
+// A throw (an unknown value) is not kept, so it is thrown again wherever the ports are read.
+const portsOf = new WeakMap<KObject, ServicePort[]>();
+
+export function servicePorts(svc: KObject): ServicePort[] {
+  let ports = portsOf.get(svc);
+  if (!ports) {
+    ports = Array.isArray(svc.raw.spec?.ports) ? plain<ServicePort[]>(svc.raw.spec.ports) : [];
+    portsOf.set(svc, ports);
+  }
+  return ports;
 }
 
 /** Ports of every main container of the pod (a Service port may target a sidecar). */
@@ -53,9 +62,9 @@ function podPortsOf(gw: Gateway): ContainerPort[] {
  * targets the gateway's port (or a port that resolves to nothing, or the port is unknown).
  * A Service whose ports all target a sidecar's ports is that sidecar's business.
  */
-function targetsGateway(svc: KObject, gw: Gateway, gatewayPort: number | undefined): boolean {
+function targetsGateway(svc: KObject, podPortsOfGateway: () => ContainerPort[], gatewayPort: number | undefined): boolean {
   if (gatewayPort === undefined) return true;
-  const podPorts = podPortsOf(gw);
+  const podPorts = podPortsOfGateway();
   const list = servicePorts(svc);
   if (list.length === 0) return true;
   return list.some((sp) => {
@@ -66,7 +75,10 @@ function targetsGateway(svc: KObject, gw: Gateway, gatewayPort: number | undefin
 
 /** Services selecting the gateway pods that send traffic to the gateway's port. */
 export function servicesToGateway(cluster: StackContext<unknown>["cluster"], gw: Gateway, gatewayPort: number | undefined): KObject[] {
-  return cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels).filter((svc) => targetsGateway(svc, gw, gatewayPort));
+  // The pod's ports are read (through the proxy) once for all the Services, and only when one needs them.
+  let podPorts: ContainerPort[] | undefined;
+  const ports = () => (podPorts ??= podPortsOf(gw));
+  return cluster.servicesSelecting(gw.workload.namespace, gw.pod.labels).filter((svc) => targetsGateway(svc, ports, gatewayPort));
 }
 
 interface BindConfig extends GatewayMatchConfig {
@@ -234,7 +246,7 @@ export const probesAdmittedByNetworkPolicy = stackPolicy<NetpolConfig>(
       const ns = gw.workload.namespace;
       const isolating = ctx.cluster
         .policiesSelecting(ns, gw.pod.labels)
-        .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: plain(p.raw.spec ?? {}) }))
+        .map((p): NetworkPolicy => ({ name: p.name, namespace: p.namespace, spec: p.plainField("spec") ?? {} }))
         .filter((p) => policyTypes(p).includes("Ingress"));
       const loopbackOnly = bindReachability(s.bind.value, customBindHost(s)).reach === "loopback-only";
       // Every main container's probes: a sidecar whose probes are dropped makes the whole pod NotReady.
