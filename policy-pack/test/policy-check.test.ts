@@ -1,29 +1,34 @@
 // The manifest checker as a user runs it: a real process (`npm run policy:check`'s
 // command) over YAML files and directories, its output lines and exit codes.
-import { execFile, execFileSync } from "child_process";
+import { execFile, execFileSync, type ChildProcess } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
 import * as path from "path";
-import { promisify } from "util";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { caseYaml, FIXTURES, GOOD, loadCases } from "../harness/cases";
 
 const ROOT = path.resolve(__dirname, "../..");
-const run = promisify(execFile);
 
-async function check(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
+// Checkers still running when a test ends. A test that times out (or fails while
+// awaiting one) would otherwise leave its checker running on the shared cores long
+// after the run: afterEach kills them, whatever ended the test.
+const running = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of running) child.kill("SIGKILL");
+  running.clear();
+});
+
+function check(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
     // `npm run policy:check`'s command: the compiled tool (scripts/cli.js rebuilds it when a source changed).
-    const r = await run(process.execPath, [path.join(ROOT, "scripts/cli.js"), "policy-check", ...args], {
-      cwd: ROOT,
-      timeout: 240_000,
+    const child = execFile(process.execPath, [path.join(ROOT, "scripts/cli.js"), "policy-check", ...args], { cwd: ROOT }, (e, stdout, stderr) => {
+      running.delete(child);
+      if (!e) return resolve({ code: 0, stdout, stderr });
+      if (typeof e.code !== "number") return reject(e);
+      resolve({ code: e.code, stdout, stderr });
     });
-    return { code: 0, stdout: r.stdout, stderr: r.stderr };
-  } catch (e) {
-    const err = e as { code?: number; stdout: string; stderr: string };
-    if (typeof err.code !== "number") throw e;
-    return { code: err.code, stdout: err.stdout, stderr: err.stderr };
-  }
+    running.add(child);
+  });
 }
 
 const M = (f: string) => path.join(FIXTURES, "manifests", f);
