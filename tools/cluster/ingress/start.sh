@@ -111,7 +111,10 @@ export OPENCLAW_CLUSTER_STATE="$S"
 (
   for h in /sys/fs/cgroup/*/; do [[ -f "$h$CG/cgroup.procs" ]] && echo "$BASHPID" >"$h$CG/cgroup.procs"; done
   exec 3<"$TRAEFIK" 4<"$D/kubeconfig"
-  KUBECONFIG=/proc/self/fd/4 exec setsid setpriv --reuid "$INGRESS_UID" --regid "$INGRESS_UID" --clear-groups \
+  # Traefik looks for a static config file in /etc/traefik, $HOME/.config and the working
+  # directory and stops on any error but "not found": a home it has none, and /.
+  cd /
+  HOME=/nonexistent KUBECONFIG=/proc/self/fd/4 exec setsid setpriv --reuid "$INGRESS_UID" --regid "$INGRESS_UID" --clear-groups \
     --inh-caps=-all --bounding-set=-all --no-new-privs \
     /proc/self/fd/3 \
     --global.checkNewVersion=false --global.sendAnonymousUsage=false \
