@@ -965,7 +965,7 @@ export function diagnoseIngress(ingress: Evidence, inCluster: Evidence | undefin
   const tlsOk = cert !== null && cert.chainVerified && cert.hostMatches && !cert.expired;
   const statuses = new Set(ingress.checks.map((c) => c.status).filter((s): s is number => s !== null));
   if (tlsOk && (statuses.has(404) || f.has("not-found")) && !backend) {
-    add("ingress-backend-port", `the controller terminated TLS but answered 404: it has no route to the gateway for this host (the Ingress's backend port names no Service port, its class is not this controller's, or its host differs)`);
+    add("ingress-backend-port", `the controller terminated TLS but answered 404: it has no route to the gateway for this host (the Ingress's backend port names no Service port, the Service has no ready endpoints, the Ingress's class is not this controller's, or its host differs)`);
   }
   const edgeGaveUp = [502, 503, 504].some((s) => statuses.has(s)) || (tlsOk && (f.has("timeout") || f.has("body-timeout")) && !answeredOk(ingress));
   if (tlsOk && edgeGaveUp && !backend) {
