@@ -8,8 +8,11 @@
 // `npm run policy:check` ran before the tools were compiled). The commands run in
 // turn (A B C D A B C D …) so a machine whose load drifts charges them alike;
 // prints min, median and max of --runs runs each, and the load average before and after.
+// Wall time on a shared machine is mostly its load; each run's CPU time (user + sys of the
+// process and everything it waited for: its children's share of this process's
+// /proc/self/stat, in the kernel's 10 ms ticks) is not, so its median is printed too (Linux only).
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import { join } from "node:path";
 import { parseCommandLine, usageExit } from "./lib/args";
@@ -59,27 +62,49 @@ if (!values["no-ts-node"]) {
   commands.push({ name: "policy:check, TypeScript under ts-node", cmd: node, args: [join(ROOT, "node_modules/ts-node/dist/bin.js"), "--transpile-only", join(ROOT, "scripts/policy-check.ts"), file] });
 }
 
-function wall(c: (typeof commands)[number]): { ms: number; status: number | null } {
+const TICK_MS = 10;
+/** CPU ms of the children this process has waited for, undefined where there is no /proc. */
+function childrenCpuMs(): number | undefined {
+  try {
+    // Fields after the command name (which may hold spaces): cutime and cstime are the 14th and 15th.
+    const f = readFileSync("/proc/self/stat", "utf8").split(") ")[1].split(" ");
+    return (Number(f[13]) + Number(f[14])) * TICK_MS;
+  } catch {
+    return undefined;
+  }
+}
+
+function wall(c: (typeof commands)[number]): { ms: number; cpuMs?: number; status: number | null } {
+  const cpu0 = childrenCpuMs();
   const t0 = process.hrtime.bigint();
   const r = spawnSync(c.cmd, c.args, { cwd: ROOT, stdio: ["ignore", "ignore", "pipe"], env: { ...process.env, PATH: `${join(ROOT, "node_modules/.bin")}:${process.env.PATH}` } });
   const ms = Number(process.hrtime.bigint() - t0) / 1e6;
   if (r.error) usageExit("bench:cli", `${c.name}: cannot start ${c.cmd}: ${r.error.message}`);
-  return { ms, status: r.status };
+  const cpu1 = childrenCpuMs();
+  return { ms, cpuMs: cpu0 === undefined || cpu1 === undefined ? undefined : cpu1 - cpu0, status: r.status };
 }
 
 // One unmeasured run each: the first compiles the tool if it is stale and fills the caches.
 const statuses = commands.map((c) => wall(c).status);
 const times: number[][] = commands.map(() => []);
+const cpuTimes: Array<Array<number | undefined>> = commands.map(() => []);
 const before = loadavg()[0];
-for (let r = 0; r < runs; r++) commands.forEach((c, i) => times[i].push(wall(c).ms));
+for (let r = 0; r < runs; r++) {
+  commands.forEach((c, i) => {
+    const w = wall(c);
+    times[i].push(w.ms);
+    cpuTimes[i].push(w.cpuMs);
+  });
+}
 const after = loadavg()[0];
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`file ${file}; ${runs} runs each, interleaved; ${cpus().length} cores, load average ${before.toFixed(1)} before, ${after.toFixed(1)} after`);
-console.log(`${"command".padEnd(44)} ${"min ms".padStart(8)} ${"median ms".padStart(10)} ${"max ms".padStart(8)}  exit`);
+console.log(`${"command".padEnd(44)} ${"min ms".padStart(8)} ${"median ms".padStart(10)} ${"max ms".padStart(8)} ${"median CPU ms".padStart(14)}  exit`);
 commands.forEach((c, i) => {
   const t = times[i];
-  console.log(`${c.name.padEnd(44)} ${Math.min(...t).toFixed(0).padStart(8)} ${median(t).toFixed(0).padStart(10)} ${Math.max(...t).toFixed(0).padStart(8)}  ${statuses[i]}`);
+  const cpu = cpuTimes[i].every((x) => x !== undefined) ? median(cpuTimes[i] as number[]).toFixed(0) : "n/a";
+  console.log(`${c.name.padEnd(44)} ${Math.min(...t).toFixed(0).padStart(8)} ${median(t).toFixed(0).padStart(10)} ${Math.max(...t).toFixed(0).padStart(8)} ${cpu.padStart(14)}  ${statuses[i]}`);
 });
 const ks = median(times[2]);
 console.log(`median ratio to kube-score: launcher ${(median(times[0]) / ks).toFixed(1)}×, npm run ${(median(times[1]) / ks).toFixed(1)}×`);

@@ -14,6 +14,14 @@
 // and sha256, plus this launcher and esbuild's version. A file whose size or
 // mtime moved is hashed; only a changed hash rebuilds. Concurrent first runs
 // (vitest starts many) each write to a temp file and rename it into place.
+//
+// policy:check also starts from V8's compiled code of its warmed-up bundle
+// (.build/cli/policy-check.code-cache): the first run after a build loads the bundle, has it
+// parse and check a small built-in gateway (warmUp), and saves the code V8 compiled for that,
+// which covers the YAML decoder and the policies, not only the bundle's top level as Node's
+// own compile cache does (that one saved nothing here). Later runs compile nothing of it again.
+// A cache V8 refuses, or one that cannot be made, costs only that speed (said once on stderr);
+// OPENCLAW_CLI_CODE_CACHE=0 runs without it (the tests compare the two).
 "use strict";
 const fs = require("node:fs");
 const path = require("node:path");
@@ -27,6 +35,9 @@ const TOOLS = {
   diagnose: "scripts/diagnose.ts",
   "config-check": "scripts/config-check.ts",
 };
+// Tools started from a warmed-up code cache: their module exports main(argv) and warmUp(),
+// and calls main itself only when globalThis.__ocCliRunsMain is unset.
+const WARM = new Set(["policy-check"]);
 // Loaded only when a code path needs them (mvdan-sh, 1.5 MB, only for shell scripts in a
 // container's command): bundled, every start would parse them.
 const EXTERNAL = ["typescript", "@pulumi/*", "esbuild", "mvdan-sh"];
@@ -166,10 +177,67 @@ async function buildAsync(tool) {
   writeAtomic(path.join(OUT, `${tool}.stamp.json`), JSON.stringify({ version: 1, esbuild: esbuild.version, inputs }));
 }
 
+/**
+ * What a code cache was made from: the bundle (rewritten whenever an input changed) and the
+ * Node that compiled it. V8 checks its own version and flags, but of the source only its length.
+ */
+function codeCacheKey(tool) {
+  const st = fs.statSync(path.join(OUT, `${tool}.js`));
+  return { version: 1, bundle: { size: st.size, mtimeMs: st.mtimeMs }, node: process.version };
+}
+
+/**
+ * Loads a WARM tool's bundle as a CommonJS module, compiled through vm.Script so V8 can be
+ * handed the code cache when that is current; else makes the cache after loading (warmUp,
+ * then V8's compiled code of the whole bundle). Returns the module's exports, main not yet run.
+ */
+function loadWarm(tool, { useCache = true } = {}) {
+  const Module = require("node:module");
+  const vm = require("node:vm");
+  const file = path.join(OUT, `${tool}.js`);
+  const cacheFile = path.join(OUT, `${tool}.code-cache`);
+  const stampFile = `${cacheFile}.json`;
+  const key = JSON.stringify(codeCacheKey(tool));
+  const stamp = useCache ? readStamp(stampFile) : undefined;
+  const current = stamp !== undefined && JSON.stringify(stamp.key) === key;
+  let cachedData;
+  if (current && stamp.failed === undefined) {
+    try {
+      cachedData = fs.readFileSync(cacheFile);
+    } catch {
+      cachedData = undefined;
+    }
+  }
+  const script = new vm.Script(Module.wrap(fs.readFileSync(file, "utf8")), { filename: file, cachedData });
+  const mod = new Module(file, null);
+  mod.filename = file;
+  mod.paths = Module._nodeModulePaths(path.dirname(file));
+  globalThis.__ocCliRunsMain = true;
+  try {
+    script.runInThisContext().call(mod.exports, mod.exports, Module.createRequire(file), mod, file, path.dirname(file));
+  } finally {
+    delete globalThis.__ocCliRunsMain;
+  }
+  mod.loaded = true;
+  if (useCache && !current) {
+    try {
+      mod.exports.warmUp();
+      writeAtomic(cacheFile, script.createCachedData());
+      writeAtomic(stampFile, JSON.stringify({ key: JSON.parse(key) }));
+    } catch (e) {
+      const why = e && e.message ? e.message.split("\n")[0] : String(e);
+      writeAtomic(stampFile, JSON.stringify({ key: JSON.parse(key), failed: why }));
+      process.stderr.write(`cli: could not make the code cache of ${tool} (${why}); it runs without, slower to start\n`);
+    }
+  }
+  return mod.exports;
+}
+
 async function main() {
   const [tool, ...args] = process.argv.slice(2);
   if (tool === "--build") {
     for (const t of Object.keys(TOOLS)) await buildAsync(t);
+    for (const t of WARM) loadWarm(t);
     return;
   }
   if (!Object.hasOwn(TOOLS, tool ?? "")) {
@@ -177,6 +245,12 @@ async function main() {
     process.exit(2);
   }
   if (!fresh(tool)) await buildAsync(tool);
+  if (WARM.has(tool)) {
+    process.argv = [process.argv[0], path.join(OUT, `${tool}.js`), ...args];
+    const exports = loadWarm(tool, { useCache: process.env.OPENCLAW_CLI_CODE_CACHE !== "0" });
+    process.exitCode = exports.main(args);
+    return;
+  }
   // Node >= 22.1 keeps V8's compiled code on disk: the bundle is not compiled again on every start.
   require("node:module").enableCompileCache?.(path.join(OUT, "v8-cache"));
   // Run it as the main module (its `require.main === module` holds), as ts-node does.

@@ -3,7 +3,8 @@
 // unknown flag exits 2 naming it and the valid flags, a stray argument is never
 // echoed; the stack commands find the bootstrapped Pulumi CLI themselves (or say
 // what to run) and say in one sentence that a render-only stack has nothing to
-// check. Also: the compiled tools are rebuilt when a source changes.
+// check. Also: the compiled tools are rebuilt when a source changes, and policy:check
+// from its warmed-up code cache prints what the plain bundle prints.
 import { spawnSync, type SpawnSyncReturns } from "node:child_process";
 import * as fs from "node:fs";
 import * as os from "node:os";
@@ -211,4 +212,50 @@ describe("the compiled tools are never stale", () => {
     expect(r.stdout).toMatch(/^usage: npm run ticket \(changed\)/);
     expect(fs.statSync(built).mtimeMs).toBeGreaterThan(first);
   });
+
+  it("policy:check from its code cache prints what the plain bundle prints; a changed source remakes the cache", () => {
+    const copy = path.join(tmp, "repo-warm");
+    for (const d of ["scripts", "components", "policy-pack"]) {
+      fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}test${path.sep}`) });
+    }
+    for (const f of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
+    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    const check = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+      spawnSync(path.join(BIN, "node"), [path.join(copy, "scripts/cli.js"), "policy-check", ...args], { cwd: copy, encoding: "utf8", env: { ...process.env, ...env } });
+    const cache = path.join(copy, ".build/cli/policy-check.code-cache");
+    const good = path.join(ROOT, "policy-pack/test/fixtures/good-gateway.yaml");
+    const fixtures = [
+      ["--json", "--explain", "--stack", "prod", good],
+      ["--json", "--verbose", path.join(ROOT, "test/policy-corpus/files")],
+      [path.join(ROOT, "test/policy-corpus/files")],
+    ];
+    const same = (runs = fixtures) => {
+      for (const args of runs) {
+        const warm = check(args);
+        const plain = check(args, { OPENCLAW_CLI_CODE_CACHE: "0" });
+        expect(warm.stderr).toBe("");
+        expect([warm.status, warm.stdout]).toEqual([plain.status, plain.stdout]);
+        expect(warm.stdout).toMatch(/violation/);
+      }
+    };
+
+    same();
+    expect(fs.statSync(cache).size).toBeGreaterThan(100_000);
+    const made = fs.readFileSync(cache);
+
+    // A cache V8 refuses (here: not a cache at all) costs speed, never output.
+    fs.writeFileSync(cache, "not a code cache");
+    same(fixtures.slice(0, 1));
+    fs.writeFileSync(cache, made);
+
+    const source = path.join(copy, "scripts/policy-check.ts");
+    fs.writeFileSync(source, fs.readFileSync(source, "utf8").replace("advisory violation(s) in", "advisory violation(s) (changed) in"));
+    const r = check([good]);
+    expect(r.stdout).toMatch(/advisory violation\(s\) \(changed\) in 8 object/);
+    expect(fs.readFileSync(cache).equals(made)).toBe(false);
+    const stamp = JSON.parse(fs.readFileSync(`${cache}.json`, "utf8"));
+    expect(stamp.key.bundle.mtimeMs).toBe(fs.statSync(path.join(copy, ".build/cli/policy-check.js")).mtimeMs);
+    same(fixtures.slice(1, 2));
+    // Two esbuild builds and 11 checks on a loaded machine.
+  }, 240_000);
 });
