@@ -67,7 +67,10 @@ _oc_env_main() {
         ! -name '*-embed.json' -print0 | LC_ALL=C sort -z | xargs -0 sha256sum
     # Only the build recipe of the bootstrap script: its progress and checks can change without a rebuild.
     sed -n '/^# >>> recipe/,/^# <<< recipe/p' "$here/bootstrap-pulumi.sh" | sha256sum | cut -d' ' -f1
-    env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|LANGHOST|KUBE|CHECKOV)' | LC_ALL=C sort
+    # The pins above, not what this file derives from the key: a shell that sourced it
+    # already has OPENCLAW_K8S_SCHEMA_DIR, and a nested run (npm run deploy inside dev:up)
+    # computed another key and found no plugins.
+    env | grep -E '^OPENCLAW_(PULUMI|K8S|COMMAND|LANGHOST|KUBE|CHECKOV)' | grep -v '^OPENCLAW_K8S_SCHEMA_DIR=' | LC_ALL=C sort
     go version 2>/dev/null || echo "no-go"
   )"
   hash="$(printf '%s' "$key_inputs" | sha256sum | cut -c1-12)"

@@ -49,6 +49,14 @@ describe("scripts/pulumi-env.sh: backend and passphrase for the local stacks onl
     expect(local.stderr).toMatch(/keeping your PULUMI_BACKEND_URL/);
   });
 
+  it("run again inside a shell that sourced it (npm run deploy inside dev:up), it names the same toolchain", () => {
+    const env = { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" };
+    const r = spawnSync("bash", ["-c", `source ${ENV} --stack dev >/dev/null 2>&1; echo "OUTER=$OPENCLAW_TOOLCHAIN_KEY"; bash ${ENV} --stack dev bash -c 'echo "INNER=$OPENCLAW_TOOLCHAIN_KEY"' 2>/dev/null`], { env, encoding: "utf8" });
+    const outer = /^OUTER=(.+)$/m.exec(r.stdout)?.[1];
+    expect(outer, r.stderr).toMatch(/^pulumi-[\d.]+_k8s-[\d.]+_[a-f0-9]{12}$/);
+    expect(/^INNER=(.+)$/m.exec(r.stdout)?.[1]).toBe(outer);
+  });
+
   it("executed with a command, the command's own --stack decides", () => {
     const run = (args: string[]) => spawnSync("bash", [ENV, ...args], { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" }, encoding: "utf8" });
     expect(run(["bash", "-c", 'echo "${PULUMI_BACKEND_URL-unset}"', "--stack", "local"]).stdout.trim()).toBe(OURS);
