@@ -183,13 +183,21 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
+/**
+ * Exits once stdout and stderr have been flushed. The evidence is complete when main()
+ * returns, but after a --stack run the process stayed alive for minutes on timers it
+ * no longer needed (eight "Timeout" resources, no socket or child left; seen on the dev
+ * cluster), so a script waiting for the exit code waited too.
+ */
+function exitWhenFlushed(code: number): void {
+  process.exitCode = code;
+  process.stdout.write("", () => process.stderr.write("", () => process.exit(code)));
+}
+
 if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => (process.exitCode = code),
-    () => {
-      // main() catches everything; never print an unredacted error here.
-      process.stderr.write("smoke: internal error\n");
-      process.exitCode = 1;
-    },
-  );
+  main(process.argv.slice(2)).then(exitWhenFlushed, () => {
+    // main() catches everything; never print an unredacted error here.
+    process.stderr.write("smoke: internal error\n");
+    exitWhenFlushed(1);
+  });
 }
