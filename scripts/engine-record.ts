@@ -9,15 +9,8 @@ import type { EngineEvidence } from "../components/ticket-markdown";
 
 export const DEFAULT_RECORD_DIR = "tickets/engine";
 
-/** What scripts/ticket.ts reads back. Paths are relative to the project. */
-export interface EngineRecordFile {
-  stack: string;
-  kind: "update" | "preview";
-  command: string;
-  policyPack: { path: string; config: string | null; configSha256: string | null };
-  startedAt: string;
-  finishedAt: string;
-  exitCode: number | null;
+/** What scripts/ticket.ts reads back: the evidence the ticket renders, less what the event log says. Paths are relative to the project. */
+export interface EngineRecordFile extends Omit<EngineEvidence, "summary"> {
   /** The event log beside this file. */
   events: string;
 }
