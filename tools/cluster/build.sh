@@ -70,21 +70,9 @@ part_dir() { echo "$CLUSTER_BUILD_ROOT/$1-$(part_key "$1")"; }
 
 # --- progress ---------------------------------------------------------------
 
-# The same progress as the Pulumi toolchain build (scripts/lib/progress.sh), with
-# the last measured duration of each step kept here, so lines can say what to expect.
-# shellcheck source=../../scripts/lib/progress.sh
-source "$CLUSTER_REPO/scripts/lib/progress.sh"
-PROGRESS_TIMINGS="$CLUSTER_BUILD_ROOT/last-timings"
-PROGRESS_SAY=cluster_log
-
-# build_step NAME CMD...: runs CMD with its output in the build log, printing a
-# progress line every 30 s; records the duration into STEP_TIMES and last-timings.
-build_step() {
-  local name="$1"
-  shift
-  progress_step "$name" "$BUILD_LOG" "building" "$@" || cluster_die "build step $name failed; full log: $BUILD_LOG"
-  STEP_TIMES+=("\"$name\": $PROGRESS_LAST_SECONDS")
-}
+# Progress lines and step timings shared by every cluster part.
+# shellcheck source=build-step.sh
+source "$CLUSTER_TOOLS/build-step.sh"
 
 # go_build MODULE_DIR OUT PACKAGE [LDFLAGS]
 go_build() {

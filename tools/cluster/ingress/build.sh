@@ -58,20 +58,9 @@ esac
 
 mkdir -p "$CLUSTER_BUILD_ROOT/logs"
 BUILD_LOG="$CLUSTER_BUILD_ROOT/logs/build-ingress-$(date -u +%Y%m%dT%H%M%SZ)-$$.log"
-# The same progress as the cluster's other parts (scripts/lib/progress.sh), with the
-# last measured duration of each step kept in the same file.
-# shellcheck source=../../../scripts/lib/progress.sh
-source "$CLUSTER_REPO/scripts/lib/progress.sh"
-PROGRESS_TIMINGS="$CLUSTER_BUILD_ROOT/last-timings"
-PROGRESS_SAY=cluster_log
-
-# build_step NAME CMD...: as in tools/cluster/build.sh.
-build_step() {
-  local name="$1"
-  shift
-  progress_step "$name" "$BUILD_LOG" "building" "$@" || cluster_die "build step $name failed; full log: $BUILD_LOG"
-  STEP_TIMES+=("\"$name\": $PROGRESS_LAST_SECONDS")
-}
+# Progress lines and step timings shared by every cluster part.
+# shellcheck source=../build-step.sh
+source "$CLUSTER_TOOLS/build-step.sh"
 
 exec 8>"$CLUSTER_BUILD_ROOT/.lock-ingress"
 if ! flock -n 8; then
