@@ -12,6 +12,7 @@ import { formatSpread, percentile, sizingFigures, spread, summarize, type Memory
 import { formatMiB } from "../policy-pack/rules/quantity";
 import { GATEWAY_VERSION, startGateway } from "../test/support/gateway";
 import { createNetns } from "../test/support/netns";
+import { Usage } from "./lib/args";
 
 const USAGE = [
   "usage: npm run bench:memory -- [--runs N] [--seconds S] [--concurrency C] [--json <file>]",
@@ -20,15 +21,6 @@ const USAGE = [
   "  --concurrency C  concurrent sessions_list tool calls (default 4)",
   "  --json <file>    also write every run as JSON (what `npm run size -- --measured <file>` reads)",
 ].join("\n");
-
-class Usage extends Error {
-  constructor(
-    message: string,
-    public readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 interface Args {
   runs: number;

@@ -17,7 +17,7 @@ import { basename, dirname, join, resolve } from "node:path";
 import { isMap, isScalar, parseDocument, type Document } from "yaml";
 import { ConfigError, parseStackConfig, PROJECT } from "../components/config";
 import { rawProjectConfig } from "../components/stack";
-import { parseCommandLine } from "./lib/args";
+import { parseCommandLine, Usage } from "./lib/args";
 
 const USAGE = [
   "usage: npm run config:check -- --stack <name> [--assume-secrets]            (checks Pulumi.<name>.yaml in the project)",
@@ -25,15 +25,6 @@ const USAGE = [
   "  --assume-secrets: a gatewayToken not yet in the file (set at deploy time) counts as set",
   "  exit 0: valid; 1: problems (all listed); 2: bad usage or unreadable input",
 ].join("\n");
-
-class Usage extends Error {
-  constructor(
-    message: string,
-    public readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 /**
  * A value standing for a secret the engine would decrypt: shaped so every rule on

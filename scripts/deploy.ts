@@ -14,6 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { DEFAULT_RECORD_DIR, type EngineRecordFile } from "./engine-record";
+import { Usage } from "./lib/args";
 
 export const REPO = resolve(__dirname, "..");
 
@@ -32,15 +33,6 @@ interface Args {
   policyPackConfig?: string;
   recordDir: string;
   extra: string[];
-}
-
-class Usage extends Error {
-  constructor(
-    message: string,
-    public readonly code: number,
-  ) {
-    super(message);
-  }
 }
 
 export function parseArgs(argv: string[]): Args {

@@ -15,6 +15,7 @@ import { checkCommitted, formatSpread, recommend, sizingFigures, spread, summari
 import { rawProjectConfig } from "../components/stack";
 import { formatMiB } from "../policy-pack/rules/quantity";
 import { stackInput } from "./config-check";
+import { Usage } from "./lib/args";
 
 const REPO = resolve(__dirname, "..");
 /** The measurement the committed figures were sized from (docs/facts.md §1 says how it was taken). */
@@ -28,15 +29,6 @@ const USAGE = [
   `  --measured <file>  the runs of \`npm run bench:memory -- --json <file>\` (default: ${DEFAULT_MEASURED})`,
   "  exit 0: the committed figures hold; 1: they do not (key, file, value and the right value named); 2: bad usage or input",
 ].join("\n");
-
-class Usage extends Error {
-  constructor(
-    message: string,
-    public readonly code: number,
-  ) {
-    super(message);
-  }
-}
 
 export function parseArgs(argv: string[]): { stacks: string[]; measured: string } {
   const out = { stacks: [] as string[], measured: join(REPO, DEFAULT_MEASURED) };

@@ -62,3 +62,13 @@ export function parseCommandLine<O extends Options>(spec: CommandLine<O>, argv: 
     throw e;
   }
 }
+
+/** A command-line problem and the exit code it ends with (2 for bad usage, 0 for --help). */
+export class Usage extends Error {
+  constructor(
+    message: string,
+    public readonly code: number,
+  ) {
+    super(message);
+  }
+}
