@@ -3,7 +3,7 @@
 // test/cluster/ingress.cluster.test.ts): certificates made for the test with
 // openssl, the host resolved by the request itself (a .invalid name: any DNS
 // lookup would fail), TLS verified against the test CA only, and the diagnosis
-// for each edge fault: certificate for another host, the controller's default
+// for each edge fault: certificate for another host, an expired certificate, the controller's default
 // certificate, plain HTTP where https was expected, no route (404), the pods
 // unreachable behind the controller (504). No fragment of the token in evidence.
 import { execFileSync } from "node:child_process";
@@ -41,6 +41,22 @@ function cert(name: string, host: string, signer: "ca" | "self"): void {
   }
   openssl(["req", "-new", "-key", `${name}.key`, "-subj", `/CN=${host}`, "-out", `${name}.csr`]);
   openssl(["x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "2", "-sha256", "-extfile", `${name}.ext`, "-out", `${name}.crt`]);
+}
+
+/** A certificate for `host` from the test CA whose validity ended in 2020 (`openssl ca` takes explicit dates; `x509 -req` does not on OpenSSL 3.0). */
+function expiredCert(name: string, host: string): void {
+  openssl(["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", `${name}.key`]);
+  openssl(["req", "-new", "-key", `${name}.key`, "-subj", `/CN=${host}`, "-out", `${name}.csr`]);
+  writeFileSync(join(dir, "index.txt"), "");
+  writeFileSync(
+    join(dir, "ca.cnf"),
+    [
+      "[ca]", "default_ca = test_ca", "[test_ca]", `dir = ${dir}`, "database = $dir/index.txt", "new_certs_dir = $dir", "serial = $dir/ca.srl",
+      "default_md = sha256", "policy = any", "unique_subject = no", "copy_extensions = none", "[any]", "commonName = supplied",
+      "[server]", "basicConstraints = critical,CA:FALSE", "keyUsage = critical,digitalSignature", "extendedKeyUsage = serverAuth", `subjectAltName = DNS:${host}`,
+    ].join("\n"),
+  );
+  openssl(["ca", "-batch", "-config", "ca.cnf", "-extensions", "server", "-cert", "ca.crt", "-keyfile", "ca.key", "-startdate", "20200101000000Z", "-enddate", "20200102000000Z", "-notext", "-in", `${name}.csr`, "-out", `${name}.crt`]);
 }
 
 /** Answers like the gateway (or with `status` for every request), echoing the Authorization header into the tool call's answer. */
@@ -82,10 +98,12 @@ beforeAll(async () => {
   cert("other", OTHER, "ca");
   cert("default", "controller default certificate", "self");
   cert("selfhost", HOST, "self");
+  expiredCert("expired", HOST);
   ports.good = await listen(createHttps(tls("good"), gatewayLike()));
   ports.other = await listen(createHttps(tls("other"), gatewayLike()));
   ports.default = await listen(createHttps(tls("default"), gatewayLike()));
   ports.selfhost = await listen(createHttps(tls("selfhost"), gatewayLike()));
+  ports.expired = await listen(createHttps(tls("expired"), gatewayLike()));
   ports.plain = await listen(createHttp(gatewayLike()));
   ports.noroute = await listen(createHttps(tls("good"), gatewayLike(404)));
   ports.blackout = await listen(createHttps(tls("good"), gatewayLike(504)));
@@ -158,6 +176,21 @@ describe("the Ingress path", () => {
     expect(ev.ok).toBe(false);
     expect(ev.checks[0].reason).toMatch(/^TLS failed \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_VERIFY_LEAF_SIGNATURE)\)/);
     expect(diagnoseIngress(ev, pass("inCluster")).map((f) => f.cause)).toEqual(["tls-not-terminated"]);
+  });
+
+  it("an expired certificate for the host from the stack's CA: TLS refused, certificate-expired naming its validity (and not certificate-host)", async () => {
+    const ev = await runIngressPath(target(ports.expired), TOKEN, 5000);
+    expect(ev.ok).toBe(false);
+    expect(ev.checks.every((c) => c.failure === "tls" && c.attempts === 1)).toBe(true);
+    expect(ev.checks[0].reason).toMatch(/^TLS failed \(CERT_HAS_EXPIRED\)/);
+    expect(ev.certificate).toMatchObject({ subject: `CN=${HOST}`, hostMatches: true, expired: true });
+    expect(ev.certificate!.validTo).toMatch(/^2020-01-02T00:00:00/);
+    const a = compareThreePaths(pass("portForward"), pass("inCluster"), ev);
+    expect(a.verdict).toBe("disagree");
+    expect(a.summary).toBe("portForward, inCluster pass but ingress fails; likely: certificate-expired");
+    expect(a.diagnosis.map((f) => f.cause)).toEqual(["certificate-expired"]);
+    expect(a.diagnosis[0].because).toMatch(/the certificate is expired \(.*2020-01-02.*\); renew it/);
+    expect(formatEvidence(ev)).toContain("EXPIRED");
   });
 
   it("plain HTTP where the controller's https should be: tls-not-terminated, no certificate", async () => {
