@@ -32,6 +32,8 @@ export const bindPortProbe = ticket.network;
 export const networkPolicySources = { ingress: ticket.network.ingressSources, kubelet: ticket.network.kubeletCidrs };
 export const rollback = ticket.rollback;
 export const endpoints = ticket.endpoints;
+/** The Ingress (route, TLS source, admitted controller, third smoke path's target); null without one. */
+export const ingress = ticket.ingress;
 export const deploymentName: pulumi.Output<string> = gateway.deploymentName;
 /**
  * Where the stack applies, so `npm run smoke|diagnose -- --stack <name>` reach the same

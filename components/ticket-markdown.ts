@@ -164,6 +164,7 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date, inputs: T
     row("kubelet (probe) CIDRs", n.kubeletCidrs.join(", ")),
     row("egress", `${n.egress.dns ? "DNS" : "no DNS"}${n.egress.httpsCidrs.length ? `; HTTPS to ${n.egress.httpsCidrs.join(", ")}` : "; no HTTPS"}`),
     row("in-cluster URL", t.endpoints.serviceUrl ?? "no Service"),
+    ...ingressRows(t.ingress),
     "",
     "### Smoke evidence: port-forward and in-cluster paths (runbook §4.5)",
     smoke?.evidence ? `Status: **${smoke.status}**\n\n${fenced(smoke.evidence)}` : `_${smoke?.status ?? "No smoke evidence in the outputs: the smoke checks did not run for this stack"}._`,
@@ -209,6 +210,18 @@ function cell(v: unknown): string {
 }
 
 /** The third path's evidence as a table: where it went and the certificate the controller presented. */
+/** The Ingress rows of the network table: route, certificate source, the controller the NetworkPolicy admits. */
+function ingressRows(ing: ChangeTicket["ingress"] | undefined): string[] {
+  const row = (k: string, v: unknown) => `| ${k} | ${cell(v)} |`;
+  if (!ing) return [row("Ingress", "none (no ingress in the stack config)")];
+  return [
+    row("Ingress", `${ing.name} (class ${ing.className}): ${ing.hosts.map((h) => `https://${h}`).join(", ")} → ${ing.backend}`),
+    row("Ingress TLS", `Secret ${ing.tls.secretName}${ing.tls.issuer ? `, issued by cert-manager ${ing.tls.issuer}` : ", provided (not issued by the program)"}`),
+    row("Ingress controller admitted", `\`${JSON.stringify(ing.controller)}\` (in network.ingressSources)`),
+    row("Ingress smoke target", `${ing.url} resolved to ${ing.smoke.address}:${ing.smoke.port}, TLS verified against ${ing.smoke.caBundle}`),
+  ];
+}
+
 function ingressPathSection(evidence: unknown): string[] {
   const ing = (evidence as { ingress?: { ok?: boolean; url?: string; durationMs?: number; checks?: Array<{ name: string; ok: boolean; failure: string | null }>; certificate?: Record<string, any> | null } } | null)?.ingress;
   if (!ing) return [];

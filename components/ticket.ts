@@ -71,6 +71,21 @@ export interface ChangeTicket {
     egress: { dns: boolean; httpsCidrs: string[] };
   };
   endpoints: { namespace: string; deployment: string; service: string | null; serviceUrl: string | null };
+  /**
+   * The Ingress in front of the Service (config `ingress`), null without one: what routes
+   * real users to the gateway, where its certificate comes from, which controller source the
+   * NetworkPolicy admits, and the third smoke path's target (`npm run smoke -- --stack` reads it).
+   */
+  ingress: {
+    name: string;
+    className: string;
+    hosts: string[];
+    url: string;
+    backend: string;
+    tls: { secretName: string; issuer: string | null };
+    controller: unknown;
+    smoke: { host: string; address: string; port: number; caBundle: string };
+  } | null;
   rollback: {
     target: { image: string; release: string } | null;
     pulumi: string[];
@@ -184,6 +199,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
       service,
       serviceUrl: m.derived.serviceHost ? `http://${m.derived.serviceHost}:${c.gateway.port}` : null,
     },
+    ingress: ingressRecord(s, m),
     rollback: {
       target: rollbackTarget,
       pulumi: setImage,
@@ -199,6 +215,23 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
     },
     observe: observeQueries(ns, s.memory.limitBytes),
     renderedOnly: s.renderOnly,
+  };
+}
+
+function ingressRecord(s: GatewaySettings, m: GatewayManifests): ChangeTicket["ingress"] {
+  const ing = s.config.ingress;
+  const d = m.derived.ingress;
+  if (!ing || !d || !m.service) return null;
+  const port = ing.smoke.port;
+  return {
+    name: d.name,
+    className: ing.className,
+    hosts: d.hosts,
+    url: `https://${d.hosts[0]}${port === 443 ? "" : `:${port}`}`,
+    backend: `Service ${m.service.metadata.name} port ${PORT_NAME}`,
+    tls: { secretName: d.tlsSecretName, issuer: "issuer" in ing.tls ? `${ing.tls.issuer.kind}/${ing.tls.issuer.name}` : null },
+    controller: ing.controller,
+    smoke: { host: d.hosts[0], address: ing.smoke.address, port, caBundle: ing.smoke.caBundle },
   };
 }
 

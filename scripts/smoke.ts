@@ -2,7 +2,9 @@
 //   Runs the four checks against any gateway URL (e.g. after your own
 //   `kubectl port-forward deploy/openclaw-gateway 18789:18789`).
 // npm run smoke -- --stack <name> [--outputs <file>] [--context <kube context>] [--token-env NAME] [--budget-seconds N]
-//   Re-runs both paths (port-forward and the in-cluster Job) for a deployed stack,
+//                  [--ca-bundle <file> | --no-ingress]
+//   Re-runs both paths (port-forward and the in-cluster Job) for a deployed stack, and the
+//   third, https://<host> through the ingress controller, when the stack has an Ingress,
 //   from its outputs and the current kubeconfig — e.g. after `kubectl rollout undo`
 //   (runbook FAQ). The token comes from --token-env, else from the gateway's Secret.
 //
@@ -11,18 +13,24 @@
 import { readFileSync } from "node:fs";
 import { smokeBundle } from "../components/smoke/bundle";
 import { baseUrlProblem, cleanText, formatAgreement, formatEvidence, gatewayTokenProblem, maskUrl, redact, redactDeep, runChecks } from "../components/smoke/checks";
+import { ingressTargetProblem, type IngressTarget } from "../components/smoke/ingress";
 import { runBothPaths, smokeRecord, type ClusterTarget } from "../components/smoke/kube";
+import { readCaBundle } from "../components/ingress-ca";
 import { parseCommandLine } from "./lib/args";
 import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
 
 const USAGE = [
   "usage: npm run smoke -- --url <base-url> [--token-env NAME] [--budget-seconds N] [--path-name NAME]",
   "       npm run smoke -- --stack <name> [--outputs <file>] [--context <kube context>] [--token-env NAME] [--budget-seconds N]",
+  "                            [--ca-bundle <file> | --no-ingress]",
   "  --url <base-url>        any gateway, e.g. after your own kubectl port-forward (the token from --token-env)",
   "  --stack <name>          both paths (port-forward and the in-cluster Job) for a deployed stack; its outputs",
   "                          come from the bootstrapped Pulumi CLI when none is on PATH (local and dev: always)",
   "  --outputs <file>        the stack's outputs saved with `pulumi stack output --json`",
   "  --context <ctx>         kube context (default: the stack's own, output `cluster`)",
+  "  --ca-bundle <file>      with an Ingress: the CA bundle to verify its certificate against (default: the",
+  "                          stack's ingress.smoke.caBundle, output `ingress`)",
+  "  --no-ingress            with an Ingress: check port-forward and in-cluster only (the ticket's sign-off needs all three)",
   "  --token-env NAME        environment variable holding the token (default OPENCLAW_GATEWAY_TOKEN;",
   "                          with --stack, unset: read from the gateway's Secret)",
   "  --budget-seconds N      how long to wait for the gateway to answer",
@@ -38,6 +46,8 @@ interface Args {
   tokenEnv: string;
   budgetSeconds?: number;
   pathName: string;
+  caBundle?: string;
+  noIngress: boolean;
 }
 
 class UsageError extends Error {}
@@ -56,11 +66,24 @@ export function parseArgs(argv: string[]): Args {
         "token-env": { type: "string" },
         "budget-seconds": { type: "string" },
         "path-name": { type: "string" },
+        "ca-bundle": { type: "string" },
+        "no-ingress": { type: "boolean" },
       },
     },
     argv,
   );
-  const a: Args = { url: v.url, stack: v.stack, outputs: v.outputs, context: v.context, tokenEnv: v["token-env"] ?? "OPENCLAW_GATEWAY_TOKEN", pathName: v["path-name"] ?? "cli" };
+  const a: Args = {
+    url: v.url,
+    stack: v.stack,
+    outputs: v.outputs,
+    context: v.context,
+    tokenEnv: v["token-env"] ?? "OPENCLAW_GATEWAY_TOKEN",
+    pathName: v["path-name"] ?? "cli",
+    caBundle: v["ca-bundle"],
+    noIngress: v["no-ingress"] ?? false,
+  };
+  if (a.caBundle !== undefined && a.noIngress) throw new UsageError("give --ca-bundle or --no-ingress, not both");
+  if ((a.caBundle !== undefined || a.noIngress) && !a.stack) throw new UsageError(`${a.noIngress ? "--no-ingress" : "--ca-bundle"} goes with --stack (the Ingress path of a deployed stack)`);
   if (v["budget-seconds"] !== undefined) {
     const n = Number(v["budget-seconds"]);
     if (!Number.isFinite(n) || n <= 0) throw new UsageError("--budget-seconds must be a positive number");
@@ -109,6 +132,36 @@ interface StackOutputs {
   bindPortProbe?: { bind?: string; port?: number; coldStartSeconds?: number; startupGraceSeconds?: number };
   /** Where the stack applies (index.ts output `cluster`): used unless --context is given. */
   cluster?: { context?: string | null; kubeconfig?: string | null } | null;
+  /** The Ingress and the third path's target (index.ts output `ingress`); null or absent without one. */
+  ingress?: { name?: string; smoke?: { host?: string; address?: string; port?: number; caBundle?: string } } | null;
+}
+
+/**
+ * The third path's target from the stack's `ingress` output, the CA bundle read from
+ * --ca-bundle or the path the stack names; undefined when the stack has no Ingress or
+ * --no-ingress is given. A bundle that cannot be read here is a usage error naming both.
+ */
+export function ingressTargetFromOutputs(o: StackOutputs, a: Pick<Args, "caBundle" | "noIngress">): IngressTarget | undefined {
+  const ing = o.ingress;
+  if (!ing || a.noIngress) return undefined;
+  const bundle = a.caBundle ?? ing.smoke?.caBundle;
+  if (!ing.name || !ing.smoke?.host || !ing.smoke.address || !ing.smoke.port || !bundle) {
+    throw new UsageError("stack output `ingress` lacks name or smoke.host/address/port/caBundle: re-run pulumi up with this version of the program, or pass --no-ingress");
+  }
+  let caPem: string;
+  try {
+    caPem = readCaBundle(bundle);
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    const why = err.code === "ENOENT" ? "does not exist on this machine" : err.code ? `cannot be read (${err.code})` : err.message;
+    throw new UsageError(
+      `${a.caBundle !== undefined ? "--ca-bundle" : "the stack's ingress.smoke.caBundle"} ${cleanText(bundle, 300)} ${why}: pass --ca-bundle <PEM file with the CA that signed the Ingress certificate>, or --no-ingress to check two paths only`,
+    );
+  }
+  const t: IngressTarget = { host: ing.smoke.host, address: ing.smoke.address, port: ing.smoke.port, caPem, ingressName: ing.name };
+  const problem = ingressTargetProblem(t);
+  if (problem) throw new UsageError(`stack output ingress: ${problem}`);
+  return t;
 }
 
 /** The cluster target of a deployed stack, from `pulumi stack output --json`. */
@@ -166,11 +219,12 @@ async function main(argv: string[]): Promise<number> {
     const text = a.outputs ? readFileSync(a.outputs, "utf8") : stackOutputs(a.stack!);
     const outputs = JSON.parse(text) as StackOutputs & { valuesHash?: string };
     if (outputs.cluster === null) throw new UsageError(renderOnlySentence(a.stack!, "smoke-test"));
-    const target = targetFromOutputs(outputs, a);
+    const ingress = ingressTargetFromOutputs(outputs, a);
+    const target: ClusterTarget = { ...targetFromOutputs(outputs, a), ...(ingress ? { ingress } : {}) };
     const run = await runBothPaths(target, token, smokeBundle(), { bind: outputs.bindPortProbe?.bind, containerPort: target.port });
     secrets.push(run.token);
     const record = smokeRecord(target, run, outputs.valuesHash ?? "unknown", run.token ?? "");
-    out(process.stderr, [formatEvidence(run.portForward), formatEvidence(run.inCluster), formatAgreement(run.agreement)].join("\n"));
+    out(process.stderr, [formatEvidence(run.portForward), formatEvidence(run.inCluster), ...(run.ingress ? [formatEvidence(run.ingress)] : []), formatAgreement(run.agreement)].join("\n"));
     out(process.stdout, JSON.stringify(redactDeep(record, secrets), null, 2));
     return record.signedOff ? 0 : 1;
   } catch (e) {

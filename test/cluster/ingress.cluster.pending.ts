@@ -170,7 +170,21 @@ describe("the Ingress path on the real cluster", () => {
     expect(r.stdout).toContain("| certificate issuer | CN=openclaw ingress test CA |");
     expect(r.stdout).toMatch(/\| certificate valid \| \d{4}-\d\d-\d\dT[\d:.]+Z to \d{4}-\d\d-\d\dT[\d:.]+Z \|/);
     expect(r.stdout).toMatch(/\| verified \| chain against the stack's CA bundle: yes; host gateway\.openclaw-ingress\.test: matches \|/);
+    expect(r.stdout).toContain(`| Ingress | openclaw-gateway (class ${controller.className}): https://${HOST} → Service openclaw-gateway port gateway |`);
+    expect(r.stdout).toContain(`| Ingress TLS | Secret ${TLS_SECRET}, provided (not issued by the program) |`);
     expect(r.output).not.toContain(token);
+  });
+
+  it("npm run smoke -- --stack dev re-runs all three paths (the CA bundle from the stack's output); --no-ingress two", async () => {
+    const r = await dev.npm("smoke", ["--stack", "dev"]);
+    expect(r.code, r.output).toBe(0);
+    const rec = JSON.parse(r.stdout);
+    expect(rec).toMatchObject({ verdict: "signed-off", signedOff: true, ingress: { ok: true, certificate: { hostMatches: true, chainVerified: true } } });
+    expect(r.stderr).toMatch(/ingress https:\/\/gateway\.openclaw-ingress\.test:\d+.*: PASS in/);
+    expect(r.output).not.toContain(token);
+    const two = await dev.npm("smoke", ["--stack", "dev", "--no-ingress"]);
+    expect(two.code, two.output).toBe(0);
+    expect(JSON.parse(two.stdout).ingress).toBeUndefined();
   });
 
   it("fault: the Ingress names a backend port the Service does not have: the pack refuses it, and up fails on the Ingress path alone", async () => {

@@ -8,6 +8,8 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { allObjects, buildManifests } from "../../components/manifests";
+import { buildChangeTicket, type ProgramInfo } from "../../components/ticket";
+import { renderTicket } from "../../components/ticket-markdown";
 import { runProgram, stackConfig, TEST_TOKEN } from "../support/program";
 
 let dir: string;
@@ -136,5 +138,35 @@ describe("stack config ingress", () => {
     const smoke = run.resources.find((r) => r.type === "pulumi-nodejs:dynamic/openclaw:SmokeRun");
     expect(smoke?.inputs.ingress).toMatchObject({ host: "gateway.staging.example.com", address: "10.20.0.10", port: 443, ingressName: "openclaw-gateway" });
     expect(smoke?.inputs.ingress.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+  });
+
+  it("the change ticket records the Ingress (route, TLS source, admitted controller, smoke target) in its network table; none without one", () => {
+    const program: ProgramInfo = { name: "openclaw-gateway-infra", version: "0.1.0", commit: "c0ffee", dirty: false };
+    const ticketFor = (raw: Record<string, any>) => {
+      const settings = parse(raw);
+      const t = buildChangeTicket("staging", settings, buildManifests(settings), program);
+      return { t, md: renderTicket({ changeTicket: t as never }, new Date("2026-11-27T10:00:00Z")).markdown };
+    };
+    const { t, md } = ticketFor(withIngress((i) => (i.tls = { issuer: { name: "letsencrypt" } })));
+    expect(t.ingress).toEqual({
+      name: "openclaw-gateway",
+      className: "nginx",
+      hosts: ["gateway.staging.example.com"],
+      url: "https://gateway.staging.example.com",
+      backend: "Service openclaw-gateway port gateway",
+      tls: { secretName: "openclaw-gateway-tls", issuer: "ClusterIssuer/letsencrypt" },
+      controller: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
+      smoke: { host: "gateway.staging.example.com", address: "10.20.0.10", port: 443, caBundle: ca },
+    });
+    expect(md).toContain("| Ingress | openclaw-gateway (class nginx): https://gateway.staging.example.com → Service openclaw-gateway port gateway |");
+    expect(md).toContain("| Ingress TLS | Secret openclaw-gateway-tls, issued by cert-manager ClusterIssuer/letsencrypt |");
+    expect(md).toContain('| Ingress controller admitted | `{"namespace":"ingress-nginx","podLabels":{"app.kubernetes.io/name":"ingress-nginx"}}` (in network.ingressSources) |');
+    expect(md).toContain(`| Ingress smoke target | https://gateway.staging.example.com resolved to 10.20.0.10:443, TLS verified against ${ca} |`);
+    const own = ticketFor(withIngress((i) => (i.smoke.port = 8443)));
+    expect(own.t.ingress).toMatchObject({ url: "https://gateway.staging.example.com:8443", tls: { secretName: "openclaw-gateway-tls", issuer: null } });
+    expect(own.md).toContain("| Ingress TLS | Secret openclaw-gateway-tls, provided (not issued by the program) |");
+    const none = ticketFor({ ...stackConfig("staging"), gatewayToken: TEST_TOKEN });
+    expect(none.t.ingress).toBeNull();
+    expect(none.md).toContain("| Ingress | none (no ingress in the stack config) |");
   });
 });
