@@ -2,7 +2,7 @@
 # npm run bench:cold-build [-- --keep]
 #
 # What CI pays on a machine whose caches outside the repository are empty: the
-# Pulumi toolchain, every cluster part and both gateway images, built from
+# Pulumi toolchain, every cluster part, the ingress controller and both gateway images, built from
 # nothing into a throw-away cache root, with empty Go module, Go build and pip
 # caches. The npm cache stays warm (CI's `npm ci` fills it in seconds either way;
 # say so when quoting the figure). The running cluster and the real caches are
@@ -57,6 +57,7 @@ phase() { # phase NAME CMD...
 total=$SECONDS
 phase toolchain bash "$repo/scripts/bootstrap-pulumi.sh"
 phase cluster-parts bash "$repo/tools/cluster/build.sh"
+phase ingress bash "$repo/tools/cluster/ingress/build.sh"
 phase images bash "$repo/tools/image/build.sh" --no-import
 echo "== cold build (empty Go, pip and project caches; npm cache warm)"
 cpu_total=0
