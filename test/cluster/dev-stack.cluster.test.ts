@@ -33,7 +33,9 @@ interface Pod {
  * Ready and not being deleted: `rollout status` and `pulumi up` return once the new pods are
  * available, while an old pod may still be draining (deleted, yet Ready until it exits).
  */
-const isReady = (p: Pod) => !p.metadata.deletionTimestamp && (p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false);
+const isReady = (p: Pod) => !p.metadata.deletionTimestamp && readyCondition(p);
+/** The kubelet's Ready condition alone: a draining pod keeps it (and its endpoint) until it exits. */
+const readyCondition = (p: Pod) => p.status.conditions?.some((c) => c.type === "Ready" && c.status === "True") ?? false;
 
 async function gatewayPods(): Promise<Pod[]> {
   const list = await dev.kubectlJson<{ items: Pod[] }>(["-n", NAMESPACE, "get", "pods", "-l", "app.kubernetes.io/name=openclaw-gateway"]);
@@ -156,7 +158,9 @@ describe("the dev stack on the real cluster", () => {
   it("a config change rolls the pods with no loss of capacity (observed: ready endpoints never below 2)", async () => {
     const before = (await gatewayPods()).map((p) => p.metadata.name).sort();
     await dev.config("gateway.coldStartSeconds", "50");
-    const watch = sampler(async () => ({ endpoints: await readyEndpoints(), ready: (await gatewayPods()).filter(isReady).length }));
+    // "ready" counts draining pods too: the surge pod turns Ready in the same instant an old one is
+    // marked for deletion, so pods that are Ready and not deleting never exceed 2 in a sample.
+    const watch = sampler(async () => ({ endpoints: await readyEndpoints(), ready: (await gatewayPods()).filter(readyCondition).length }));
     const r = await dev.pulumi(["up", "--yes", ...dev.policyArgs()]);
     const samples = await watch.stop();
     expectOk(r, "pulumi up (config change)");
@@ -220,6 +224,9 @@ describe("the dev stack on the real cluster", () => {
 
   describe("faults, injected by a test-only entry point (test/cluster/fixtures/fault.ts) the config validation would refuse", () => {
     beforeAll(() => dev.useFaultProgram(true));
+    // The pods are Ready when these run, so the budget (a cold start's, 180 s on dev) would only be
+    // waited out by the failing path; 20 s is what a user re-checking a running gateway passes.
+    const FAULT_SMOKE = ["--stack", "dev", "--budget-seconds", "20"];
     const fault = async (kind: string, timeoutS = 900) => {
       await dev.config("fault:kind", kind);
       const started = Date.now();
@@ -232,7 +239,7 @@ describe("the dev stack on the real cluster", () => {
       expect(up.code).not.toBe(0);
       expect(up.output).toMatch(/portForward passes but inCluster fails; likely: bind-loopback/);
       expect(up.output).toMatch(/connection-refused/);
-      const s = await dev.npm("smoke", ["--stack", "dev"]);
+      const s = await dev.npm("smoke", FAULT_SMOKE);
       expect(s.code).toBe(1);
       const rec = smokeRecord(s);
       expect(rec).toMatchObject({ verdict: "disagree", portForward: { ok: true }, inCluster: { ok: false } });
@@ -246,7 +253,7 @@ describe("the dev stack on the real cluster", () => {
       const { up } = await fault("target-port");
       expect(up.code).not.toBe(0);
       expect(up.output).toMatch(/target-port-mismatch: Service targetPort 18790 ≠ containerPort 18789/);
-      const s = await dev.npm("smoke", ["--stack", "dev"]);
+      const s = await dev.npm("smoke", FAULT_SMOKE);
       expect(s.code).toBe(1);
       expect(smokeRecord(s)).toMatchObject({ verdict: "disagree", portForward: { ok: true }, inCluster: { ok: false } });
       expect(smokeRecord(s).diagnosis.map((f: { cause: string }) => f.cause)).toContain("target-port-mismatch");
@@ -257,7 +264,7 @@ describe("the dev stack on the real cluster", () => {
       expect(up.code).not.toBe(0);
       expect(up.output).toMatch(/network-policy-drops-source/);
       expect(up.output).toMatch(/inCluster .*FAIL/);
-      const s = await dev.npm("smoke", ["--stack", "dev"]);
+      const s = await dev.npm("smoke", FAULT_SMOKE);
       expect(s.code).toBe(1);
       const rec = smokeRecord(s);
       expect(rec.inCluster.checks.every((c: { failure: string }) => c.failure === "timeout")).toBe(true);
