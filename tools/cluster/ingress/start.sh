@@ -124,19 +124,23 @@ export OPENCLAW_CLUSTER_STATE="$S"
     --serversTransport.forwardingTimeouts.dialTimeout=2s \
     --log.level=INFO --accesslog=true
 ) >"$S/logs/ingress-controller.log" 2>&1 </dev/null 7>&- &
-echo "$!" >"$D/traefik.pid"
+pid="$!"
+echo "$pid" >"$D/traefik.pid"
 
+# Alive, not owned(): until the subshell has exec'd into the controller, its
+# /proc/<pid>/environ is still the environment this script started with, without
+# OPENCLAW_CLUSTER_STATE, and owned() would call a starting controller dead.
 deadline=$((SECONDS + 60))
 until listening; do
-  if ! owned; then
+  if ! kill -0 "$pid" 2>/dev/null; then
     tail -n 30 "$S/logs/ingress-controller.log" >&2
     cluster_die "the ingress controller exited (log: $S/logs/ingress-controller.log)"
   fi
   ((SECONDS < deadline)) || { tail -n 30 "$S/logs/ingress-controller.log" >&2; cluster_die "the ingress controller did not listen on $INGRESS_ADDR:$INGRESS_PORT within 60 s"; }
   sleep 0.3
 done
+owned || { bash "$CLUSTER_TOOLS/ingress/stop.sh"; cluster_die "the process listening on $INGRESS_ADDR:$INGRESS_PORT is not the controller this script started"; }
 # Nothing but the bridge address: the process must not listen anywhere else.
-pid="$(cat "$D/traefik.pid")"
 others="$(ss -Hltnp | grep "pid=$pid," | awk '{print $4}' | grep -v -e "^$INGRESS_ADDR:" -e '^127\.0\.0\.1:' || true)"
 if [[ -n "$others" ]]; then
   bash "$CLUSTER_TOOLS/ingress/stop.sh"
