@@ -17,8 +17,8 @@ import {
   memoryQuantity,
   releaseDateProblem,
 } from "../policy-pack/rules/kube-values";
-import { cidrVoidsIsolation } from "../policy-pack/rules/networkpolicy";
-import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, type ControllerSource } from "../policy-pack/rules/ingress";
+import { cidrVoidsIsolation, parseCidr } from "../policy-pack/rules/networkpolicy";
+import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, trustedProxiesProblem, type ControllerSource } from "../policy-pack/rules/ingress";
 import { caBundleProblem } from "./ingress-ca";
 import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
 import { macConfigSchema, macReleaseIssues } from "./mac/config";
@@ -136,6 +136,19 @@ const gatewaySchema = z
     bind: z.enum(["lan", "loopback"], { message: 'must be "lan" (a Service reaches the pod IP) or "loopback" (only without a Service)' }).default("lan"),
     auth: z.literal("token", { message: 'must be "token": off loopback the gateway refuses to start without auth' }).default("token"),
     coldStartSeconds: z.number().int().min(1).max(600).default(45),
+    /**
+     * The gateway's own `gateway.trustedProxies`: addresses (IP or CIDR) of the reverse proxies whose
+     * X-Forwarded-For it believes. Behind an Ingress the controller must be in it; with a controller
+     * given by CIDR it defaults to that CIDR (effectiveTrustedProxies).
+     */
+    trustedProxies: z
+      .array(
+        z.string().superRefine(
+          rule((v) => (parseCidr(v) === undefined ? "must be an IP address or a CIDR, such as 10.231.0.1 or 10.244.0.0/16" : cidrVoidsIsolation(v)?.replace(/: admitting it voids.*$/, ": trusting every address lets any client forge its X-Forwarded-For; list the ingress controller's addresses"))),
+        ),
+      )
+      .min(1, { message: "must list at least one address, or be left out" })
+      .optional(),
   })
   .default({ port: 18789, bind: "lan", auth: "token", coldStartSeconds: 45 });
 
@@ -313,6 +326,9 @@ export const configSchema = z
       // The runbook's "traffic blackout": a controller the NetworkPolicy does not admit.
       const admission = controllerAdmissionProblem(c.network.ingressSources, ing.controller as ControllerSource, c.namespace);
       if (admission) add(["network", "ingressSources"], `${admission}; add the ingress controller's source (ingress.controller) to network.ingressSources`);
+      // The gateway itself refuses forwarded requests from proxies it does not trust (403).
+      const trust = trustedProxiesProblem(effectiveTrustedProxies(c), ing.controller as ControllerSource);
+      if (trust) add(["gateway", "trustedProxies"], trust);
     }
 
     if (c.stateVolume.type === "pvc" && c.stateVolume.accessMode === "ReadWriteOnce" && c.replicas > 1) {
@@ -435,6 +451,17 @@ export function parseStackConfig(raw: Record<string, unknown>, secretKeys: Reado
 }
 
 /** The memory figures the Deployment carries, given or derived from the observed ones; undefined while any input is malformed. */
+/**
+ * The gateway's trustedProxies as rendered into its config file: the stack's
+ * gateway.trustedProxies, else, behind an Ingress whose controller is given by CIDR,
+ * that CIDR; else none (the gateway then trusts no proxy).
+ */
+export function effectiveTrustedProxies(c: Pick<StackConfig, "gateway" | "ingress">): string[] | undefined {
+  if (c.gateway.trustedProxies) return c.gateway.trustedProxies;
+  const controller = c.ingress?.controller;
+  return controller && "cidr" in controller ? [controller.cidr] : undefined;
+}
+
 export function effectiveMemory(r: StackConfig["resources"]): { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; minRatio: number; maxRatio: number } | undefined {
   const given = [r.observed.p95WorkingSet, r.observed.bootPeak, r.memoryRequest, r.memoryLimit].filter((v): v is string => v !== undefined);
   if (given.some((v) => memoryProblem(v) !== undefined)) return undefined;

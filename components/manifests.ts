@@ -6,7 +6,7 @@ import { createHash } from "node:crypto";
 import { ANNOTATIONS } from "../policy-pack/rules/annotations";
 import { CONTROLLER_SOURCE_ANNOTATION } from "../policy-pack/rules/ingress";
 import { parseMemory } from "../policy-pack/rules/quantity";
-import type { GatewaySettings } from "./config";
+import { effectiveTrustedProxies, type GatewaySettings } from "./config";
 import { SMOKE_CLIENT_LABEL } from "./smoke/kube";
 
 export { ANNOTATIONS };
@@ -58,11 +58,12 @@ export interface GatewayManifests {
   };
 }
 
-/** The gateway's own config file: gateway.mode=local, port, bind, auth, a writable log path. */
+/** The gateway's own config file: gateway.mode=local, port, bind, auth, trusted proxies (behind an Ingress), a writable log path. */
 export function gatewayConfigFile(s: GatewaySettings): string {
   const g = s.config.gateway;
+  const trustedProxies = effectiveTrustedProxies(s.config);
   const doc = {
-    gateway: { mode: "local", port: g.port, bind: g.bind, auth: { mode: g.auth } },
+    gateway: { mode: "local", port: g.port, bind: g.bind, auth: { mode: g.auth }, ...(trustedProxies ? { trustedProxies } : {}) },
     // /tmp is an emptyDir: the root filesystem is read-only.
     logging: { file: "/tmp/openclaw/openclaw.log" },
   };

@@ -19,6 +19,7 @@ export type FailureKind =
   | "catch-all-html" // 200 with the Control UI page: the path is not a probe route (yet)
   | "not-json" // a body that is neither JSON nor the catch-all page
   | "auth" // 401/403: token wrong or missing, or probes forbidden off loopback (#134735)
+  | "proxy-not-trusted" // 403 proxy_attribution_required: forwarded headers from a proxy outside gateway.trustedProxies
   | "not-found" // 404: the tool is denied or unknown
   | "not-ready" // /readyz answered 503 or ready:false
   | "unexpected-body" // JSON, but not the body a healthy gateway returns
@@ -204,6 +205,15 @@ const SPECS: CheckSpec[] = [
 
 /** The tool call that needs no model key (sessions_list reads local state only). */
 export const TOOL_CALL_BODY = JSON.stringify({ tool: "sessions_list", args: {} });
+
+/** The gateway's 403 for forwarded headers from an untrusted proxy: {"error":{"type":"proxy_attribution_required",...}}. */
+function proxyAttributionRequired(text: string): boolean {
+  try {
+    return (JSON.parse(text) as { error?: { type?: unknown } })?.error?.type === "proxy_attribution_required";
+  } catch {
+    return false;
+  }
+}
 
 function statusFailure(status: number, path: string) {
   if (status === 401 || status === 403) {
@@ -615,6 +625,13 @@ async function rawAttempt(spec: CheckSpec, base: string, token: string, timeoutM
   }
   const latencyMs = Math.round((now() - t0) * 10) / 10;
   const text = read.text;
+  if (status === 403 && proxyAttributionRequired(text)) {
+    return {
+      ...fail("proxy-not-trusted", `${spec.path} answered HTTP 403 proxy_attribution_required: the gateway does not trust the forwarded headers of the proxy in front of it (its address is not in gateway.trustedProxies)`, true),
+      status,
+      latencyMs,
+    };
+  }
   if (status === 401 || status === 403) return { ...spec.judge(status, {}), status, latencyMs };
   if (status >= 300 && status < 400) {
     const location = res.headers.get("location");
@@ -781,6 +798,7 @@ export type Cause =
   | "certificate-host"
   | "certificate-expired"
   | "controller-not-admitted"
+  | "proxy-not-trusted"
   | "tls-not-terminated"
   | "path-not-run";
 
@@ -797,6 +815,7 @@ export const CAUSE_ORDER: Cause[] = [
   "certificate-host",
   "certificate-expired",
   "controller-not-admitted",
+  "proxy-not-trusted",
   "tls-not-terminated",
   "path-not-run",
 ];
@@ -973,6 +992,12 @@ export function diagnoseIngress(ingress: Evidence, inCluster: Evidence | undefin
     add(
       "controller-not-admitted",
       `the controller terminated TLS but could not reach the pods (${[...statuses].map((s) => `HTTP ${s}`).join(", ") || "no answer"}) ${inside}: the NetworkPolicy most likely does not admit the controller's source on the gateway port; add it to network.ingressSources`.replace(/ +:/, ":"),
+    );
+  }
+  if (f.has("proxy-not-trusted")) {
+    add(
+      "proxy-not-trusted",
+      `the gateway refused the controller's forwarded requests with 403 proxy_attribution_required${inCluster?.ok ? " while the in-cluster client passed" : ""}: the controller's source address is not in the gateway's trustedProxies; set gateway.trustedProxies to the addresses it connects from`,
     );
   }
   if (f.has("auth")) add("token-mismatch", "the Ingress path was refused with 401/403: the controller or an auth annotation in front of the gateway rejects the request, or the token differs");

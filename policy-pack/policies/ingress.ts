@@ -5,7 +5,7 @@
 
 import {
   backendServicePort, CONTROLLER_SOURCE_ANNOTATION, controllerSourceSpec, describeController, hostsWithoutTls, ingressBackends,
-  parseControllerSource, type ControllerSource,
+  parseControllerSource, trustedProxiesProblem, type ControllerSource,
 } from "../rules/ingress";
 import { ingressAdmitted, policyTypes, sourceFromSpec, type NetworkPolicy, type UnionVerdict } from "../rules/networkpolicy";
 import { resolvePort } from "../rules/probe";
@@ -23,6 +23,9 @@ interface Route {
   namespace: string;
   podLabels: Record<string, string>;
   policies: NetworkPolicy[];
+  /** gateway.trustedProxies from the gateway's config file; "unknown" when the file is not among the objects (or unreadable). */
+  trustedProxies: string[] | undefined | "unknown";
+  configSource: string;
 }
 
 /**
@@ -39,7 +42,10 @@ function routesToGateway<C extends GatewayMatchConfig>(ctx: StackContext<C>): Ro
     for (const svc of servicesToGateway(ctx.cluster, gw, s.port.value)) {
       if (targets.has(svc)) continue;
       const ns = gw.workload.namespace;
+      const tp = s.config?.gateway?.trustedProxies;
       targets.set(svc, {
+        trustedProxies: !s.config ? "unknown" : Array.isArray(tp) && tp.every((x) => typeof x === "string") ? (tp as string[]) : tp === undefined ? undefined : "unknown",
+        configSource: s.configSource,
         gatewayPort: s.port.value,
         podPorts: containers(gw.pod.spec, ["container"]).flatMap(containerPorts),
         namespace: ns,
@@ -77,8 +83,8 @@ interface ReachConfig extends GatewayMatchConfig {
 export const ingressReachesGateway = stackPolicy<ReachConfig>(
   {
     name: "ingress-reaches-gateway",
-    description: "An Ingress that routes to a Service of the gateway names a Service port whose targetPort is the gateway's port, and the NetworkPolicies selecting the gateway pods admit its controller's traffic on that port.",
-    why: "Runbook §2/§6: an Ingress whose controller the NetworkPolicy does not admit is a traffic blackout while port-forward and in-cluster checks pass; a backend port that names no Service port (or another container's port) answers 404/502 at the edge only. Neither shows in the pods' readiness. The controller's source comes from the Ingress annotation openclaw.ai/ingress-controller-source or policy config.",
+    description: "An Ingress that routes to a Service of the gateway names a Service port whose targetPort is the gateway's port, the NetworkPolicies selecting the gateway pods admit its controller's traffic on that port, and the gateway's config trusts the controller as a proxy (gateway.trustedProxies).",
+    why: "Runbook §2/§6: an Ingress whose controller the NetworkPolicy does not admit is a traffic blackout while port-forward and in-cluster checks pass; a backend port that names no Service port (or another container's port) answers 404/502 at the edge only. Neither shows in the pods' readiness. The gateway (2026.9.6, measured) answers 403 proxy_attribution_required to forwarded requests from a proxy outside gateway.trustedProxies: every request through the Ingress fails while the pods are Ready. The controller's source comes from the Ingress annotation openclaw.ai/ingress-controller-source or policy config.",
     concern: "network",
     enforcementLevel: "mandatory",
     configSchema: {
@@ -116,7 +122,6 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
           ctx.report(ing, `${where}: Service port ${sp.port} targets ${String(sp.targetPort)} (${target.error ?? target.port}), not the gateway port ${r.gatewayPort}; route to Service port ${gatewayServicePort.name ? `"${gatewayServicePort.name}"` : gatewayServicePort.port}`);
         }
       }
-      if (r.policies.length === 0 || r.gatewayPort === undefined) continue;
       const raw = ing.annotations[CONTROLLER_SOURCE_ANNOTATION];
       const fromAnnotation = parseControllerSource(raw);
       if (raw !== undefined && !fromAnnotation) {
@@ -126,6 +131,12 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
       const controller = fromAnnotation ?? ctx.cfg.controllerSource;
       if (!controller) continue;
       const source = `${fromAnnotation ? `annotation ${CONTROLLER_SOURCE_ANNOTATION}` : "policy config controllerSource"}`;
+      // The gateway's own gate: forwarded requests from a proxy it does not trust get 403.
+      if (r.trustedProxies !== "unknown") {
+        const trust = trustedProxiesProblem(r.trustedProxies, controller);
+        if (trust) ctx.report(ing, `its controller (${describeController(controller)}, from ${source}): gateway.trustedProxies in ${r.configSource} ${trust}`);
+      }
+      if (r.policies.length === 0 || r.gatewayPort === undefined) continue;
       const bySource = admitted.get(svc) ?? admitted.set(svc, new Map()).get(svc)!;
       const key = fromAnnotation ? raw : undefined;
       let v = bySource.get(key);

@@ -44,6 +44,7 @@ export interface GatewayConfigFile {
     mode?: unknown;
     auth?: { mode?: unknown; token?: unknown; password?: unknown };
     tailscale?: { mode?: unknown };
+    trustedProxies?: unknown;
   };
 }
 

@@ -3,7 +3,7 @@
 // controller that forwards the traffic. Pure functions over plain objects; the
 // stack config (components/config.ts) and the pack (policies/ingress.ts) share them.
 
-import { networkPolicyAdmits, sourceFromSpec, describeSource, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
+import { ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, describeSource, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
 
 /** Annotation on the Ingress: where its controller's traffic comes from (JSON of a ControllerSource). */
 export const CONTROLLER_SOURCE_ANNOTATION = "openclaw.ai/ingress-controller-source";
@@ -114,3 +114,26 @@ export function backendServicePort(b: IngressBackend, servicePorts: ReadonlyArra
 }
 
 export { describeSource };
+
+/**
+ * Why the gateway's `gateway.trustedProxies` (its own config file) would refuse the
+ * controller's forwarded requests, or undefined. Measured on 2026.9.6: a request that
+ * carries X-Forwarded-For (or any X-Forwarded-*, Forwarded, X-Real-Ip) from a source
+ * outside trustedProxies gets 403 `proxy_attribution_required` on /readyz, /startupz and
+ * /tools/invoke (only /healthz answers), so every request through an Ingress fails
+ * while port-forward and the in-cluster Service pass. A controller given by CIDR must be
+ * inside an entry; one given by namespace needs an entry at all (its pod addresses are
+ * not known before it runs: the cluster's pod CIDR, or the pods' subnet).
+ */
+export function trustedProxiesProblem(trusted: readonly string[] | undefined, controller: ControllerSource): string | undefined {
+  const why = "the gateway answers 403 proxy_attribution_required to forwarded requests from any other source, so nothing passes through the Ingress";
+  if (!trusted || trusted.length === 0) {
+    return "cidr" in controller
+      ? `must include the ingress controller's source ${controller.cidr}; ${why}`
+      : `must list the addresses the ingress controller's pods (namespace ${controller.namespace}) connect from, such as the cluster's pod CIDR; ${why}`;
+  }
+  if ("cidr" in controller && !trusted.some((t) => ipBlockAdmits({ cidr: t }, controller.cidr) === "all")) {
+    return `${JSON.stringify(trusted)} does not include the ingress controller's source ${controller.cidr}; ${why}`;
+  }
+  return undefined;
+}

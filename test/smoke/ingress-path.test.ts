@@ -8,7 +8,7 @@
 // unreachable behind the controller (504). No fragment of the token in evidence.
 import { execFileSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { createServer as createHttp, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createHttp, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { createServer as createHttps } from "node:https";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
@@ -18,6 +18,7 @@ import { compareThreePaths, diagnoseIngress, formatEvidence, type Evidence } fro
 import { ingressFetch, inspectCertificate, runIngressPath, type IngressTarget } from "../../components/smoke/ingress";
 import { liveIngressContextFrom, smokeFailureMessage, smokeRecord } from "../../components/smoke/kube";
 import { ingressTargetFromOutputs, parseArgs } from "../../scripts/smoke";
+import { startGateway, stopAllGateways, type RunningGateway } from "../support/gateway";
 import { leakedFragment } from "../support/leak";
 import { stagingTarget } from "./support";
 
@@ -277,4 +278,62 @@ describe("npm run smoke -- --stack: the third path's target from the stack's `in
     expect(() => parseArgs(["--stack", "dev", "--no-ingress", "--ca-bundle", "/x"])).toThrow("give --ca-bundle or --no-ingress, not both");
     expect(() => parseArgs(["--url", "http://127.0.0.1:1", "--ca-bundle", "/x"])).toThrow("--ca-bundle goes with --stack");
   });
+});
+
+/**
+ * The real gateway behind a forwarding TLS proxy on 127.0.0.1 (a few lines standing in for the
+ * ingress controller: it terminates TLS with the test certificate and forwards with
+ * X-Forwarded-For/-Proto/-Host, as Traefik and ingress-nginx do). The client address it forwards
+ * is 192.0.2.10 (TEST-NET-1, a header value only: nothing is sent there), because the gateway
+ * rejects a forwarded loopback client. Found on the real cluster: 2026.9.6 answers 403
+ * proxy_attribution_required unless the proxy's address is in gateway.trustedProxies.
+ */
+describe("the real gateway behind a forwarding proxy: gateway.trustedProxies", () => {
+  const gateways: RunningGateway[] = [];
+  afterAll(async () => {
+    await stopAllGateways();
+  });
+
+  /** A TLS proxy to the gateway that adds the headers an ingress controller adds. */
+  async function forwardingProxy(gw: RunningGateway): Promise<number> {
+    const upstream = new URL(gw.baseUrl!);
+    return listen(
+      createHttps(tls("good"), (req, res) => {
+        const headers = { ...req.headers, "x-forwarded-for": "192.0.2.10", "x-forwarded-proto": "https", "x-forwarded-host": req.headers.host ?? "" };
+        const up = httpRequest({ host: upstream.hostname, port: Number(upstream.port), method: req.method, path: req.url, headers }, (r) => {
+          res.writeHead(r.statusCode ?? 502, r.headers);
+          r.pipe(res);
+        });
+        up.on("error", () => res.writeHead(502).end("bad gateway"));
+        req.pipe(up);
+      }),
+    );
+  }
+
+  it("without trustedProxies every check but liveness gets 403 proxy_attribution_required: proxy-not-trusted, naming gateway.trustedProxies", async () => {
+    const gw = await startGateway({ bind: "loopback", token: TOKEN });
+    gateways.push(gw);
+    await gw.waitReady(120_000);
+    const ev = await runIngressPath(target(await forwardingProxy(gw)), TOKEN, 5000);
+    expect(ev.ok).toBe(false);
+    const by = Object.fromEntries(ev.checks.map((c) => [c.name, c]));
+    expect(by.liveness).toMatchObject({ ok: true, status: 200 });
+    for (const name of ["startup", "readiness", "toolCall"]) {
+      expect(by[name], name).toMatchObject({ ok: false, status: 403, failure: "proxy-not-trusted", attempts: 1 });
+      expect(by[name].reason).toMatch(/answered HTTP 403 proxy_attribution_required: .*gateway\.trustedProxies/);
+    }
+    const a = compareThreePaths(pass("portForward"), pass("inCluster"), ev);
+    expect(a.summary).toBe("portForward, inCluster pass but ingress fails; likely: proxy-not-trusted");
+    expect(a.diagnosis[0].because).toMatch(/not in the gateway's trustedProxies; set gateway.trustedProxies/);
+    expect(JSON.stringify(ev)).not.toContain(TOKEN);
+  }, 180_000);
+
+  it("with the proxy's address in trustedProxies (as a CIDR) all four checks pass through it", async () => {
+    const gw = await startGateway({ bind: "loopback", token: TOKEN, trustedProxies: ["127.0.0.0/8"] });
+    gateways.push(gw);
+    await gw.waitReady(120_000);
+    const ev = await runIngressPath(target(await forwardingProxy(gw)), TOKEN, 30_000);
+    expect(ev.checks.map((c) => `${c.name}:${c.ok}`)).toEqual(["startup:true", "liveness:true", "readiness:true", "toolCall:true"]);
+    expect(ev.ok).toBe(true);
+  }, 180_000);
 });

@@ -40,6 +40,8 @@ export interface GatewayOptions {
   readOnlyConfig?: boolean;
   /** Extra environment for the gateway process. */
   env?: Record<string, string>;
+  /** gateway.trustedProxies in its config file (the reverse proxies whose X-Forwarded-For it believes). */
+  trustedProxies?: string[];
 }
 
 export interface RunningGateway {
@@ -122,7 +124,7 @@ export async function startGateway(opts: GatewayOptions): Promise<RunningGateway
   // docs/facts.md §1 minimal config; logging.file keeps the log out of /tmp/openclaw.
   writeFileSync(
     configPath,
-    JSON.stringify({ gateway: { mode: "local", port, bind: opts.bind, auth: { mode: "token" } }, logging: { file: logPath } }, null, 2),
+    JSON.stringify({ gateway: { mode: "local", port, bind: opts.bind, auth: { mode: "token" }, ...(opts.trustedProxies ? { trustedProxies: opts.trustedProxies } : {}) }, logging: { file: logPath } }, null, 2),
   );
   if (opts.readOnlyConfig) {
     chmodSync(configPath, 0o444);

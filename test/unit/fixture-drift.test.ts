@@ -9,9 +9,13 @@ import { allObjects, buildManifests } from "../../components/manifests";
 import { ROOT, stackConfig, TEST_TOKEN } from "../support/program";
 
 describe("policy-pack/test/fixtures/good-gateway.yaml", () => {
-  it("is the staging stack's objects as buildManifests renders them (token aside)", () => {
+  it("is the staging stack's objects as buildManifests renders them (token aside), with the trusted proxies its Ingress needs", () => {
     const fixture = parseAllDocuments(fs.readFileSync(path.join(ROOT, "policy-pack/test/fixtures/good-gateway.yaml"), "utf8")).map((d) => d.toJSON());
-    const rendered = allObjects(buildManifests(parseStackConfig({ ...stackConfig("staging"), gatewayToken: TEST_TOKEN }, new Set(["gatewayToken"]))));
+    // The fixture adds an Ingress whose controller runs as pods in ingress-nginx; the gateway must
+    // trust their addresses as proxies (gateway.trustedProxies, here a pod CIDR), or it answers 403.
+    const staging = stackConfig("staging");
+    const raw = { ...staging, gateway: { ...(staging.gateway as object), trustedProxies: ["10.42.0.0/16"] }, gatewayToken: TEST_TOKEN };
+    const rendered = allObjects(buildManifests(parseStackConfig(raw, new Set(["gatewayToken"]))));
     const key = (o: any) => `${o.kind}/${o.metadata.name}`;
     const byKey = new Map(fixture.map((o: any) => [key(o), o]));
     // The Namespace is left out of the fixture: the checks are namespace-scoped objects.

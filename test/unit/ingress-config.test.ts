@@ -33,6 +33,8 @@ function withIngress(edit: (ing: Record<string, any>, raw: Record<string, any>) 
     controller: { namespace: "ingress-nginx", podLabels: { "app.kubernetes.io/name": "ingress-nginx" } },
     smoke: { address: "10.20.0.10", caBundle: ca },
   };
+  // The controller's pods connect from the pod network: the gateway must trust them as proxies.
+  raw.gateway = { ...(raw.gateway as object), trustedProxies: ["10.42.0.0/16"] };
   edit(raw.ingress, raw);
   return raw;
 }
@@ -110,6 +112,22 @@ describe("stack config ingress", () => {
     ["a relative CA bundle path", (i) => (i.smoke = { address: "10.20.0.10", caBundle: "ca.crt" }), /ingress\.smoke\.caBundle = "ca\.crt": must be an absolute path/],
     ["a missing CA bundle", (i) => (i.smoke = { address: "10.20.0.10", caBundle: "/nonexistent/ca.crt" }), /ingress\.smoke\.caBundle = .*does not exist/],
     ["the Service off", (_i, raw) => (raw.service = { enabled: false }), /ingress = .*: needs the gateway Service \(service\.enabled true\)/],
+    [
+      "a namespace controller without gateway.trustedProxies",
+      (_i, raw) => delete raw.gateway.trustedProxies,
+      /gateway\.trustedProxies = \(not set\): must list the addresses the ingress controller's pods \(namespace ingress-nginx\) connect from, such as the cluster's pod CIDR; the gateway answers 403 proxy_attribution_required/,
+    ],
+    [
+      "trustedProxies that leave out a host-network controller",
+      (i, raw) => {
+        i.controller = { cidr: "10.30.0.5/32" };
+        raw.network = { ...raw.network, ingressSources: [...raw.network.ingressSources, { cidr: "10.30.0.0/24" }] };
+        raw.gateway.trustedProxies = ["10.42.0.0/16"];
+      },
+      /gateway\.trustedProxies = \["10\.42\.0\.0\/16"\]: \["10\.42\.0\.0\/16"\] does not include the ingress controller's source 10\.30\.0\.5\/32/,
+    ],
+    ["a trusted proxy that is not an address", (_i, raw) => (raw.gateway.trustedProxies = ["ingress.example.com"]), /gateway\.trustedProxies\.0 = "ingress\.example\.com": must be an IP address or a CIDR/],
+    ["every address as a trusted proxy", (_i, raw) => (raw.gateway.trustedProxies = ["0.0.0.0/0"]), /gateway\.trustedProxies\.0 = "0\.0\.0\.0\/0": .*trusting every address lets any client forge its X-Forwarded-For/],
     ["an unknown key", (i) => (i.insecure = true), /ingress: unknown key "insecure"; known keys here: className, hosts, tls, annotations, controller, smoke/],
   ];
   for (const [what, edit, message] of bad) {
@@ -131,13 +149,28 @@ describe("stack config ingress", () => {
 
   it("the program registers the Ingress after the Service and gives the smoke check a third path with the CA's text", async () => {
     const run = await runProgram("staging", (raw) => {
-      Object.assign(raw, { ingress: withIngress().ingress });
+      const w = withIngress();
+      Object.assign(raw, { ingress: w.ingress, gateway: w.gateway });
     });
     const ingress = run.resources.find((r) => r.type === "kubernetes:networking.k8s.io/v1:Ingress");
     expect(ingress?.inputs.spec.rules[0].http.paths[0].backend.service.port).toEqual({ name: "gateway" });
     const smoke = run.resources.find((r) => r.type === "pulumi-nodejs:dynamic/openclaw:SmokeRun");
     expect(smoke?.inputs.ingress).toMatchObject({ host: "gateway.staging.example.com", address: "10.20.0.10", port: 443, ingressName: "openclaw-gateway" });
     expect(smoke?.inputs.ingress.caPem).toMatch(/^-----BEGIN CERTIFICATE-----/);
+    const cm = run.resources.find((r) => r.type === "kubernetes:core/v1:ConfigMap");
+    expect(JSON.parse(cm?.inputs.data["openclaw.json"]).gateway.trustedProxies).toEqual(["10.42.0.0/16"]);
+  });
+
+  it("the gateway's config file trusts the controller as a proxy: the stack's gateway.trustedProxies, or a host-network controller's CIDR by default; no Ingress, no entry", () => {
+    const file = (raw: Record<string, any>) => JSON.parse(buildManifests(parse(raw)).derived.configJson);
+    expect(file(withIngress()).gateway.trustedProxies).toEqual(["10.42.0.0/16"]);
+    const hostNetwork = withIngress((i, raw) => {
+      i.controller = { cidr: "10.30.0.5/32" };
+      raw.network = { ...raw.network, ingressSources: [...raw.network.ingressSources, { cidr: "10.30.0.0/24" }] };
+      delete raw.gateway.trustedProxies;
+    });
+    expect(file(hostNetwork).gateway.trustedProxies).toEqual(["10.30.0.5/32"]);
+    expect(file({ ...stackConfig("staging"), gatewayToken: TEST_TOKEN }).gateway.trustedProxies).toBeUndefined();
   });
 
   it("the change ticket records the Ingress (route, TLS source, admitted controller, smoke target) in its network table; none without one", () => {
