@@ -18,7 +18,7 @@ import {
   releaseDateProblem,
 } from "../policy-pack/rules/kube-values";
 import { cidrVoidsIsolation, parseCidr } from "../policy-pack/rules/networkpolicy";
-import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, trustedProxiesProblem, type ControllerSource } from "../policy-pack/rules/ingress";
+import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, trustedProxiesKubeletProblem, trustedProxiesProblem, type ControllerSource } from "../policy-pack/rules/ingress";
 import { caBundleProblem } from "./ingress-ca";
 import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
 import { macConfigSchema, macReleaseIssues } from "./mac/config";
@@ -330,6 +330,10 @@ export const configSchema = z
       const trust = trustedProxiesProblem(effectiveTrustedProxies(c), ing.controller as ControllerSource);
       if (trust) add(["gateway", "trustedProxies"], trust);
     }
+
+    const trusted = effectiveTrustedProxies(c);
+    const kubeletClash = trusted && trustedProxiesKubeletProblem(trusted, c.network.kubeletCidrs);
+    if (kubeletClash) add(["gateway", "trustedProxies"], `${c.gateway.trustedProxies ? "" : "(from ingress.controller.cidr) "}${kubeletClash} (network.kubeletCidrs)`);
 
     if (c.stateVolume.type === "pvc" && c.stateVolume.accessMode === "ReadWriteOnce" && c.replicas > 1) {
       add(["replicas"], `${c.replicas} pods cannot share one ReadWriteOnce state volume; use replicas 1, stateVolume.accessMode "ReadWriteMany", or stateVolume.type "emptyDir"`);

@@ -137,3 +137,20 @@ export function trustedProxiesProblem(trusted: readonly string[] | undefined, co
   }
   return undefined;
 }
+
+/**
+ * Why trusting these proxies breaks the kubelet's probes, or undefined: the gateway answers 403
+ * (proxy_attribution_required) to a request from a trusted proxy's address that carries no
+ * X-Forwarded-For, and the kubelet's probes carry none. Observed on the local cluster with a
+ * controller on the node address: the startup probe got 403 until the kubelet restarted the pod.
+ */
+export function trustedProxiesKubeletProblem(trusted: readonly string[], kubeletCidrs: readonly string[]): string | undefined {
+  for (const t of trusted) {
+    for (const k of kubeletCidrs) {
+      if (ipBlockAdmits({ cidr: t }, k) !== "none") {
+        return `trusts ${t} as a proxy, which includes the kubelet's probe source ${k}: the gateway answers 403 to requests from a trusted proxy address that carry no X-Forwarded-For, and the kubelet's probes carry none, so the pods never become Ready; give the ingress controller an address of its own (its pods, or a host address the kubelet does not probe from)`;
+      }
+    }
+  }
+  return undefined;
+}

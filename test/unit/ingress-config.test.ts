@@ -126,6 +126,15 @@ describe("stack config ingress", () => {
       },
       /gateway\.trustedProxies = \["10\.42\.0\.0\/16"\]: \["10\.42\.0\.0\/16"\] does not include the ingress controller's source 10\.30\.0\.5\/32/,
     ],
+    [
+      "a host-network controller on the node address the kubelet probes from",
+      (i, raw) => {
+        i.controller = { cidr: "10.20.0.7/32" };
+        delete raw.gateway.trustedProxies;
+      },
+      /gateway\.trustedProxies = \(not set\): \(from ingress\.controller\.cidr\) trusts 10\.20\.0\.7\/32 as a proxy, which includes the kubelet's probe source 10\.20\.0\.0\/16: the gateway answers 403 .* so the pods never become Ready; give the ingress controller an address of its own .*\(network\.kubeletCidrs\)/,
+    ],
+    ["trusted proxies that include the kubelet's CIDR", (_i, raw) => (raw.gateway.trustedProxies = ["10.0.0.0/8"]), /gateway\.trustedProxies = \["10\.0\.0\.0\/8"\]: trusts 10\.0\.0\.0\/8 as a proxy, which includes the kubelet's probe source 10\.20\.0\.0\/16/],
     ["a trusted proxy that is not an address", (_i, raw) => (raw.gateway.trustedProxies = ["ingress.example.com"]), /gateway\.trustedProxies\.0 = "ingress\.example\.com": must be an IP address or a CIDR/],
     ["every address as a trusted proxy", (_i, raw) => (raw.gateway.trustedProxies = ["0.0.0.0/0"]), /gateway\.trustedProxies\.0 = "0\.0\.0\.0\/0": .*trusting every address lets any client forge its X-Forwarded-For/],
     ["an unknown key", (i) => (i.insecure = true), /ingress: unknown key "insecure"; known keys here: className, hosts, tls, annotations, controller, smoke/],

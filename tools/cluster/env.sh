@@ -31,6 +31,12 @@ CLUSTER_DEB_PACKAGES=(containerd runc containernetworking-plugins nftables iptab
 CLUSTER_BRIDGE="ocl-br0"
 CLUSTER_NODE_IP="10.231.0.1"
 CLUSTER_POD_CIDR="10.231.0.0/24"
+# Pods get .2–.239 (cni.conflist rangeEnd); above that, node-side components with an address of
+# their own on the bridge: the ingress controller's network namespace (tools/cluster/ingress).
+CLUSTER_POD_RANGE_END="10.231.0.239"
+CLUSTER_INGRESS_IP="10.231.0.250"
+CLUSTER_INGRESS_NETNS="openclaw-ingress"
+CLUSTER_INGRESS_VETH="ocl-ing0"
 CLUSTER_SERVICE_CIDR="10.231.16.0/24"
 CLUSTER_API_SERVICE_IP="10.231.16.1"
 CLUSTER_DNS_IP="10.231.16.10"

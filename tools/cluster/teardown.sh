@@ -9,7 +9,8 @@
 #               names $CLUSTER_STATE (a recycled PID is never killed), containerd
 #               shims started for our containerd socket, and processes in our cgroups
 #   mounts      at or below $CLUSTER_STATE
-#   network     the bridge $CLUSTER_BRIDGE (its routes go with it), our nft tables
+#   network     the bridge $CLUSTER_BRIDGE (its routes go with it), our nft tables, the
+#               ingress controller's network namespace $CLUSTER_INGRESS_NETNS and its veth
 #   cgroups     $CLUSTER_CGROUP_ROOT in each hierarchy
 #   files       $CLUSTER_STATE; directories recorded as created by us (e.g. /run/containerd)
 #   bash teardown.sh [--quiet]
@@ -91,6 +92,12 @@ for m in "${mounts[@]}"; do
 done
 
 # 4. Network: bridge (its addresses and the service route go with it), nft tables.
+# The ingress controller's network namespace and its veth (tools/cluster/ingress/start.sh).
+if ip netns list 2>/dev/null | grep -qw "^$CLUSTER_INGRESS_NETNS"; then
+  ip netns delete "$CLUSTER_INGRESS_NETNS" 2>/dev/null || true
+  say "removed network namespace $CLUSTER_INGRESS_NETNS"
+fi
+ip link show "$CLUSTER_INGRESS_VETH" >/dev/null 2>&1 && ip link delete "$CLUSTER_INGRESS_VETH" 2>/dev/null || true
 if ip link show "$CLUSTER_BRIDGE" >/dev/null 2>&1; then
   ip link delete "$CLUSTER_BRIDGE"
 fi

@@ -199,7 +199,7 @@ SOCK="$S/containerd/containerd.sock"
 sed -e "s|@STATE@|$S|g" -e "s|@PAUSE@|localhost/openclaw-cluster/pause:$CLUSTER_K8S_VERSION|g" \
   "$CLUSTER_TOOLS/containerd.toml" >"$S/config/containerd.toml"
 sed -e "s|@BRIDGE@|$CLUSTER_BRIDGE|g" -e "s|@POD_CIDR@|$CLUSTER_POD_CIDR|g" -e "s|@NODE_IP@|$CLUSTER_NODE_IP|g" \
-  -e "s|@IPAM_DIR@|$S/cni/ipam|g" -e "s|@NAME@|$CLUSTER_NODE_NAME|g" \
+  -e "s|@POD_RANGE_END@|$CLUSTER_POD_RANGE_END|g" -e "s|@IPAM_DIR@|$S/cni/ipam|g" -e "s|@NAME@|$CLUSTER_NODE_NAME|g" \
   "$CLUSTER_TOOLS/cni.conflist" >"$S/cni/net.d/10-openclaw-dev.conflist"
 [[ -d /var/lib/cni ]] || record dir /var/lib/cni
 [[ -d /var/lib/cni/results ]] || record dir /var/lib/cni/results

@@ -25,7 +25,14 @@ case "${1:-}" in
   *) echo "unknown argument '$1'; it takes none (--help for usage)" >&2; exit 2 ;;
 esac
 S="$CLUSTER_STATE"
-INGRESS_ADDR="$CLUSTER_NODE_IP"
+# Its own network namespace on the cluster bridge, with an address of its own: its
+# connections to the pods must not come from the node address, which the kubelet's probes
+# come from. The gateway trusts the controller's address as a proxy (gateway.trustedProxies)
+# and then answers 403 to every request from it that carries no X-Forwarded-For: sharing
+# the node address, the kubelet's probes would all fail.
+INGRESS_ADDR="$CLUSTER_INGRESS_IP"
+NETNS="$CLUSTER_INGRESS_NETNS"
+in_netns() { ip netns exec "$NETNS" "$@"; }
 INGRESS_PORT=11443
 INGRESS_CLASS=openclaw-traefik
 INGRESS_UID=65534
@@ -44,7 +51,7 @@ owned() {
   pid="$(cat "$D/traefik.pid" 2>/dev/null || true)"
   [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/environ" ]] && tr '\0' '\n' <"/proc/$pid/environ" | grep -qxF "OPENCLAW_CLUSTER_STATE=$S"
 }
-listening() { ss -Hltn "sport = :$INGRESS_PORT" | grep -q "$INGRESS_ADDR:$INGRESS_PORT"; }
+listening() { ip netns list 2>/dev/null | grep -qw "^$NETNS" && in_netns ss -Hltn "sport = :$INGRESS_PORT" | grep -q "$INGRESS_ADDR:$INGRESS_PORT"; }
 
 if owned && listening; then
   cluster_log "ingress controller already running (https://$INGRESS_ADDR:$INGRESS_PORT, class $INGRESS_CLASS)"
@@ -54,6 +61,20 @@ if owned && listening; then
 fi
 owned && bash "$CLUSTER_TOOLS/ingress/stop.sh"
 listening && cluster_die "port $INGRESS_ADDR:$INGRESS_PORT is in use by another process; the ingress controller needs it"
+
+# The namespace: one veth into the cluster bridge, the controller's address on-link in the
+# pod subnet and no route beyond it (no default route: nothing leaves the cluster's subnet;
+# the API server is on the node address, in the same subnet).
+if ! ip netns list 2>/dev/null | grep -qw "^$NETNS"; then
+  ip netns add "$NETNS"
+  ip link delete "$CLUSTER_INGRESS_VETH" 2>/dev/null || true
+  ip link add "$CLUSTER_INGRESS_VETH" type veth peer name eth0 netns "$NETNS"
+  ip link set "$CLUSTER_INGRESS_VETH" master "$CLUSTER_BRIDGE" up
+  in_netns ip link set lo up
+  in_netns ip addr add "$INGRESS_ADDR/${CLUSTER_POD_CIDR#*/}" dev eth0
+  in_netns ip link set eth0 up
+  cluster_log "ingress controller network namespace $NETNS: $INGRESS_ADDR on $CLUSTER_BRIDGE"
+fi
 
 mkdir -p "$D"
 chmod 700 "$D"
@@ -114,7 +135,7 @@ export OPENCLAW_CLUSTER_STATE="$S"
   # Traefik looks for a static config file in /etc/traefik, $HOME/.config and the working
   # directory and stops on any error but "not found": a home it has none, and /.
   cd /
-  HOME=/nonexistent KUBECONFIG=/proc/self/fd/4 exec setsid setpriv --reuid "$INGRESS_UID" --regid "$INGRESS_UID" --clear-groups \
+  HOME=/nonexistent KUBECONFIG=/proc/self/fd/4 exec ip netns exec "$NETNS" setsid setpriv --reuid "$INGRESS_UID" --regid "$INGRESS_UID" --clear-groups \
     --inh-caps=-all --bounding-set=-all --no-new-privs \
     /proc/self/fd/3 \
     --global.checkNewVersion=false --global.sendAnonymousUsage=false \
@@ -141,7 +162,7 @@ until listening; do
 done
 owned || { bash "$CLUSTER_TOOLS/ingress/stop.sh"; cluster_die "the process listening on $INGRESS_ADDR:$INGRESS_PORT is not the controller this script started"; }
 # Nothing but the bridge address: the process must not listen anywhere else.
-others="$(ss -Hltnp | grep "pid=$pid," | awk '{print $4}' | grep -v -e "^$INGRESS_ADDR:" -e '^127\.0\.0\.1:' || true)"
+others="$(in_netns ss -Hltnp | grep "pid=$pid," | awk '{print $4}' | grep -v -e "^$INGRESS_ADDR:" -e '^127\.0\.0\.1:' || true)"
 if [[ -n "$others" ]]; then
   bash "$CLUSTER_TOOLS/ingress/stop.sh"
   cluster_die "the ingress controller listened on $others besides $INGRESS_ADDR:$INGRESS_PORT; stopped it"

@@ -19,3 +19,8 @@ if [[ "$pid" =~ ^[0-9]+$ && -r "/proc/$pid/environ" ]] && tr '\0' '\n' <"/proc/$
   cluster_log "ingress controller stopped (pid $pid)"
 fi
 rm -f "$D/traefik.pid"
+# Its network namespace and veth (start.sh makes them again).
+if ip netns list 2>/dev/null | grep -qw "^$CLUSTER_INGRESS_NETNS"; then
+  ip netns delete "$CLUSTER_INGRESS_NETNS"
+fi
+ip link delete "$CLUSTER_INGRESS_VETH" 2>/dev/null || true
