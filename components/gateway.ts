@@ -64,13 +64,17 @@ export class OpenClawGateway extends pulumi.ComponentResource {
       // once a healthy rollout would have finished, not after the provider's default 10 minutes.
       customTimeouts: { create: rollout, update: rollout },
     });
-    this.service = m.service ? child(k8s.core.v1.Service, "service", m.service) : undefined;
+    // The provider's await for a Service (and an Ingress) waits for ready endpoints, which exist
+    // only once a pod is Ready: the same budget, or a crash-looping first rollout holds `pulumi up`
+    // for the provider's 10 minutes (seen with an Ingress on the local cluster: 607 s).
+    const untilPodsReady = { customTimeouts: { create: rollout, update: rollout } };
+    this.service = m.service ? child(k8s.core.v1.Service, "service", m.service, { ...inNamespace, ...untilPodsReady }) : undefined;
     this.networkPolicy = child(k8s.networking.v1.NetworkPolicy, "networkpolicy", m.networkPolicy);
     if (m.podDisruptionBudget) child(k8s.policy.v1.PodDisruptionBudget, "pdb", m.podDisruptionBudget);
     // After the Service: the provider's await checks that the backend Service exists and
     // waits until the controller publishes the Ingress's address.
     this.ingress = m.ingress
-      ? child(k8s.networking.v1.Ingress, "ingress", m.ingress, { ...inNamespace, dependsOn: [...(namespace ? [namespace] : []), this.service!] })
+      ? child(k8s.networking.v1.Ingress, "ingress", m.ingress, { ...inNamespace, ...untilPodsReady, dependsOn: [...(namespace ? [namespace] : []), this.service!] })
       : undefined;
 
     this.namespace = pulumi.output(args.settings.config.namespace);
