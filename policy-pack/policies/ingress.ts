@@ -5,14 +5,15 @@
 
 import {
   backendServicePort, CONTROLLER_SOURCE_ANNOTATION, controllerSourceSpec, describeController, hostsWithoutTls, ingressBackends,
-  parseControllerSource, trustedProxiesProblem, type ControllerSource,
+  parseControllerSource, trustedProxiesKubeletProblem, trustedProxiesProblem, type ControllerSource,
 } from "../rules/ingress";
-import { ingressAdmitted, policyTypes, sourceFromSpec, type NetworkPolicy, type UnionVerdict } from "../rules/networkpolicy";
+import { ingressAdmitted, isValidCidr, policyTypes, sourceFromSpec, type NetworkPolicy, type UnionVerdict } from "../rules/networkpolicy";
 import { resolvePort } from "../rules/probe";
 import { containerPorts, containers, type KObject } from "../model/k8s";
 import { GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { stackPolicy, type StackContext } from "./framework";
-import { forEachGateway, servicePorts, servicesToGateway } from "./network";
+import { ANNOTATIONS, fact, isError } from "./facts";
+import { forEachGateway, parseCidrList, servicePorts, servicesToGateway } from "./network";
 
 interface Route {
   ingress: KObject;
@@ -23,9 +24,15 @@ interface Route {
   namespace: string;
   podLabels: Record<string, string>;
   policies: NetworkPolicy[];
-  /** gateway.trustedProxies from the gateway's config file; "unknown" when the file is not among the objects (or unreadable). */
-  trustedProxies: string[] | undefined | "unknown";
-  configSource: string;
+  /**
+   * gateway.trustedProxies from the gateway's config file, read only when a check needs it (in
+   * preview an unknown ConfigMap then defers this policy alone); "unknown" when the file is not
+   * among the objects or unreadable.
+   */
+  trustedProxies: () => string[] | undefined | "unknown";
+  configSource: () => string;
+  /** The node CIDRs the kubelet probes from (annotation openclaw.ai/kubelet-cidrs), when declared. */
+  kubeletCidrs: string[] | undefined;
 }
 
 /**
@@ -42,10 +49,15 @@ function routesToGateway<C extends GatewayMatchConfig>(ctx: StackContext<C>): Ro
     for (const svc of servicesToGateway(ctx.cluster, gw, s.port.value)) {
       if (targets.has(svc)) continue;
       const ns = gw.workload.namespace;
-      const tp = s.config?.gateway?.trustedProxies;
+      const kubelet = fact(gw, {}, "kubeletCidrs", ANNOTATIONS.kubeletCidrs, parseCidrList);
       targets.set(svc, {
-        trustedProxies: !s.config ? "unknown" : Array.isArray(tp) && tp.every((x) => typeof x === "string") ? (tp as string[]) : tp === undefined ? undefined : "unknown",
-        configSource: s.configSource,
+        trustedProxies: () => {
+          if (!s.config) return "unknown";
+          const tp = s.config.gateway?.trustedProxies;
+          return Array.isArray(tp) && tp.every((x) => typeof x === "string") ? (tp as string[]) : tp === undefined ? undefined : "unknown";
+        },
+        configSource: () => s.configSource,
+        kubeletCidrs: kubelet && !isError(kubelet) ? kubelet.value : undefined,
         gatewayPort: s.port.value,
         podPorts: containers(gw.pod.spec, ["container"]).flatMap(containerPorts),
         namespace: ns,
@@ -102,6 +114,7 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
     // depends only on the Service's gateway and the controller, so it is evaluated once per
     // pair of those, not once per route against every policy (cubic over a directory of gateways).
     const admitted = new Map<KObject, Map<string | undefined, UnionVerdict>>();
+    const reported = new Map<KObject, Set<string>>();
     for (const r of routesToGateway(ctx)) {
       const { ingress: ing, service: svc } = r;
       const spec = ing.plainField<Record<string, any>>("spec") ?? {};
@@ -131,22 +144,41 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
       const controller = fromAnnotation ?? ctx.cfg.controllerSource;
       if (!controller) continue;
       const source = `${fromAnnotation ? `annotation ${CONTROLLER_SOURCE_ANNOTATION}` : "policy config controllerSource"}`;
-      // The gateway's own gate: forwarded requests from a proxy it does not trust get 403.
-      if (r.trustedProxies !== "unknown") {
-        const trust = trustedProxiesProblem(r.trustedProxies, controller);
-        if (trust) ctx.report(ing, `its controller (${describeController(controller)}, from ${source}): gateway.trustedProxies in ${r.configSource} ${trust}`);
-      }
-      if (r.policies.length === 0 || r.gatewayPort === undefined) continue;
+      if (r.policies.length > 0 && r.gatewayPort !== undefined) admission(r, r.gatewayPort, controller, source);
+      // Last, as it reads the gateway's config file: forwarded requests from a proxy the gateway does
+      // not trust get 403, and a trusted address's requests without X-Forwarded-For (the kubelet's
+      // probes, when it shares the address) get 403 too.
+      ctx.guard(ing, () => {
+        const trusted = r.trustedProxies();
+        if (trusted === "unknown") return;
+        // Once per Ingress and message: many Services of the same name (a directory of copies) are one finding.
+        const said = reported.get(ing) ?? reported.set(ing, new Set()).get(ing)!;
+        const once = (msg: string) => {
+          if (said.has(msg)) return;
+          said.add(msg);
+          ctx.report(ing, msg);
+        };
+        const trust = trustedProxiesProblem(trusted, controller);
+        if (trust) once(`its controller (${describeController(controller)}, from ${source}): gateway.trustedProxies in ${r.configSource()} ${trust}`);
+        const clash = trusted && r.kubeletCidrs && trustedProxiesKubeletProblem(trusted.filter((t) => isValidCidr(t)), r.kubeletCidrs);
+        if (clash) once(`gateway.trustedProxies in ${r.configSource()} ${clash} (node CIDRs from annotation ${ANNOTATIONS.kubeletCidrs})`);
+      });
+    }
+
+    function admission(r: Route, gatewayPort: number, controller: ControllerSource, source: string): void {
+      const { ingress: ing, service: svc } = r;
+      const raw = ing.annotations[CONTROLLER_SOURCE_ANNOTATION];
+      const fromAnnotation = parseControllerSource(raw);
       const bySource = admitted.get(svc) ?? admitted.set(svc, new Map()).get(svc)!;
       const key = fromAnnotation ? raw : undefined;
       let v = bySource.get(key);
       if (!v) {
-        v = ingressAdmitted(r.policies, sourceFromSpec(controllerSourceSpec(controller)), r.gatewayPort, r.namespace, r.podLabels, r.podPorts);
+        v = ingressAdmitted(r.policies, sourceFromSpec(controllerSourceSpec(controller)), gatewayPort, r.namespace, r.podLabels, r.podPorts);
         bySource.set(key, v);
       }
       if (!v.admitted) {
         const names = r.policies.map((p) => `NetworkPolicy/${p.namespace}/${p.name}`).join(", ");
-        ctx.report(ing, `its controller (${describeController(controller)}, from ${source}) cannot reach the gateway port ${r.gatewayPort}: ${names} admit it on no rule${v.partial.length ? ` (${v.partial.join(", ")} admit only part of it)` : ""}; add it to the ingress sources`);
+        ctx.report(ing, `its controller (${describeController(controller)}, from ${source}) cannot reach the gateway port ${gatewayPort}: ${names} admit it on no rule${v.partial.length ? ` (${v.partial.join(", ")} admit only part of it)` : ""}; add it to the ingress sources`);
       }
     }
   },

@@ -6,7 +6,6 @@ import { bindReachability, checkAuthOffLoopback } from "../rules/gateway";
 import {
   cidrVoidsIsolation, describeSource, ingressAdmitted, isValidCidr, policyTypes, sourceFromSpec, type NetworkPolicy, type SourceSpec,
 } from "../rules/networkpolicy";
-import { trustedProxiesKubeletProblem } from "../rules/ingress";
 import { probeTarget, resolvePort, type ContainerPort } from "../rules/probe";
 import { formatSelector } from "../rules/selector";
 import { containerPorts, containers, plain, probe, type KObject } from "../model/k8s";
@@ -202,7 +201,7 @@ const SOURCE_SCHEMA = {
   additionalProperties: false,
 } as const;
 
-function parseCidrList(raw: string): string[] | undefined {
+export function parseCidrList(raw: string): string[] | undefined {
   const list = raw.split(",").map((s) => s.trim()).filter(Boolean);
   return list.length > 0 && list.every(isValidCidr) ? list : undefined;
 }
@@ -260,15 +259,6 @@ export const probesAdmittedByNetworkPolicy = stackPolicy<NetpolConfig>(
             probePorts.set(t.port, [...(probePorts.get(t.port) ?? []), c.name === gw.container.name ? which : `${which} of container "${c.name}"`]);
           }
         }
-      }
-      // The gateway's own gate on its probes, NetworkPolicies or not: a trusted proxy's address
-      // gets 403 for requests without X-Forwarded-For, and the kubelet's probes carry none.
-      const trusted = s.config?.gateway?.trustedProxies;
-      if (Array.isArray(trusted) && probePorts.size > 0) {
-        const k = fact(gw, ctx.cfg, "kubeletCidrs", ANNOTATIONS.kubeletCidrs, parseCidrList, (v) =>
-          Array.isArray(v) && v.length > 0 && v.every((c) => typeof c === "string" && isValidCidr(c)) ? (v as string[]) : undefined);
-        const clash = k && !isError(k) && trustedProxiesKubeletProblem(trusted.filter((t): t is string => typeof t === "string" && isValidCidr(t)), k.value);
-        if (clash) report(`gateway.trustedProxies in ${s.configSource} ${clash} (node CIDRs from ${k.source})`);
       }
       if (isolating.length === 0) {
         if (!ctx.cfg.requireNetworkPolicy) return;

@@ -3,7 +3,7 @@
 // controller that forwards the traffic. Pure functions over plain objects; the
 // stack config (components/config.ts) and the pack (policies/ingress.ts) share them.
 
-import { ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, describeSource, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
+import { cidrVoidsIsolation, ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, describeSource, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
 
 /** Annotation on the Ingress: where its controller's traffic comes from (JSON of a ControllerSource). */
 export const CONTROLLER_SOURCE_ANNOTATION = "openclaw.ai/ingress-controller-source";
@@ -146,7 +146,8 @@ export function trustedProxiesProblem(trusted: readonly string[] | undefined, co
  */
 export function trustedProxiesKubeletProblem(trusted: readonly string[], kubeletCidrs: readonly string[]): string | undefined {
   for (const t of trusted) {
-    for (const k of kubeletCidrs) {
+    // A /0 "node CIDR" is every address: probes-admitted-by-networkpolicy refuses it; nothing to compare.
+    for (const k of kubeletCidrs.filter((c) => !cidrVoidsIsolation(c))) {
       if (ipBlockAdmits({ cidr: t }, k) !== "none") {
         return `trusts ${t} as a proxy, which includes the kubelet's probe source ${k}: the gateway answers 403 to requests from a trusted proxy address that carry no X-Forwarded-For, and the kubelet's probes carry none, so the pods never become Ready; give the ingress controller an address of its own (its pods, or a host address the kubelet does not probe from)`;
       }

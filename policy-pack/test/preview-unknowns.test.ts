@@ -91,11 +91,13 @@ describe("the config file is read only when a setting needs it", () => {
     cm.data["openclaw.json"] = UNKNOWN;
     const r = analyze(policies, res);
     expect(mandatory(r)).toEqual([]);
-    // ports-aligned compares gateway.port; auth and token-from-secret read gateway.auth: they need the file.
-    expect(r.diagnostics.map((d) => d.policyName).sort()).toEqual(["auth-required-off-loopback", "ports-aligned", "token-from-secret"]);
+    // ports-aligned compares gateway.port; auth and token-from-secret read gateway.auth; ingress-reaches-gateway
+    // reads gateway.trustedProxies (after its other checks): they need the file.
+    expect(r.diagnostics.map((d) => d.policyName).sort()).toEqual(["auth-required-off-loopback", "ingress-reaches-gateway", "ports-aligned", "token-from-secret"]);
     for (const d of r.diagnostics) {
       expect(d.enforcementLevel).toBe("advisory");
-      expect(d.message).toContain("Deployment/openclaw-staging/openclaw-gateway: string value at .data.openclaw.json can't be known during preview");
+      const on = d.policyName === "ingress-reaches-gateway" ? "Ingress/openclaw-staging/openclaw-gateway" : "Deployment/openclaw-staging/openclaw-gateway";
+      expect(d.message).toContain(`${on}: string value at .data.openclaw.json can't be known during preview`);
     }
   });
 });
