@@ -289,7 +289,6 @@ describe("npm run smoke -- --stack: the third path's target from the stack's `in
  * proxy_attribution_required unless the proxy's address is in gateway.trustedProxies.
  */
 describe("the real gateway behind a forwarding proxy: gateway.trustedProxies", () => {
-  const gateways: RunningGateway[] = [];
   afterAll(async () => {
     await stopAllGateways();
   });
@@ -312,7 +311,6 @@ describe("the real gateway behind a forwarding proxy: gateway.trustedProxies", (
 
   it("without trustedProxies every check but liveness gets 403 proxy_attribution_required: proxy-not-trusted, naming gateway.trustedProxies", async () => {
     const gw = await startGateway({ bind: "loopback", token: TOKEN });
-    gateways.push(gw);
     await gw.waitReady(120_000);
     const ev = await runIngressPath(target(await forwardingProxy(gw)), TOKEN, 5000);
     expect(ev.ok).toBe(false);
@@ -330,7 +328,6 @@ describe("the real gateway behind a forwarding proxy: gateway.trustedProxies", (
 
   it("with the proxy's address in trustedProxies (as a CIDR) all four checks pass through it", async () => {
     const gw = await startGateway({ bind: "loopback", token: TOKEN, trustedProxies: ["127.0.0.0/8"] });
-    gateways.push(gw);
     await gw.waitReady(120_000);
     const ev = await runIngressPath(target(await forwardingProxy(gw)), TOKEN, 30_000);
     expect(ev.checks.map((c) => `${c.name}:${c.ok}`)).toEqual(["startup:true", "liveness:true", "readiness:true", "toolCall:true"]);
