@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # npm run bench:cold-build [-- --keep]
 #
-# What CI pays on a machine whose caches outside the repository are empty: the
-# Pulumi toolchain, every cluster part, the ingress controller and both gateway images, built from
-# nothing into a throw-away cache root, with empty Go module, Go build and pip
-# caches. The npm cache stays warm (CI's `npm ci` fills it in seconds either way;
-# say so when quoting the figure). The running cluster and the real caches are
-# not touched: this builds only, it starts nothing.
+# What the builds cost on a machine whose caches outside the repository are empty:
+# tools/prebuild.sh (the Pulumi toolchain, every cluster part, both gateway images and
+# the ingress controller) into a throw-away cache root, with empty Go module, Go
+# build and pip caches. The npm cache stays warm (CI's `npm ci` fills it in seconds
+# either way; say so when quoting the figure). The running cluster and the real
+# caches are not touched: this builds only, it starts nothing. For the whole of CI
+# with empty caches, see npm run bench:cold-ci.
 #
 # Prints per phase the wall time and the CPU time (user + system of every process
 # the phase ran), with the load average at the start and the end. The machine is
@@ -39,34 +40,17 @@ mkdir -p "$OPENCLAW_INFRA_CACHE" "$GOCACHE" "$GOMODCACHE" "$PIP_CACHE_DIR"
 
 log="$root/build.log"
 echo "cold build into $root (log: $log); load at start $(cut -d' ' -f1-3 /proc/loadavg)"
-results=()
-phase() { # phase NAME CMD...
-  local name="$1" t0=$SECONDS cpu
-  shift
-  echo "  $name ..."
-  if ! /usr/bin/time -f '%U %S' -o "$root/cpu-$name" "$@" >>"$log" 2>&1; then
-    tail -n 30 "$log" >&2
-    echo "bench:cold-build: $name failed (log: $log)" >&2
-    keep=1
-    exit 1
-  fi
-  cpu="$(awk '{ printf "%d", $1 + $2 }' "$root/cpu-$name")"
-  results+=("$name $((SECONDS - t0)) $cpu")
-  echo "  $name: wall $((SECONDS - t0)) s, cpu $cpu s"
-}
-total=$SECONDS
-phase toolchain bash "$repo/scripts/bootstrap-pulumi.sh"
-phase cluster-parts bash "$repo/tools/cluster/build.sh"
-phase ingress bash "$repo/tools/cluster/ingress/build.sh"
-phase images bash "$repo/tools/image/build.sh" --no-import
+t0=$SECONDS
+if ! bash "$repo/tools/prebuild.sh" --status-dir "$root/status" >"$root/times" 2>"$log"; then
+  tail -n 30 "$log" >&2
+  echo "bench:cold-build: failed (log: $log)" >&2
+  keep=1
+  exit 1
+fi
 echo "== cold build (empty Go, pip and project caches; npm cache warm)"
-cpu_total=0
-for r in "${results[@]}"; do
-  read -r n w c <<<"$r"
-  printf '  %-14s wall %6s s   cpu %6s s\n' "$n" "$w" "$c"
-  cpu_total=$((cpu_total + c))
-done
-printf '  %-14s wall %6s s   cpu %6s s   (idle floor on %d cores: %d s)\n' total "$((SECONDS - total))" "$cpu_total" "$(nproc)" "$((cpu_total / $(nproc)))"
+awk -v cores="$(nproc)" -v wall="$((SECONDS - t0))" '
+  { printf "  %-10s wall %6d s   cpu %6d s\n", $1, $3, $5; cpu += $5 }
+  END { printf "  %-10s wall %6d s   cpu %6d s   (idle floor on %d cores: %d s)\n", "total", wall, cpu, cores, cpu / cores }' "$root/times"
 echo "  load at end $(cut -d' ' -f1-3 /proc/loadavg); cores $(nproc)"
 for f in "$OPENCLAW_INFRA_CACHE"/cluster/*/build.json; do
   node -e 'const b=require(process.argv[1]);console.log(`  ${b.part}: ${JSON.stringify(b.buildSeconds)}`)' "$f" 2>/dev/null || true
