@@ -4,7 +4,6 @@ import * as pulumi from "@pulumi/pulumi";
 import { OpenClawGateway } from "./components/gateway";
 import { readCaBundle } from "./components/ingress-ca";
 import { MacGatewayNode } from "./components/mac/node";
-import { TOKEN_KEY } from "./components/manifests";
 import { GatewaySmokeCheck } from "./components/smoke";
 import { loadStack } from "./components/stack";
 import { buildChangeTicket, programInfo } from "./components/ticket";
@@ -44,7 +43,7 @@ export const cluster = settings.renderOnly
   ? null
   : { context: c.cluster?.context ?? null, kubeconfig: c.cluster?.kubeconfig && !c.cluster.kubeconfig.includes("\n") ? c.cluster.kubeconfig : null };
 
-// --- Smoke checks (issue 4, runbook step 5) -----------------------------------
+// --- Smoke checks (runbook step 5) ---------------------------------------------
 // After the Deployment and Service are ready, the checks run through kubectl
 // port-forward and an in-cluster Job; `pulumi up` fails when the two paths do not
 // both pass. Re-run only when the image digest or values hash changes. No cluster
@@ -59,10 +58,9 @@ const smoke =
         image: c.image.ref,
         valuesHash: ticket.valuesHash,
         tokenSecretName: gateway.manifests.secret.metadata.name,
-        tokenSecretKey: TOKEN_KEY,
         kubeconfig: c.cluster?.kubeconfig,
         context: c.cluster?.context,
-        budgetSeconds: c.gateway.coldStartSeconds,
+        budgetSeconds: settings.smokeBudgetSeconds,
         bind: c.gateway.bind,
         // The third path: through the Ingress, when the stack has one.
         ingress: c.ingress && gateway.manifests.derived.ingress
@@ -85,7 +83,7 @@ const smokeNotRun = settings.renderOnly
 export const smokeEvidence = smoke ? smoke.evidence : null;
 export const smokeStatus = smoke ? smoke.status : smokeNotRun;
 
-// --- Mac contrast node (issue 5, runbook step 7) --------------------------------
+// --- Mac contrast node (runbook step 7) -----------------------------------------
 // The same release under launchd on a remote physical Mac over SSH; only when the
 // stack sets `mac`. Its token is mac.gateway.token, else the cluster's.
 const macNode = c.mac

@@ -18,6 +18,7 @@ import {
   releaseDateProblem,
 } from "../policy-pack/rules/kube-values";
 import { cidrVoidsIsolation, parseCidr } from "../policy-pack/rules/networkpolicy";
+import { IMAGE } from "../policy-pack/rules/names";
 import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, trustedProxiesKubeletProblem, trustedProxiesProblem, type ControllerSource } from "../policy-pack/rules/ingress";
 import { caBundleProblem } from "./ingress-ca";
 import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
@@ -74,7 +75,7 @@ const text = (min: number, max: number, what: string) =>
     else if (v.length > max) ctx.addIssue({ code: "custom", message: `is ${v.length} characters; at most ${max}` });
   });
 
-export const cidr = z.string().superRefine(rule(cidrProblem));
+const cidr = z.string().superRefine(rule(cidrProblem));
 /** A source CIDR for the NetworkPolicy: also never "everything" (that voids the isolation). */
 const sourceCidr = z.string().superRefine(rule((v) => cidrProblem(v) ?? cidrVoidsIsolation(v)));
 
@@ -115,7 +116,7 @@ const resourcesSchema = z
         bootPeak: memory().default(MEASURED_BOOT_PEAK),
         source: text(1, 300, "say where the figures come from").default(MEASURED_SOURCE),
       })
-      .default({ p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: MEASURED_SOURCE }),
+      .prefault({}),
     memoryRequest: memory().optional(),
     memoryLimit: memory().optional(),
     cpuRequest: cpu().default("500m"),
@@ -128,11 +129,11 @@ const resourcesSchema = z
       })
       .optional(),
   })
-  .default({ observed: { p95WorkingSet: MEASURED_P95_WORKING_SET, bootPeak: MEASURED_BOOT_PEAK, source: MEASURED_SOURCE }, cpuRequest: "500m" });
+  .prefault({});
 
 const gatewaySchema = z
   .strictObject({
-    port: z.number().int().min(1024, { message: "must be 1024–65535: the image runs as uid 1000 and cannot bind privileged ports" }).max(65535).default(18789),
+    port: z.number().int().min(1024, { message: "must be 1024–65535: the image runs as uid 1000 and cannot bind privileged ports" }).max(65535).default(IMAGE.defaultPort),
     bind: z.enum(["lan", "loopback"], { message: 'must be "lan" (a Service reaches the pod IP) or "loopback" (only without a Service)' }).default("lan"),
     auth: z.literal("token", { message: 'must be "token": off loopback the gateway refuses to start without auth' }).default("token"),
     coldStartSeconds: z.number().int().min(1).max(600).default(45),
@@ -150,7 +151,7 @@ const gatewaySchema = z
       .min(1, { message: "must list at least one address, or be left out" })
       .optional(),
   })
-  .default({ port: 18789, bind: "lan", auth: "token", coldStartSeconds: 45 });
+  .prefault({});
 
 const ingressSource = z.union(
   [
@@ -169,7 +170,7 @@ const networkSchema = z.strictObject({
       dns: z.boolean().default(true),
       httpsCidrs: z.array(cidr).default([]),
     })
-    .default({ dns: true, httpsCidrs: [] }),
+    .prefault({}),
 });
 
 /**
@@ -244,7 +245,7 @@ const rollbackSchema = z.strictObject({
   release: releaseSchema("2026.9.5"),
 });
 
-export const configSchema = z
+const configSchema = z
   .strictObject({
     environment: z.string().superRefine(rule((v) => (dnsLabelProblem(v) ? `${dnsLabelProblem(v)} (e.g. staging or prod)` : undefined))),
     image: imageSchema,
@@ -256,8 +257,8 @@ export const configSchema = z
     namespace: z.string().superRefine(rule((v) => (dnsLabelProblem(v) ? `${dnsLabelProblem(v)} (e.g. openclaw)` : undefined))).default("openclaw"),
     createNamespace: fromText("boolean", z.boolean()).default(true),
     labels: labelMap.default({}),
-    stateVolume: stateVolumeSchema.default({ type: "emptyDir", sizeLimit: "1Gi" }),
-    service: z.strictObject({ enabled: z.boolean().default(true) }).default({ enabled: true }),
+    stateVolume: stateVolumeSchema.prefault({ type: "emptyDir" }),
+    service: z.strictObject({ enabled: z.boolean().default(true) }).prefault({}),
     ingress: ingressSchema.optional(),
     rollback: rollbackSchema.optional(),
     render: z.strictObject({ directory: text(1, 200, "name a directory") }).optional(),
@@ -388,6 +389,12 @@ export interface GatewaySettings {
   memory: { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; ratio: number; minRatio: number; maxRatio: number; heapCapMiB: number };
   /** The startupProbe; its grace is failureThreshold × periodSeconds. */
   startup: { periodSeconds: number; failureThreshold: number };
+  /**
+   * How long each smoke path may take, retries included, in `pulumi up` and in
+   * `npm run smoke -- --stack` alike (the ticket carries it): the declared cold start,
+   * so a gateway that is still loading its workspace gets the time it needs.
+   */
+  smokeBudgetSeconds: number;
   renderOnly: boolean;
 }
 
@@ -400,9 +407,9 @@ export class ConfigError extends Error {
 
 /** Config paths that hold secrets: their values never appear in error messages, hashes or outputs. */
 // mac.gateway.settings is free-form gateway config (channel and provider credentials go there).
-export const SECRET_PATHS = ["gatewayToken", "mac.ssh.privateKey", "mac.gateway.token", "mac.gateway.settings"] as const;
+const SECRET_PATHS = ["gatewayToken", "mac.ssh.privateKey", "mac.gateway.token", "mac.gateway.settings"] as const;
 
-export function isSecretPath(path: readonly (string | number)[]): boolean {
+function isSecretPath(path: readonly (string | number)[]): boolean {
   const dotted = path.map(String).join(".");
   return SECRET_PATHS.some((p) => dotted === p || dotted.startsWith(`${p}.`) || p.startsWith(`${dotted}.`));
 }
@@ -508,6 +515,7 @@ function derive(config: StackConfig): GatewaySettings {
     image,
     memory: { requestBytes: m.requestBytes, limitBytes: m.limitBytes, p95Bytes: m.p95Bytes, bootPeakBytes: m.bootPeakBytes, ratio: m.limitBytes / base, minRatio: m.minRatio, maxRatio: m.maxRatio, heapCapMiB: heapCapMiB(m.limitBytes) },
     startup: { periodSeconds, failureThreshold: Math.ceil(graceSeconds / periodSeconds) },
+    smokeBudgetSeconds: config.gateway.coldStartSeconds,
     renderOnly: config.render !== undefined,
   };
 }
@@ -590,7 +598,3 @@ function isIpAddress(v: string): boolean {
   return !v.includes("/") && (cidrProblem(`${v}/32`) === undefined || cidrProblem(`${v}/128`) === undefined);
 }
 
-/** A CIDR with an explicit prefix, as NetworkPolicy ipBlock requires (a bare address is refused by the API). */
-export function isCidr(v: string): boolean {
-  return cidrProblem(v) === undefined;
-}

@@ -5,6 +5,7 @@
 import { effectiveBind } from "./smoke/kube";
 import type { ChangeTicket } from "./ticket";
 import { KNOWN_BROKEN_RELEASES, knownBrokenRelease } from "../policy-pack/rules/known-releases";
+import { GATEWAY, selectorArg } from "../policy-pack/rules/names";
 
 /** Why probes get 401/403: a release known to do it (the same table the stack config refuses), or the general cause. */
 function probeAuthCause(release: string, bind: string): string {
@@ -14,9 +15,9 @@ function probeAuthCause(release: string, bind: string): string {
   return `the probe path demands auth from off-loopback peers (releases known to do this with token auth: ${others})`;
 }
 
-export type Decision = "roll back" | "retune" | "fix config" | "wait" | "none";
+type Decision = "roll back" | "retune" | "fix config" | "wait" | "none";
 
-export interface Finding {
+interface Finding {
   signal: string;
   pod?: string;
   evidence: string;
@@ -75,7 +76,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
   if (pods.length === 0) {
     findings.push({
       signal: "no pods",
-      evidence: `no pods match app.kubernetes.io/name=openclaw-gateway in namespace ${ticket.endpoints.namespace}`,
+      evidence: `no pods match ${selectorArg(ticket.environment)} in namespace ${ticket.endpoints.namespace}`,
       likelyCause: "the Deployment was not applied, or its pods are not schedulable (requests larger than any node's free memory)",
       nextStep: `kubectl --namespace ${ticket.endpoints.namespace} describe deployment/${ticket.endpoints.deployment}`,
       decision: "fix config",
@@ -84,8 +85,8 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
 
   for (const pod of pods) {
     const name = pod.metadata.name;
-    const gw = pod.status?.containerStatuses?.find((c) => c.name === "gateway") ?? pod.status?.containerStatuses?.[0];
-    const runningImage = pod.spec?.containers?.find((c) => c.name === "gateway")?.image;
+    const gw = pod.status?.containerStatuses?.find((c) => c.name === GATEWAY.containerName) ?? pod.status?.containerStatuses?.[0];
+    const runningImage = pod.spec?.containers?.find((c) => c.name === GATEWAY.containerName)?.image;
     const newRelease = runningImage === ticket.image.ref;
     const last = gw?.lastState?.terminated ?? gw?.state?.terminated;
 
@@ -119,7 +120,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
 
     // FAQ "port-forward works, Service does not": a gateway bound to loopback behind a Service
     // passes exec probes and port-forward, so the pod looks Ready while real traffic is refused.
-    const gwSpec = pod.spec?.containers?.find((c) => c.name === "gateway") ?? pod.spec?.containers?.[0];
+    const gwSpec = pod.spec?.containers?.find((c) => c.name === GATEWAY.containerName) ?? pod.spec?.containers?.[0];
     const bind = effectiveBind([...(gwSpec?.command ?? []), ...(gwSpec?.args ?? [])]);
     if (bind === "loopback" && ticket.endpoints.service) {
       findings.push({

@@ -20,7 +20,7 @@ export interface ResourceChange {
   failed: boolean;
 }
 
-export interface PolicyViolation {
+interface PolicyViolation {
   policy: string;
   pack: string;
   /** mandatory | advisory | remediate | disabled, as the pack declared it. */

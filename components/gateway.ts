@@ -3,7 +3,8 @@
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewaySettings } from "./config";
-import { buildManifests, READINESS_PERIOD_SECONDS, TOKEN_KEY, type GatewayManifests, type K8sObject } from "./manifests";
+import { GATEWAY } from "../policy-pack/rules/names";
+import { buildManifests, READINESS_PERIOD_SECONDS, type GatewayManifests, type K8sObject } from "./manifests";
 
 /**
  * The longest a healthy rollout takes: pods come up one at a time (maxSurge 1, or
@@ -51,7 +52,7 @@ export class OpenClawGateway extends pulumi.ComponentResource {
     const configMap = child(k8s.core.v1.ConfigMap, "config", m.configMap);
     const secret = new k8s.core.v1.Secret(
       `${name}-token`,
-      { ...(m.secret as k8s.core.v1.SecretArgs), stringData: { [TOKEN_KEY]: pulumi.secret(args.token) } },
+      { ...(m.secret as k8s.core.v1.SecretArgs), stringData: { [GATEWAY.tokenSecretKey]: pulumi.secret(args.token) } },
       { ...inNamespace, additionalSecretOutputs: ["data", "stringData"] },
     );
     const claim = m.stateClaim ? child(k8s.core.v1.PersistentVolumeClaim, "state", m.stateClaim) : undefined;

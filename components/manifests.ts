@@ -3,28 +3,13 @@
 // them against the upstream schema, and the policy rules read the same shapes.
 // Every value is written once (port, labels, names) and derived everywhere else.
 import { createHash } from "node:crypto";
-import { ANNOTATIONS } from "../policy-pack/rules/annotations";
 import { CONTROLLER_SOURCE_ANNOTATION } from "../policy-pack/rules/ingress";
+import { ANNOTATIONS, GATEWAY, IMAGE, SMOKE, selectorLabels as gatewaySelector } from "../policy-pack/rules/names";
 import { parseMemory } from "../policy-pack/rules/quantity";
 import { effectiveTrustedProxies, type GatewaySettings } from "./config";
-import { SMOKE_CLIENT_LABEL } from "./smoke/kube";
 
-export { ANNOTATIONS };
-
-export const APP_NAME = "openclaw-gateway";
-export const CONTAINER_NAME = "gateway";
-export const PORT_NAME = "gateway";
-export const CONFIG_DIR = "/etc/openclaw";
-export const CONFIG_FILE = "openclaw.json";
-export const HOME_DIR = "/home/node";
-export const STATE_DIR = `${HOME_DIR}/.openclaw`;
-export const TOKEN_KEY = "OPENCLAW_GATEWAY_TOKEN";
-/** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
-export const GATEWAY_COMMAND = ["node", "/app/dist/index.js"];
 export const READINESS_PERIOD_SECONDS = 10;
-/** The image runs as user `node` (docs/facts.md §1). */
-const UID = 1000;
-
+const { appName: APP_NAME, containerName: CONTAINER_NAME, portName: PORT_NAME, configDir: CONFIG_DIR } = GATEWAY;
 
 export type K8sObject = {
   apiVersion: string;
@@ -54,12 +39,11 @@ export interface GatewayManifests {
     serviceHost?: string;
     /** The Ingress's hosts and TLS Secret, when there is one. */
     ingress?: { name: string; hosts: string[]; tlsSecretName: string };
-    probePorts: { startup: string; readiness: string; liveness: string };
   };
 }
 
 /** The gateway's own config file: gateway.mode=local, port, bind, auth, trusted proxies (behind an Ingress), a writable log path. */
-export function gatewayConfigFile(s: GatewaySettings): string {
+function gatewayConfigFile(s: GatewaySettings): string {
   const g = s.config.gateway;
   const trustedProxies = effectiveTrustedProxies(s.config);
   const doc = {
@@ -73,11 +57,11 @@ export function gatewayConfigFile(s: GatewaySettings): string {
 export function buildManifests(s: GatewaySettings): GatewayManifests {
   const c = s.config;
   const ns = c.namespace;
-  const selectorLabels = { "app.kubernetes.io/name": APP_NAME, "app.kubernetes.io/instance": c.environment };
+  const selectorLabels = gatewaySelector(c.environment);
   const labels: Record<string, string> = {
     ...c.labels,
     ...selectorLabels,
-    "app.kubernetes.io/component": "gateway",
+    "app.kubernetes.io/component": GATEWAY.component,
     "app.kubernetes.io/part-of": "openclaw",
     "app.kubernetes.io/version": c.image.release,
     "app.kubernetes.io/managed-by": "pulumi",
@@ -119,8 +103,8 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     : undefined;
 
   const serviceAccount: K8sObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(APP_NAME), automountServiceAccountToken: false };
-  const configMap: K8sObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${APP_NAME}-config`), data: { [CONFIG_FILE]: configJson } };
-  const secret: K8sObject = { apiVersion: "v1", kind: "Secret", metadata: meta(`${APP_NAME}-token`), type: "Opaque" };
+  const configMap: K8sObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${APP_NAME}-config`), data: { [IMAGE.configFile]: configJson } };
+  const secret: K8sObject = { apiVersion: "v1", kind: "Secret", metadata: meta(GATEWAY.tokenSecretName), type: "Opaque" };
 
   const sv = c.stateVolume;
   const stateClaim: K8sObject | undefined = sv.type === "pvc"
@@ -155,16 +139,16 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     name: CONTAINER_NAME,
     image: c.image.ref,
     imagePullPolicy: "IfNotPresent",
-    command: GATEWAY_COMMAND,
+    command: [...IMAGE.command],
     // Bind and port are always explicit: without --bind the gateway picks "auto",
     // which depends on container detection (docs/facts.md §1).
     args: ["gateway", "run", "--bind", c.gateway.bind, "--port", String(port)],
     ports: [{ name: PORT_NAME, containerPort: port, protocol: "TCP" }],
     env: [
-      { name: "HOME", value: HOME_DIR },
-      { name: "OPENCLAW_CONFIG_PATH", value: `${CONFIG_DIR}/${CONFIG_FILE}` },
-      { name: "OPENCLAW_STATE_DIR", value: STATE_DIR },
-      { name: TOKEN_KEY, valueFrom: { secretKeyRef: { name: secret.metadata.name, key: TOKEN_KEY } } },
+      { name: "HOME", value: IMAGE.home },
+      { name: "OPENCLAW_CONFIG_PATH", value: `${CONFIG_DIR}/${IMAGE.configFile}` },
+      { name: "OPENCLAW_STATE_DIR", value: IMAGE.stateDir },
+      { name: IMAGE.tokenEnv, valueFrom: { secretKeyRef: { name: secret.metadata.name, key: GATEWAY.tokenSecretKey } } },
       // V8 sizes its heap from host RAM, not the cgroup: cap it under the limit (openclaw #45160, #35773).
       { name: "NODE_OPTIONS", value: `--max-old-space-size=${s.memory.heapCapMiB}` },
     ],
@@ -185,19 +169,19 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
       runAsNonRoot: true,
-      runAsUser: UID,
-      runAsGroup: UID,
+      runAsUser: IMAGE.uid,
+      runAsGroup: IMAGE.gid,
       capabilities: { drop: ["ALL"] },
       seccompProfile: { type: "RuntimeDefault" },
     },
     volumeMounts: [
       { name: "config", mountPath: CONFIG_DIR, readOnly: true },
-      { name: "state", mountPath: STATE_DIR },
+      { name: "state", mountPath: IMAGE.stateDir },
       // The gateway writes /tmp/openclaw and /tmp/openclaw-state-locks-<uid> (docs/facts.md §1).
       { name: "tmp", mountPath: "/tmp" },
       // and its private temp dir under $HOME/.cache (openclaw-<uid>): on a read-only root it
       // exits 78 at start ("Unable to create fallback OpenClaw temp dir"), seen on the dev cluster.
-      { name: "cache", mountPath: `${HOME_DIR}/.cache` },
+      { name: "cache", mountPath: `${IMAGE.home}/.cache` },
     ],
   };
 
@@ -235,9 +219,9 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
           terminationGracePeriodSeconds: 30,
           securityContext: {
             runAsNonRoot: true,
-            runAsUser: UID,
-            runAsGroup: UID,
-            fsGroup: UID,
+            runAsUser: IMAGE.uid,
+            runAsGroup: IMAGE.gid,
+            fsGroup: IMAGE.gid,
             seccompProfile: { type: "RuntimeDefault" },
           },
           ...(c.replicas > 1
@@ -291,7 +275,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
         // The kubelet probes from the node's address: drop it and pods go NotReady (runbook §2, §6).
         { from: c.network.kubeletCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: gatewayPort },
         // The in-cluster smoke Job's pods carry this label (components/smoke).
-        { from: [{ podSelector: { matchLabels: { [SMOKE_CLIENT_LABEL.key]: SMOKE_CLIENT_LABEL.value } } }], ports: gatewayPort },
+        { from: [{ podSelector: { matchLabels: { [SMOKE.clientLabel.key]: SMOKE.clientLabel.value } } }], ports: gatewayPort },
       ],
       egress: [
         ...(c.network.egress.dns
@@ -360,7 +344,6 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       configChecksum,
       serviceHost: service ? `${service.metadata.name}.${ns}.svc.cluster.local` : undefined,
       ingress: ingress && ing ? { name: ingress.metadata.name, hosts: ing.hosts, tlsSecretName } : undefined,
-      probePorts: { startup: PORT_NAME, readiness: PORT_NAME, liveness: PORT_NAME },
     },
   };
 }

@@ -3,11 +3,14 @@
 import { createHash } from "node:crypto";
 import { execFileSync } from "node:child_process";
 import { withoutSecrets, type GatewaySettings } from "./config";
-import { APP_NAME, PORT_NAME, type GatewayManifests } from "./manifests";
+import { GATEWAY } from "../policy-pack/rules/names";
+import type { GatewayManifests } from "./manifests";
+
+const { appName: APP_NAME, portName: PORT_NAME } = GATEWAY;
 import { formatMiB } from "../policy-pack/rules/quantity";
 
 /** A plugin the engine ran: the version it is registered (and resolved) as, and what it was built from. */
-export interface PluginOrigin {
+interface PluginOrigin {
   plugin: string;
   registeredAs: string;
   builtFrom: string;
@@ -28,7 +31,7 @@ export interface ProgramInfo {
 }
 
 /** What the bootstrapped toolchain the engine runs on was built from; [] without one. */
-export function pluginOrigins(toolchainDir: string | undefined): PluginOrigin[] {
+function pluginOrigins(toolchainDir: string | undefined): PluginOrigin[] {
   if (!toolchainDir) return [];
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
@@ -66,6 +69,8 @@ export interface ChangeTicket {
     serviceTargetPort: string | null;
     probes: { startup: string; readiness: string; liveness: string };
     startupGraceSeconds: number;
+    /** Each smoke path's time budget (GatewaySettings.smokeBudgetSeconds). */
+    smokeBudgetSeconds: number;
     ingressSources: unknown[];
     kubeletCidrs: string[];
     egress: { dns: boolean; httpsCidrs: string[] };
@@ -116,7 +121,7 @@ export function valuesHash(s: GatewaySettings): string {
 }
 
 /** JSON with object keys sorted at every level, so equal values hash equally. */
-export function canonicalJson(v: unknown): string {
+function canonicalJson(v: unknown): string {
   if (Array.isArray(v)) return `[${v.map(canonicalJson).join(",")}]`;
   if (v !== null && typeof v === "object") {
     const entries = Object.entries(v as Record<string, unknown>)
@@ -189,6 +194,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
         liveness: describeProbe(gateway.livenessProbe),
       },
       startupGraceSeconds: s.startup.failureThreshold * s.startup.periodSeconds,
+      smokeBudgetSeconds: s.smokeBudgetSeconds,
       ingressSources: c.network.ingressSources,
       kubeletCidrs: c.network.kubeletCidrs,
       egress: c.network.egress,
@@ -239,7 +245,7 @@ function ingressRecord(s: GatewaySettings, m: GatewayManifests): ChangeTicket["i
  * PromQL over kube-state-metrics and cAdvisor names (kube_pod_*, container_*),
  * scoped to this gateway's pods, for the dashboard the runbook asks for (§4.6).
  */
-export function observeQueries(namespace: string, limitBytes: number): ChangeTicket["observe"] {
+function observeQueries(namespace: string, limitBytes: number): ChangeTicket["observe"] {
   const pod = `namespace="${namespace}", pod=~"${APP_NAME}-.*"`;
   return {
     window: "compare the 24 h before and after the change window (runbook §4.6)",
@@ -247,8 +253,8 @@ export function observeQueries(namespace: string, limitBytes: number): ChangeTic
       restarts: `sum(increase(kube_pod_container_status_restarts_total{${pod}}[1h]))`,
       oomKilled: `sum(kube_pod_container_status_last_terminated_reason{${pod}, reason="OOMKilled"})`,
       notReadySeconds: `sum(sum_over_time((1 - kube_pod_status_ready{${pod}, condition="true"})[1h:30s])) * 30`,
-      workingSetVsLimit: `max(container_memory_working_set_bytes{${pod}, container="gateway"}) / ${limitBytes}`,
-      cpuThrottling: `sum(rate(container_cpu_cfs_throttled_periods_total{${pod}, container="gateway"}[5m])) / sum(rate(container_cpu_cfs_periods_total{${pod}, container="gateway"}[5m]))`,
+      workingSetVsLimit: `max(container_memory_working_set_bytes{${pod}, container="${GATEWAY.containerName}"}) / ${limitBytes}`,
+      cpuThrottling: `sum(rate(container_cpu_cfs_throttled_periods_total{${pod}, container="${GATEWAY.containerName}"}[5m])) / sum(rate(container_cpu_cfs_periods_total{${pod}, container="${GATEWAY.containerName}"}[5m]))`,
       http5xx: `sum(rate(nginx_ingress_controller_requests{exported_service="${APP_NAME}", exported_namespace="${namespace}", status=~"5.."}[5m]))`,
     },
   };

@@ -12,7 +12,7 @@ import { formatSpread, percentile, sizingFigures, spread, summarize, type Memory
 import { formatMiB } from "../policy-pack/rules/quantity";
 import { GATEWAY_VERSION, startGateway } from "../test/support/gateway";
 import { createNetns } from "../test/support/netns";
-import { Usage } from "./lib/args";
+import { parseFlags, Usage, usageError } from "./lib/args";
 
 const USAGE = [
   "usage: npm run bench:memory -- [--runs N] [--seconds S] [--concurrency C] [--json <file>]",
@@ -30,24 +30,22 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const a: Args = { runs: 5, seconds: 30, concurrency: 4 };
-  const count = (flag: string, v: string | undefined, max: number) => {
-    const n = Number(v);
-    if (v === undefined || !/^[0-9]+$/.test(v) || n < 1 || n > max) throw new Usage(`${flag} needs a whole number from 1 to ${max} (got ${v === undefined ? "nothing" : JSON.stringify(v)})\n${USAGE}`, 2);
+  const { values: v } = parseFlags(
+    { name: "bench:memory", usage: USAGE, options: { runs: { type: "string" }, seconds: { type: "string" }, concurrency: { type: "string" }, json: { type: "string" } } },
+    argv,
+  );
+  const count = (flag: string, value: string | undefined, fallback: number, max: number) => {
+    if (value === undefined) return fallback;
+    const n = Number(value);
+    if (!/^[0-9]+$/.test(value) || n < 1 || n > max) throw usageError("bench:memory", `--${flag} needs a whole number from 1 to ${max} (got ${JSON.stringify(value.slice(0, 20))})`);
     return n;
   };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    if (f === "-h" || f === "--help") throw new Usage(USAGE, 0);
-    else if (f === "--runs") a.runs = count(f, argv[++i], 50);
-    else if (f === "--seconds") a.seconds = count(f, argv[++i], 3600);
-    else if (f === "--concurrency") a.concurrency = count(f, argv[++i], 64);
-    else if (f === "--json") {
-      a.json = argv[++i];
-      if (!a.json || a.json.startsWith("-")) throw new Usage(`--json needs a file name\n${USAGE}`, 2);
-    } else throw new Usage(`unknown option ${JSON.stringify(f.slice(0, 40))}\n${USAGE}`, 2);
-  }
-  return a;
+  return {
+    runs: count("runs", v.runs, 5, 50),
+    seconds: count("seconds", v.seconds, 30, 3600),
+    concurrency: count("concurrency", v.concurrency, 4, 64),
+    ...(v.json !== undefined ? { json: v.json } : {}),
+  };
 }
 
 /** The process tree under root (main process + workers). */

@@ -1,5 +1,5 @@
 // npm run bench:smoke [-- --cold N --warm M]
-// Issue 4 target: complete evidence for both paths within 1 s of the gateway
+// Target: complete evidence for both paths within 1 s of the gateway
 // answering /readyz. Starts the real gateway (bind=lan) in a network namespace
 // this script creates, polls /readyz every 20 ms on the pod IP, and at the first
 // ready answer runs both paths at once:

@@ -14,7 +14,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, w
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { DEFAULT_RECORD_DIR, type EngineRecordFile } from "./engine-record";
-import { Usage } from "./lib/args";
+import { parseFlags, Usage, usageError } from "./lib/args";
 
 export const REPO = resolve(__dirname, "..");
 
@@ -24,6 +24,7 @@ const USAGE = [
   "  --preview                    run `pulumi preview` instead (nothing is changed): the planned changes for the ticket",
   "  --policy-pack-config <file>  the pack's config (default: policy-pack/config/<stack>.json when it exists (dev: prod.json), else the pack's defaults)",
   `  --record-dir <dir>           where the engine record goes (default: ${DEFAULT_RECORD_DIR}); npm run ticket reads it from there`,
+  "  -- <extra pulumi args>       passed on to pulumi (its own flags, such as --diff or --target)",
   "  Runs through scripts/pulumi-env.sh: the bootstrapped Pulumi CLI; for local and dev also their repo-local backend.",
 ].join("\n");
 
@@ -36,28 +37,22 @@ interface Args {
 }
 
 export function parseArgs(argv: string[]): Args {
-  const end = argv.indexOf("--");
-  const flags = end === -1 ? argv : argv.slice(0, end);
-  const a: Partial<Args> = { preview: false, recordDir: DEFAULT_RECORD_DIR, extra: end === -1 ? [] : argv.slice(end + 1) };
-  const value = (flag: string, v: string | undefined) => {
-    if (v === undefined || v.startsWith("-")) throw new Usage(`deploy: ${flag} needs a value\n${USAGE}`, 2);
-    return v;
-  };
-  for (let i = 0; i < flags.length; i++) {
-    const f = flags[i];
-    if (f === "-h" || f === "--help") throw new Usage(USAGE, 0);
-    else if (f === "--preview") a.preview = true;
-    else if (f === "--stack") a.stack = value(f, flags[++i]);
-    else if (f === "--policy-pack-config") a.policyPackConfig = value(f, flags[++i]);
-    else if (f === "--record-dir") a.recordDir = value(f, flags[++i]);
-    else throw new Usage(`deploy: unknown option ${/^--?[A-Za-z][A-Za-z0-9-]{0,30}$/.test(f) ? f : "(not shown: not a flag)"}; pulumi's own flags go after --\n${USAGE}`, 2);
-  }
-  if (!a.stack) throw new Usage(`deploy: --stack is required\n${USAGE}`, 2);
+  const { values: v, rest } = parseFlags(
+    {
+      name: "deploy",
+      usage: USAGE,
+      rest: true,
+      unknownHint: "pulumi's own flags go after --",
+      options: { stack: { type: "string" }, preview: { type: "boolean" }, "policy-pack-config": { type: "string" }, "record-dir": { type: "string" } },
+    },
+    argv,
+  );
+  if (!v.stack) throw usageError("deploy", "--stack is required");
   // The record names the pack and config this run used; a second one passed through would make it wrong.
-  const owned = a.extra!.find((x) => /^--(policy-pack|policy-pack-config|event-log|stack)(=|$)|^-s$/.test(x));
-  if (owned) throw new Usage(`deploy: ${owned.split("=")[0]} after -- is set by deploy itself; use deploy's own flags (--stack, --policy-pack-config)`, 2);
-  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(a.stack)) throw new Usage(`deploy: --stack ${JSON.stringify(a.stack.slice(0, 40))} is not a stack name (letters, digits, . _ -)`, 2);
-  return a as Args;
+  const owned = rest.find((x) => /^--(policy-pack|policy-pack-config|event-log|stack)(=|$)|^-s$/.test(x));
+  if (owned) throw usageError("deploy", `${owned.split("=")[0]} after -- is set by deploy itself; use deploy's own flags (--stack, --policy-pack-config)`);
+  if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(v.stack)) throw usageError("deploy", `--stack ${JSON.stringify(v.stack.slice(0, 40))} is not a stack name (letters, digits, . _ -)`);
+  return { stack: v.stack, preview: v.preview ?? false, policyPackConfig: v["policy-pack-config"], recordDir: v["record-dir"] ?? DEFAULT_RECORD_DIR, extra: rest };
 }
 
 /** Stacks checked with another stack's pack config: dev is held to prod's, the strictest (as npm run dev:up does). */
@@ -67,7 +62,7 @@ const PACK_CONFIG_OF: Record<string, string> = { dev: "prod" };
 export function packConfigFor(stack: string, given: string | undefined): string | null {
   if (given !== undefined) {
     const p = resolve(given);
-    if (!existsSync(p)) throw new Usage(`deploy: --policy-pack-config ${given}: no such file`, 2);
+    if (!existsSync(p)) throw usageError("deploy", `--policy-pack-config ${given}: no such file`);
     return p;
   }
   const own = join(REPO, "policy-pack", "config", `${PACK_CONFIG_OF[stack] ?? stack}.json`);

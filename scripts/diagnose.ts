@@ -7,6 +7,7 @@ import { execFileSync } from "node:child_process";
 import * as fs from "node:fs";
 import { diagnose, type EventDoc, type NodeDoc, type PodDoc } from "../components/diagnose";
 import type { ChangeTicket } from "../components/ticket";
+import { selectorArg } from "../policy-pack/rules/names";
 import { parseCommandLine } from "./lib/args";
 import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
 
@@ -81,7 +82,7 @@ function main(argv: string[]): number {
   const ticket = outputs.changeTicket as ChangeTicket | undefined;
   if (!ticket?.endpoints) throw new UsageError("the stack outputs have no changeTicket: run `pulumi up` for this stack first");
   const ns = ticket.endpoints.namespace;
-  const selector = `app.kubernetes.io/name=openclaw-gateway,app.kubernetes.io/instance=${ticket.environment}`;
+  const selector = selectorArg(ticket.environment);
   // The stack's own cluster (output `cluster`) unless --context says otherwise.
   const target: { context?: string | null; kubeconfig?: string | null } = outputs.cluster ?? {};
   const context = a.context ?? target.context ?? undefined;

@@ -13,13 +13,13 @@ declare -A need=(
   [ssh]=openssh-client
   [ssh-keygen]=openssh-client
   [shellcheck]=shellcheck
-  # Smoke tests (issue 4): kubectl drives both cluster paths (its argument parsing is
+  # Smoke tests: kubectl drives both cluster paths (its argument parsing is
   # tested against the real binary); unshare mounts the gateway config read-only.
   [kubectl]=kubernetes-client
   [unshare]=util-linux
   # nft: the smoke test that drops a source inside the netns, as a NetworkPolicy would.
   [nft]=nftables
-  # Mac track (issue 5): the install script's macOS tools that Debian has too.
+  # Mac track: the install script's macOS tools that Debian has too.
   [lsof]=lsof
   [shasum]=perl
   [curl]=curl

@@ -15,7 +15,7 @@ import { checkCommitted, formatSpread, recommend, sizingFigures, spread, summari
 import { rawProjectConfig } from "../components/stack";
 import { formatMiB } from "../policy-pack/rules/quantity";
 import { stackInput } from "./config-check";
-import { Usage } from "./lib/args";
+import { parseFlags, Usage } from "./lib/args";
 
 const REPO = resolve(__dirname, "..");
 /** The measurement the committed figures were sized from (docs/facts.md §1 says how it was taken). */
@@ -31,21 +31,8 @@ const USAGE = [
 ].join("\n");
 
 export function parseArgs(argv: string[]): { stacks: string[]; measured: string } {
-  const out = { stacks: [] as string[], measured: join(REPO, DEFAULT_MEASURED) };
-  for (let i = 0; i < argv.length; i++) {
-    const f = argv[i];
-    const v = argv[i + 1];
-    if (f === "-h" || f === "--help") throw new Usage(USAGE, 0);
-    if (f === "--stack" || f === "--measured") {
-      if (v === undefined || v.startsWith("-")) throw new Usage(`size: ${f} needs a value\n${USAGE}`, 2);
-      if (f === "--stack") out.stacks.push(v);
-      else out.measured = v;
-      i++;
-    } else {
-      throw new Usage(`size: unknown option ${/^--?[A-Za-z][A-Za-z0-9-]{0,30}$/.test(f) ? f : "(not shown: not a flag)"}\n${USAGE}`, 2);
-    }
-  }
-  return out;
+  const { values: v } = parseFlags({ name: "size", usage: USAGE, options: { stack: { type: "string", multiple: true }, measured: { type: "string" } } }, argv);
+  return { stacks: v.stack ?? [], measured: v.measured ?? join(REPO, DEFAULT_MEASURED) };
 }
 
 export function readMeasurement(file: string): MemoryMeasurement {

@@ -16,6 +16,7 @@ import { baseUrlProblem, cleanText, formatAgreement, formatEvidence, gatewayToke
 import { ingressTargetProblem, type IngressTarget } from "../components/smoke/ingress";
 import { runBothPaths, smokeRecord, type ClusterTarget } from "../components/smoke/kube";
 import { readCaBundle } from "../components/ingress-ca";
+import { GATEWAY } from "../policy-pack/rules/names";
 import { parseCommandLine } from "./lib/args";
 import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
 
@@ -129,7 +130,7 @@ interface StackOutputs {
   endpoints?: { namespace?: string; deployment?: string; service?: string | null };
   image?: { ref?: string };
   valuesHash?: string;
-  bindPortProbe?: { bind?: string; port?: number; coldStartSeconds?: number; startupGraceSeconds?: number };
+  bindPortProbe?: { bind?: string; port?: number; smokeBudgetSeconds?: number };
   /** Where the stack applies (index.ts output `cluster`): used unless --context is given. */
   cluster?: { context?: string | null; kubeconfig?: string | null } | null;
   /** The Ingress and the third path's target (index.ts output `ingress`); null or absent without one. */
@@ -177,18 +178,18 @@ export function targetFromOutputs(o: StackOutputs, a: Pick<Args, "context" | "bu
   if (!service) missing.push("endpoints.service (a stack without a Service has no in-cluster path)");
   if (!image) missing.push("image.ref");
   if (!port) missing.push("bindPortProbe.port");
+  const budgetSeconds = a.budgetSeconds ?? o.bindPortProbe?.smokeBudgetSeconds;
+  if (budgetSeconds === undefined) missing.push("bindPortProbe.smokeBudgetSeconds (run `pulumi up` with this version, or pass --budget-seconds)");
   if (missing.length) throw new UsageError(`stack outputs lack ${missing.join(", ")}`);
-  const budgetSeconds = a.budgetSeconds ?? Math.max(30, o.bindPortProbe?.startupGraceSeconds ?? 60);
   return {
     namespace: ns!,
     serviceName: service!,
     deploymentName: deployment!,
     port: port!,
     image: image!,
-    // The gateway component names its Secret `<app>-token` with this key (components/manifests.ts).
-    tokenSecretName: "openclaw-gateway-token",
-    tokenSecretKey: "OPENCLAW_GATEWAY_TOKEN",
-    budgetMs: Math.round(budgetSeconds * 1000),
+    tokenSecretName: GATEWAY.tokenSecretName,
+    tokenSecretKey: GATEWAY.tokenSecretKey,
+    budgetMs: Math.round(budgetSeconds! * 1000),
     context: a.context ?? o.cluster?.context ?? undefined,
     kubeconfig: a.context ? undefined : (o.cluster?.kubeconfig ?? undefined),
     runId: `cli-${Date.now().toString(36)}`,

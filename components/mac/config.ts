@@ -3,9 +3,10 @@
 // `macReleaseIssues`, the cross-key check against the cluster image, in its superRefine.
 import { z } from "zod";
 import { checkMacRunsClusterRelease, RELEASE_PATTERN } from "../../policy-pack/rules/release";
+import { IMAGE } from "../../policy-pack/rules/names";
 
 /** An OpenSSH public host key line: `<type> <base64>` (as in `ssh-keyscan` or /etc/ssh/ssh_host_*_key.pub). */
-export const HOST_KEY_PATTERN = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}$/;
+const HOST_KEY_PATTERN = /^(ssh-ed25519|ecdsa-sha2-nistp(256|384|521)|ssh-rsa|sk-ssh-ed25519@openssh\.com) [A-Za-z0-9+/]+={0,3}$/;
 const LABEL_PATTERN = /^[A-Za-z0-9][A-Za-z0-9-]*(\.[A-Za-z0-9-]+)+$/;
 const POSIX_USER = /^[a-z_][a-z0-9_.-]{0,31}$/;
 /** The token reaches the Mac through stdin into a 0600 env file; keep it to characters that need no quoting. */
@@ -15,7 +16,7 @@ const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]{16,512}$/;
  * `pulumi destroy` together with everything else in it. Compared case-insensitively
  * (APFS is case-insensitive by default). Subdirectories of them are fine.
  */
-export const RESERVED_MAC_DIRS = [
+const RESERVED_MAC_DIRS = [
   "Applications", "Desktop", "Documents", "Downloads", "Library", "Movies", "Music", "Pictures", "Public", "Sites",
   ".Trash", ".ssh", ".config", ".local", ".npm",
   "Library/Application Support", "Library/Caches", "Library/Containers", "Library/Group Containers", "Library/Keychains",
@@ -23,7 +24,7 @@ export const RESERVED_MAC_DIRS = [
 ] as const;
 
 /** Every problem with an install dir (relative to the home directory), each naming what would be right. */
-export function installDirProblems(dir: string): string[] {
+function installDirProblems(dir: string): string[] {
   const example = 'e.g. "Library/Application Support/openclaw-gateway" (the default)';
   if (!/^[A-Za-z0-9._ -]+(\/[A-Za-z0-9._ -]+)*$/.test(dir)) {
     return [`mac.installDir must be a relative path below the home directory, of letters, digits, spaces, '.', '_' and '-' separated by single '/', ${example}`];
@@ -41,7 +42,7 @@ export function installDirProblems(dir: string): string[] {
 const absolutePath = (what: string) =>
   z.string().regex(/^\/[^\0\n'"`$\\]*$/, `${what} must be an absolute path without quotes, $, backslashes or newlines`);
 
-export const sshSchema = z
+const sshSchema = z
   .object({
     host: z.string().min(1, "mac.ssh.host is empty; set the Mac's DNS name or address"),
     port: z.number().int().min(1).max(65535).default(22),
@@ -87,7 +88,7 @@ export const macConfigSchema = z
       .default("Library/Application Support/openclaw-gateway"),
     gateway: z
       .object({
-        port: z.number().int().min(1024).max(65535).default(18789),
+        port: z.number().int().min(1024).max(65535).default(IMAGE.defaultPort),
         // Runbook matrix: on the Mac the gateway usually sits on 127.0.0.1 behind nginx/Caddy terminating TLS.
         bind: z.enum(["loopback", "lan"]).default("loopback"),
         auth: z.enum(["token", "none"]).default("token"),
@@ -107,7 +108,7 @@ export const macConfigSchema = z
           .default({}),
       })
       .strict()
-      .default({ port: 18789, bind: "loopback", auth: "token", heapMiB: 2048, healthTimeoutSeconds: 120, settings: {} }),
+      .prefault({}),
     native: z
       .object({
         /** Node >= 24.16 on the Mac (Homebrew `node@24` by default). launchd inherits no PATH. */
@@ -118,7 +119,7 @@ export const macConfigSchema = z
         lockfileDir: z.string().min(1).optional(),
       })
       .strict()
-      .default({ node: "/opt/homebrew/opt/node@24/bin/node" }),
+      .prefault({}),
     container: z
       .object({
         /** A Docker-compatible CLI (docker, podman, nerdctl…) by absolute path. */

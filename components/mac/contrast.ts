@@ -16,9 +16,9 @@ export interface TrackEvidence {
 }
 
 /** `expected` deltas are by design (runbook matrix); `blocking` ones fail the sign-off. */
-export type DeltaKind = "same" | "expected" | "blocking";
+type DeltaKind = "same" | "expected" | "blocking";
 
-export interface ContrastRow {
+interface ContrastRow {
   signal: string;
   kubernetes: string;
   mac: string;

@@ -17,7 +17,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import type { ReleaseRecord } from "./render";
 
-export class MacPackError extends Error {}
+class MacPackError extends Error {}
 
 export interface LockedTarball {
   /** `name@version`, what `npm pack` fetches. */
@@ -193,7 +193,7 @@ export interface PackedRelease {
   tarballs: number;
 }
 
-export function packCacheDir(env: NodeJS.ProcessEnv = process.env): string {
+function packCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return path.join(env.OPENCLAW_INFRA_CACHE ?? path.join(os.homedir(), ".cache", "openclaw-gateway-infra"), "mac-packs");
 }
 

@@ -10,7 +10,7 @@ import type { MacConfig } from "./config";
 export const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 /** Single-quotes a string for POSIX sh (and zsh, the Mac's login shell). */
-export function shq(s: string): string {
+function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
@@ -18,9 +18,9 @@ const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts/mac");
 const RELEASES_DIR = path.resolve(__dirname, "releases");
 
 /** The file that marks an install root as created and owned by this install. */
-export const OWNER_MARKER = ".openclaw-gateway-install";
+const OWNER_MARKER = ".openclaw-gateway-install";
 /** What the install creates under its root: all that `pulumi destroy` removes (with the marker, then the root if empty). */
-export const OWNED_ENTRIES = ["releases", "generations", "current", "env", "state", "bin", "bundles", "packs", "pregate", ".install.lock"] as const;
+const OWNED_ENTRIES = ["releases", "generations", "current", "env", "state", "bin", "bundles", "packs", "pregate", ".install.lock"] as const;
 
 export interface MacLayout {
   home: string;
@@ -65,7 +65,7 @@ export interface ReleaseRecord {
   packages: number;
 }
 
-export class MacReleaseError extends Error {}
+class MacReleaseError extends Error {}
 
 export function loadReleaseRecord(release: string, lockfileDir?: string): ReleaseRecord {
   const dir = lockfileDir ? path.resolve(lockfileDir) : path.join(RELEASES_DIR, release);
@@ -88,12 +88,12 @@ export function loadReleaseRecord(release: string, lockfileDir?: string): Releas
 }
 
 /** The image digest of `repo[:tag]@sha256:…`. */
-export function imageDigest(ref: string): string {
+function imageDigest(ref: string): string {
   return ref.slice(ref.indexOf("@") + 1);
 }
 
 /** The gateway's own config (no secret: the token reaches it through the env file). */
-export function renderGatewayConfig(mac: MacConfig, layout: MacLayout): string {
+function renderGatewayConfig(mac: MacConfig, layout: MacLayout): string {
   const container = mac.mode === "container";
   const config = {
     ...mac.gateway.settings,
@@ -117,14 +117,14 @@ export interface VersionFields {
 }
 
 /** Version fields live in EnvironmentVariables (a key launchd documents) under this prefix. */
-export const VERSION_FIELD_PREFIX = "OPENCLAW_MAC_";
+const VERSION_FIELD_PREFIX = "OPENCLAW_MAC_";
 
 /**
  * Where one run of the gateway lives: launchd's job runs `current` on the configured
  * port; the pre-launchd health gate runs a generation directory on a spare loopback
  * port with its own state dir (placeholders install.sh fills in).
  */
-export interface RunTarget {
+interface RunTarget {
   current: string;
   stateDir: string;
   /** Host port (and, natively, the gateway's --port). */
@@ -134,13 +134,13 @@ export interface RunTarget {
   nameSuffix: string;
 }
 
-export const PREGATE_PLACEHOLDERS = { gen: "@OPENCLAW_GEN@", port: "@OPENCLAW_PORT@", state: "@OPENCLAW_STATE@" } as const;
+const PREGATE_PLACEHOLDERS = { gen: "@OPENCLAW_GEN@", port: "@OPENCLAW_PORT@", state: "@OPENCLAW_STATE@" } as const;
 
 function jobTarget(mac: MacConfig, layout: MacLayout): RunTarget {
   return { current: layout.current, stateDir: layout.stateDir, port: String(mac.gateway.port), bind: mac.gateway.bind, nameSuffix: "" };
 }
 
-export function programArguments(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): string[] {
+function programArguments(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): string[] {
   const wrapper = [`/bin/sh`, `${t.current}/env-wrapper.sh`, layout.envFile];
   const gatewayArgs = (port: string, bind: string) => ["gateway", "run", "--port", port, "--bind", bind];
   if (mac.mode === "container") {
@@ -182,7 +182,7 @@ function plistValue(v: unknown, indent: string): string {
 
 /** The launchd job as a plain object (the keys components/mac/README.md, "Facts" lists for OpenClaw's own agent). */
 /** The environment launchd gives the job (it passes no shell environment). */
-export function jobEnvironment(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): Record<string, string> {
+function jobEnvironment(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): Record<string, string> {
   const binDir = path.posix.dirname(mac.mode === "container" ? mac.container!.cli : mac.native.node);
   return {
     // launchd passes no shell environment and no PATH (openclaw issues #13692, #71776).
@@ -193,7 +193,7 @@ export function jobEnvironment(mac: MacConfig, layout: MacLayout, t: RunTarget =
   };
 }
 
-export function plistObject(mac: MacConfig, layout: MacLayout, versions?: VersionFields): Record<string, unknown> {
+function plistObject(mac: MacConfig, layout: MacLayout, versions?: VersionFields): Record<string, unknown> {
   const env = jobEnvironment(mac, layout);
   if (versions) {
     env[`${VERSION_FIELD_PREFIX}RELEASE`] = versions.release;
@@ -274,7 +274,7 @@ function ownerMarker(): string {
  * Refuses to touch an install root it did not create: the root must be missing, empty,
  * or hold this install's marker. Shared by the prepare command and install.sh.
  */
-export function ownershipCheck(root: string): string {
+function ownershipCheck(root: string): string {
   const r = shq(root);
   const m = shq(`${root}/${OWNER_MARKER}`);
   return (

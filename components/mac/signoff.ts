@@ -17,7 +17,7 @@ import type * as Tunnel from "./tunnel";
 
 let macBundleText: string | undefined;
 /** tunnel.ts and contrast.ts as one CommonJS script (type imports only, node built-ins). */
-export function macSignoffBundle(): string {
+function macSignoffBundle(): string {
   if (macBundleText) return macBundleText;
   const mod = (name: string) =>
     ts.transpileModule(readFileSync(join(__dirname, `${name}.ts`), "utf8"), {
@@ -43,7 +43,7 @@ export interface SignoffInputs extends Tunnel.TunnelTarget {
   kubernetes?: { release: string; artifact: string; bind: string; configHash: string; evidence: Checks.Evidence };
 }
 
-export interface SignoffOutputs {
+interface SignoffOutputs {
   generation: string;
   clusterKey: string;
   signedOff: boolean;
@@ -52,7 +52,7 @@ export interface SignoffOutputs {
 }
 
 /** Re-run only when the Mac's generation or the cluster's image/values change. */
-export function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
+function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
   function load(text: string, id: string) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Module = require("module");

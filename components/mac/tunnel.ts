@@ -47,7 +47,7 @@ const canConnect = (port: number) =>
     s.once("error", () => res(false));
   });
 
-export function knownHostsLine(host: string, port: number, hostKey: string): string {
+function knownHostsLine(host: string, port: number, hostKey: string): string {
   return `${port === 22 ? host : `[${host}]:${port}`} ${hostKey}`;
 }
 

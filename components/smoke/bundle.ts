@@ -15,21 +15,24 @@ import { join } from "node:path";
  */
 declare const OPENCLAW_SMOKE_BUNDLE: string | undefined;
 
-/** Modules of the bundle, in dependency order; each may require only earlier ones and node: built-ins. */
-const MODULES = ["checks", "ingress", "kube"] as const;
-export type SmokeModule = (typeof MODULES)[number];
+/**
+ * Modules of the bundle, in dependency order, by the specifier the smoke files
+ * import them with; each may require only earlier ones and node: built-ins.
+ */
+const MODULES = ["../../policy-pack/rules/names", "./checks", "./ingress", "./kube"] as const;
 
-function transpile(name: string): string {
+function transpile(specifier: string): string {
   // Loaded here, not at the top: importing this module must not cost the compiler's start-up.
   const ts = require("typescript") as typeof import("typescript");
-  const src = readFileSync(join(__dirname, `${name}.ts`), "utf8");
+  const file = `${specifier}.ts`;
+  const src = readFileSync(join(__dirname, file), "utf8");
   const out = ts.transpileModule(src, {
     compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true, removeComments: false },
-    fileName: `${name}.ts`,
+    fileName: file,
     reportDiagnostics: true,
   });
   if (out.diagnostics?.length) {
-    throw new Error(`transpiling ${name}.ts: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("; ")}`);
+    throw new Error(`transpiling ${file}: ${out.diagnostics.map((d) => ts.flattenDiagnosticMessageText(d.messageText, "\n")).join("; ")}`);
   }
   return out.outputText.replace(/\n\/\/# sourceMappingURL=.*$/, "");
 }
@@ -46,10 +49,10 @@ export function smokeBundle(): string {
   if (cached) return cached;
   if (typeof OPENCLAW_SMOKE_BUNDLE === "string") return (cached = OPENCLAW_SMOKE_BUNDLE);
   const parts = MODULES.map(
-    (m) => `  ${JSON.stringify(`./${m}`)}: function (exports, require, module) {\n${transpile(m)}\n  },`,
+    (m) => `  ${JSON.stringify(m)}: function (exports, require, module) {\n${transpile(m)}\n  },`,
   );
   cached = `"use strict";
-// openclaw-gateway-infra smoke checks: generated from components/smoke/*.ts by bundle.ts. Node built-ins only.
+// openclaw-gateway-infra smoke checks: generated from components/smoke/*.ts and policy-pack/rules/names.ts by bundle.ts. Node built-ins only.
 const __smokeModules = {
 ${parts.join("\n")}
 };
@@ -74,14 +77,4 @@ if (require.main === module) {
 }
 `;
   return cached;
-}
-
-/** Loads a bundle text as a module in this process (what the dynamic provider does). */
-export function loadBundle(text: string): typeof import("./checks") & typeof import("./ingress") & typeof import("./kube") {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const Module = require("node:module") as { new (id: string): { _compile(code: string, file: string): void; exports: unknown; filename: string; paths: string[] } };
-  const m = new Module("openclaw-smoke-bundle");
-  m.filename = "/openclaw-smoke-bundle.cjs";
-  m._compile(text, m.filename);
-  return m.exports as typeof import("./checks") & typeof import("./ingress") & typeof import("./kube");
 }

@@ -141,12 +141,12 @@ function fail(failure: FailureKind, reason: string, terminal = false, detail?: R
 // tool answers are a few hundred bytes; sessions_list stays far below 1 MiB.
 
 /** Bytes of a response body read at most; more is "body-too-large" and the rest is never read. */
-export const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_BODY_BYTES = 1024 * 1024;
 /** Characters of any server-controlled string kept in evidence (reason, version, failing gates). */
-export const MAX_REASON_CHARS = 300;
-export const MAX_VERSION_CHARS = 64;
+const MAX_REASON_CHARS = 300;
+const MAX_VERSION_CHARS = 64;
 /** The kubelet keeps at most 4096 bytes of a termination message. */
-export const TERMINATION_MESSAGE_BYTES = 4096;
+const TERMINATION_MESSAGE_BYTES = 4096;
 
 const SPECS: CheckSpec[] = [
   {
@@ -204,7 +204,7 @@ const SPECS: CheckSpec[] = [
 ];
 
 /** The tool call that needs no model key (sessions_list reads local state only). */
-export const TOOL_CALL_BODY = JSON.stringify({ tool: "sessions_list", args: {} });
+const TOOL_CALL_BODY = JSON.stringify({ tool: "sessions_list", args: {} });
 
 /** The gateway's 403 for forwarded headers from an untrusted proxy: {"error":{"type":"proxy_attribution_required",...}}. */
 function proxyAttributionRequired(text: string): boolean {
@@ -232,10 +232,10 @@ function short(body: unknown): string {
 // Secret hygiene: one token rule (shared with the stack config), one URL rule,
 // one redaction that runs before anything is cut short.
 
-export const TOKEN_MIN_LENGTH = 32;
-export const TOKEN_MAX_LENGTH = 512;
+const TOKEN_MIN_LENGTH = 32;
+const TOKEN_MAX_LENGTH = 512;
 /** Characters a token may use: no quoting needed in a header, an env file, a shell or JSON. */
-export const TOKEN_CHARSET = "A–Z a–z 0–9 . _ ~ + / = -";
+const TOKEN_CHARSET = "A–Z a–z 0–9 . _ ~ + / = -";
 const TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
 /** Fewer distinct characters than this is not a random token (and would redact ordinary text). */
 const TOKEN_MIN_DISTINCT = 8;
@@ -298,7 +298,7 @@ export function publicUrl(raw: string): string {
 }
 
 /** Every request URL of a check: the base's path plus the check's path, nothing else. */
-export function checkUrl(base: string, path: string): string {
+function checkUrl(base: string, path: string): string {
   const u = new URL(base);
   u.username = "";
   u.password = "";
@@ -312,7 +312,7 @@ export function checkUrl(base: string, path: string): string {
 const SCAN_CHARS = 16 * 1024;
 
 /** Shortest secret fragment that is redacted wherever it appears. */
-export const FRAGMENT_CHARS = 8;
+const FRAGMENT_CHARS = 8;
 const REDACTED = "[redacted]";
 
 /** Text seen as code units that remember their span in the original (parallel arrays: cheap for large texts). */
@@ -508,7 +508,7 @@ export function cleanText(text: string, max: number): string {
 }
 
 /** clean → redact → cap: the one way a server string enters evidence. */
-export function safeServerText(text: string, secrets: Array<string | undefined>, max: number): string {
+function safeServerText(text: string, secrets: Array<string | undefined>, max: number): string {
   // Only the head can be shown; scanning it (not a whole 1 MiB body) keeps the Job within its 128Mi.
   // Cutting here cannot leak: any 8-character fragment left at the cut is still redacted.
   const cleaned = cleanText(text.slice(0, SCAN_CHARS), Number.MAX_SAFE_INTEGER);
@@ -718,7 +718,7 @@ async function runOne(spec: CheckSpec, base: string, opts: RunChecksOptions, sta
 }
 
 /** A path name for evidence: letters, digits, `.`, `_`, `-`; at most 40. */
-export function safePathName(name: string): string {
+function safePathName(name: string): string {
   const s = name.replace(/[^A-Za-z0-9._-]/g, "_").slice(0, 40);
   return s || "cli";
 }
@@ -908,7 +908,7 @@ export function comparePaths(inPod: Evidence, viaService: Evidence, ctx: Diagnos
       add("readiness-routes-not-mounted", `${viaService.pathName} saw ${[...svc].join(", ")}: the pod is not Ready from the Service's side yet, or the probe routes are not mounted (catch-all page); wait for the startupProbe or raise the cold-start budget`);
     }
     if (svc.has("auth") && !pod.has("auth")) {
-      add("token-mismatch", `only ${viaService.pathName} was refused with 401/403: its token differs from the gateway's, or probes are forbidden off loopback (issue #134735)`);
+      add("token-mismatch", `only ${viaService.pathName} was refused with 401/403: its token differs from the gateway's, or this release forbids probes off loopback (openclaw #134735, 2026.8.1)`);
     }
     if (svc.has("dns")) add("service-dns", `${viaService.pathName} could not resolve the Service name: check the Service name and namespace`);
   } else if (!inPod.ok && viaService.ok) {

@@ -5,15 +5,13 @@
 // a diagnosis when they do not both pass. Pulumi's own Service await never dials
 // the port (docs/facts.md §2), so without this a loopback-bound gateway deploys green.
 import * as pulumi from "@pulumi/pulumi";
+import { GATEWAY } from "../../policy-pack/rules/names";
 import { smokeBundle } from "./bundle";
 import type { IngressTarget } from "./ingress";
 import type { SmokeRecord } from "./kube";
 import { smokeProvider, type SmokeInputs } from "./provider";
 
-export { SMOKE_CLIENT_LABEL } from "./kube";
 export type { SmokeRecord } from "./kube";
-export type { Evidence, Agreement, CertificateEvidence } from "./checks";
-export type { IngressTarget } from "./ingress";
 
 export interface GatewaySmokeCheckArgs {
   namespace: pulumi.Input<string>;
@@ -29,9 +27,10 @@ export interface GatewaySmokeCheckArgs {
    * The gateway's Secret and key holding the token. Both paths read the token
    * there (the Job through secretKeyRef, port-forward through kubectl), so it
    * lives only in that Secret: never in this component's inputs, state, evidence
-   * or errors, and the checks prove the token the pods actually get.
+   * or errors, and the checks prove the token the pods actually get. Default:
+   * the program's own (GATEWAY in policy-pack/rules/names.ts).
    */
-  tokenSecretName: pulumi.Input<string>;
+  tokenSecretName?: pulumi.Input<string>;
   tokenSecretKey?: pulumi.Input<string>;
   /** Kubeconfig text for kubectl (a secret); default: kubectl's own ($KUBECONFIG, ~/.kube/config). */
   kubeconfig?: pulumi.Input<string>;
@@ -52,7 +51,7 @@ export interface GatewaySmokeCheckArgs {
 }
 
 /** The dynamic resource; its state holds the triggers and the last evidence record. */
-export class SmokeRun extends pulumi.dynamic.Resource {
+class SmokeRun extends pulumi.dynamic.Resource {
   declare public readonly image: pulumi.Output<string>;
   declare public readonly valuesHash: pulumi.Output<string>;
   declare public readonly verdict: pulumi.Output<string>;
@@ -88,8 +87,8 @@ export class GatewaySmokeCheck extends pulumi.ComponentResource {
       port: args.port,
       image: args.image,
       valuesHash: args.valuesHash,
-      tokenSecretName: args.tokenSecretName,
-      tokenSecretKey: args.tokenSecretKey ?? "OPENCLAW_GATEWAY_TOKEN",
+      tokenSecretName: args.tokenSecretName ?? GATEWAY.tokenSecretName,
+      tokenSecretKey: args.tokenSecretKey ?? GATEWAY.tokenSecretKey,
       budgetMs,
       ...(args.kubeconfig !== undefined ? { kubeconfig: pulumi.secret(args.kubeconfig) } : {}),
       ...(args.context !== undefined ? { context: args.context } : {}),

@@ -10,16 +10,15 @@
 // closure-serialized. @pulumi/kubernetes has no port-forward at all.
 //
 // Node built-ins only: this file is bundled into the in-cluster Job script and
-// the dynamic provider (bundle.ts). It may import ./checks and node: modules.
+// the dynamic provider (bundle.ts). It may import ./checks, ./ingress, the names
+// module and node: modules.
 import { spawn } from "node:child_process";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { comparePaths, compareThreePaths, formatAgreement, formatEvidence, redact, redactDeep, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+import { GATEWAY, IMAGE, SMOKE } from "../../policy-pack/rules/names";
 import { ingressUrl, runIngressPath, type IngressTarget } from "./ingress";
-
-/** Label the in-cluster Job pod carries; the gateway's NetworkPolicy admits it on the gateway port. */
-export const SMOKE_CLIENT_LABEL = { key: "openclaw.ai/smoke-client", value: "true" } as const;
 
 export interface ClusterTarget {
   namespace: string;
@@ -29,7 +28,7 @@ export interface ClusterTarget {
   port: number;
   /** Pinned gateway image, `repo[:tag]@sha256:<hex>`; the Job runs its `node`. */
   image: string;
-  /** The gateway's Secret holding OPENCLAW_GATEWAY_TOKEN: the Job reads the token from it, never from its manifest. */
+  /** The gateway's Secret holding the token (names.ts GATEWAY): the Job reads the token from it, never from its manifest. */
   tokenSecretName: string;
   tokenSecretKey: string;
   budgetMs: number;
@@ -84,12 +83,12 @@ export function jobName(t: Pick<ClusterTarget, "runId">): string {
   return `openclaw-smoke-${id}`.slice(0, 63).replace(/-+$/, "");
 }
 
-export function smokeLabels(): Record<string, string> {
+function smokeLabels(): Record<string, string> {
   return {
-    "app.kubernetes.io/name": "openclaw-gateway-smoke",
-    "app.kubernetes.io/component": "smoke",
+    "app.kubernetes.io/name": SMOKE.appName,
+    "app.kubernetes.io/component": SMOKE.component,
     "app.kubernetes.io/managed-by": "openclaw-gateway-infra",
-    [SMOKE_CLIENT_LABEL.key]: SMOKE_CLIENT_LABEL.value,
+    [SMOKE.clientLabel.key]: SMOKE.clientLabel.value,
   };
 }
 
@@ -126,7 +125,7 @@ export function smokeJob(t: ClusterTarget): Record<string, unknown> {
           restartPolicy: "Never",
           automountServiceAccountToken: false,
           enableServiceLinks: false,
-          securityContext: { runAsNonRoot: true, runAsUser: 1000, runAsGroup: 1000, seccompProfile: { type: "RuntimeDefault" } },
+          securityContext: { runAsNonRoot: true, runAsUser: IMAGE.uid, runAsGroup: IMAGE.gid, seccompProfile: { type: "RuntimeDefault" } },
           containers: [
             {
               name: "smoke",
@@ -136,7 +135,7 @@ export function smokeJob(t: ClusterTarget): Record<string, unknown> {
                 { name: "SMOKE_BASE_URL", value: serviceUrl(t) },
                 { name: "SMOKE_PATH_NAME", value: "inCluster" },
                 { name: "SMOKE_BUDGET_MS", value: String(t.budgetMs) },
-                { name: "OPENCLAW_GATEWAY_TOKEN", valueFrom: { secretKeyRef: { name: t.tokenSecretName, key: t.tokenSecretKey } } },
+                { name: IMAGE.tokenEnv, valueFrom: { secretKeyRef: { name: t.tokenSecretName, key: t.tokenSecretKey } } },
               ],
               terminationMessagePath: "/dev/termination-log",
               terminationMessagePolicy: "FallbackToLogsOnError",
@@ -239,10 +238,6 @@ function withKubeconfig<T>(t: ClusterTarget, fn: (path: string | undefined) => P
 }
 
 /** Port-forward path: kubectl port-forward to the Deployment, then the checks through 127.0.0.1. */
-export function runPortForwardPath(t: ClusterTarget, token: string): Promise<Evidence> {
-  return withKubeconfig(t, (kc) => portForwardWith(t, token, kc));
-}
-
 function portForwardWith(t: ClusterTarget, token: string, kc: string | undefined): Promise<Evidence> {
   const startedAt = new Date();
   const url = `kubectl port-forward deployment/${t.deploymentName} -> 127.0.0.1`;
@@ -298,10 +293,6 @@ function parseTerminationMessage(podList: string): { done: boolean; message?: st
 }
 
 /** In-cluster path: create ConfigMap + Job, wait for its pod to terminate, read the evidence, delete both. */
-export function runInClusterPath(t: ClusterTarget, script: string): Promise<Evidence> {
-  return withKubeconfig(t, (kc) => inClusterWith(t, script, kc));
-}
-
 async function inClusterWith(t: ClusterTarget, script: string, kc: string | undefined): Promise<Evidence> {
   const kubectl = t.kubectl ?? "kubectl";
   const base = kubectlBase(t, kc);
@@ -349,7 +340,7 @@ async function inClusterWith(t: ClusterTarget, script: string, kc: string | unde
  * only in that Secret (never in the smoke resource's inputs or state), and the
  * checks use exactly the token the pods get.
  */
-export async function readTokenFromSecret(t: ClusterTarget, kc: string | undefined): Promise<{ token?: string; error?: string }> {
+async function readTokenFromSecret(t: ClusterTarget, kc: string | undefined): Promise<{ token?: string; error?: string }> {
   const r = await run(t.kubectl ?? "kubectl", [...kubectlBase(t, kc), "get", "secret", t.tokenSecretName, "-o", `jsonpath={.data.${t.tokenSecretKey}}`], undefined, 30_000);
   if (r.code !== 0) return { error: `could not read the token from Secret ${t.namespace}/${t.tokenSecretName}: ${kubectlError(r.stderr)}` };
   const token = Buffer.from(r.stdout.trim(), "base64").toString("utf8");
@@ -376,11 +367,11 @@ export function effectiveBind(argv: string[]): string | undefined {
 export function liveContextFrom(deployment: any, service: any): DiagnosisContext {
   const ctx: DiagnosisContext = {};
   const containers: any[] = deployment?.spec?.template?.spec?.containers ?? [];
-  const gw = containers.find((c) => c?.name === "gateway") ?? containers[0];
+  const gw = containers.find((c) => c?.name === GATEWAY.containerName) ?? containers[0];
   if (!gw) return ctx;
   ctx.bind = effectiveBind([...(gw.command ?? []), ...(gw.args ?? [])].map(String));
   const ports: any[] = gw.ports ?? [];
-  const gwPort = ports.find((p) => p?.name === "gateway") ?? ports[0];
+  const gwPort = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
   if (typeof gwPort?.containerPort === "number") ctx.containerPort = gwPort.containerPort;
   const target = service?.spec?.ports?.[0]?.targetPort;
   if (typeof target === "number") ctx.targetPort = target;
@@ -397,7 +388,7 @@ export function liveIngressContextFrom(ingress: any, service: any): DiagnosisCon
   const ctx: DiagnosisContext = {};
   const ports: any[] = service?.spec?.ports ?? [];
   ctx.servicePorts = ports.filter((p) => typeof p?.port === "number").map((p) => ({ ...(typeof p.name === "string" ? { name: p.name } : {}), port: p.port }));
-  const gw = ports.find((p) => p?.name === "gateway") ?? ports[0];
+  const gw = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
   if (gw) ctx.gatewayServicePort = typeof gw.name === "string" ? gw.name : gw.port;
   const backends: any[] = (ingress?.spec?.rules ?? []).flatMap((r: any) => r?.http?.paths ?? []).map((p: any) => p?.backend?.service).filter(Boolean);
   const mine = backends.find((b) => b?.name === service?.metadata?.name) ?? backends[0];
@@ -487,7 +478,7 @@ export function smokeRecord(t: ClusterTarget, run: SmokeRun, valuesHash: string,
     inCluster: run.inCluster,
     ...(run.ingress ? { ingress: run.ingress } : {}),
     reproduce: {
-      portForward: `kubectl${ctx} -n ${t.namespace} port-forward deployment/${t.deploymentName} ${t.port}:${t.port}  # then: npm run smoke -- --url http://127.0.0.1:${t.port} --token-env OPENCLAW_GATEWAY_TOKEN`,
+      portForward: `kubectl${ctx} -n ${t.namespace} port-forward deployment/${t.deploymentName} ${t.port}:${t.port}  # then: npm run smoke -- --url http://127.0.0.1:${t.port} --token-env ${IMAGE.tokenEnv}`,
       inCluster: `npm run smoke -- --stack <stack>  # runs the in-cluster Job against ${serviceUrl(t)}`,
       ...(t.ingress
         ? { ingress: `curl --cacert <the stack's ingress.smoke.caBundle> --resolve ${t.ingress.host}:${t.ingress.port}:${t.ingress.address} ${ingressUrl(t.ingress)}/readyz` }

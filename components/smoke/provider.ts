@@ -24,16 +24,13 @@ export interface SmokeInputs extends Omit<Kube.ClusterTarget, "runId"> {
 }
 
 /** Outputs (the state): the triggers, the verdict and the evidence record. No token, no kubeconfig. */
-export interface SmokeOutputs {
+interface SmokeOutputs {
   image: string;
   valuesHash: string;
   verdict: string;
   signedOff: boolean;
   record: Kube.SmokeRecord;
 }
-
-/** Only these inputs re-run the checks (issue 4: digest or values hash changed). */
-export const SMOKE_TRIGGERS = ["image", "valuesHash"] as const;
 
 /** Builds the provider around a bundle text (smokeBundle()). */
 export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {

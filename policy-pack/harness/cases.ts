@@ -19,7 +19,7 @@ import type { PackConfigFile } from "./config";
 export const FIXTURES = path.resolve(__dirname, "../test/fixtures");
 export const GOOD = path.join(FIXTURES, "good-gateway.yaml");
 
-export interface PatchOp {
+interface PatchOp {
   op: "set" | "remove" | "delete" | "add";
   target?: string;
   path?: string;

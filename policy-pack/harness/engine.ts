@@ -88,7 +88,7 @@ export function analyze(
 }
 
 /** Runs with config already resolved per policy (what the CLI sends in `Configure`). */
-export function analyzeResolved(
+function analyzeResolved(
   policies: readonly OpenClawPolicy[],
   resources: readonly HarnessResource[],
   resolved: Record<string, ResolvedPolicyConfig>,

@@ -16,7 +16,7 @@ import { Cluster, recognizedContainers, setPackRecognition, settingsOf, type Gat
 import { resolveConfig, type PackConfigFile } from "./config";
 import type { HarnessResource } from "./engine";
 
-export interface ContainerExplanation {
+interface ContainerExplanation {
   container: string;
   role: string;
   why: string;
@@ -60,7 +60,7 @@ export function explain(resources: readonly HarnessResource[], file: PackConfigF
     for (const r of recognizedContainers(o, {}, cluster)) {
       const row: ContainerExplanation = { container: r.container.name, role: r.recognition.role, why: r.recognition.why };
       if (r.recognition.role === "gateway") {
-        const gw: Gateway = { workload: o, pod: r.pod, container: r.container, ports: [], recognition: r.recognition, where: "" };
+        const gw: Gateway = { workload: o, pod: r.pod, container: r.container, ports: [], recognition: r.recognition };
         const s = settingsOf(gw, cluster);
         row.settings = {
           bind: `${s.bind.value} (from ${s.bind.source})`,

@@ -7,6 +7,7 @@ import {
   effectiveAuth, effectiveBind, effectivePort, parseGatewayConfig,
   type AuthSetting, type EnvMap, type GatewayArgv, type GatewayConfigFile, type ResolvedSetting,
 } from "../rules/gateway";
+import { IMAGE } from "../rules/names";
 import { checkPatterns, DEFAULT_RECOGNITION, recognize, type Recognition, type RecognitionSettings } from "../rules/recognition";
 import type { ContainerPort } from "../rules/probe";
 import { selectorMatches, serviceSelects, type LabelSelector, type Labels } from "../rules/selector";
@@ -41,7 +42,7 @@ export const GATEWAY_MATCH_SCHEMA = {
 // engine runs a pack's policies in the order it lists them) and records it here.
 let packRecognition: RecognitionSettings = DEFAULT_RECOGNITION;
 
-export class RecognitionConfigError extends Error {}
+class RecognitionConfigError extends Error {}
 
 /** Records the pack-wide recognition setting (the gateway-recognition policy's config). */
 export function setPackRecognition(cfg: Partial<RecognitionSettings> | undefined): void {
@@ -52,10 +53,6 @@ export function setPackRecognition(cfg: Partial<RecognitionSettings> | undefined
     entryPatterns: cfg?.entryPatterns ?? DEFAULT_RECOGNITION.entryPatterns,
     imageDefaults: cfg?.imageDefaults ?? DEFAULT_RECOGNITION.imageDefaults,
   };
-}
-
-export function packRecognitionSettings(): RecognitionSettings {
-  return packRecognition;
 }
 
 /** The recognition setting a policy uses: the pack's, unless the policy sets the deprecated keys. */
@@ -73,12 +70,10 @@ export interface Gateway {
   ports: ContainerPort[];
   /** How the container was recognised as the gateway (the serving command and why). */
   recognition: Recognition;
-  /** `Deployment/ns/name container "gateway"`. */
-  where: string;
 }
 
 /** Resolves envFrom/configMapKeyRef against the objects checked, when a cluster is given. */
-export function lookupIn(cluster: Cluster | undefined, ns: string): EnvLookup | undefined {
+function lookupIn(cluster: Cluster | undefined, ns: string): EnvLookup | undefined {
   if (!cluster) return undefined;
   return (kind, name) => {
     const o = kind === "ConfigMap" ? cluster.configMap(ns, name) : cluster.secret(ns, name);
@@ -113,7 +108,7 @@ export function gatewaysOf(o: KObject, cfg: GatewayMatchConfig, cluster?: Cluste
   const out: Gateway[] = [];
   for (const r of recognizedContainers(o, cfg, cluster)) {
     if (r.recognition.role !== "gateway") continue;
-    out.push({ workload: o, pod: r.pod, container: r.container, ports: containerPorts(r.container), recognition: r.recognition, where: `${o.ref} container "${r.container.name}"` });
+    out.push({ workload: o, pod: r.pod, container: r.container, ports: containerPorts(r.container), recognition: r.recognition });
   }
   return out;
 }
@@ -260,7 +255,7 @@ export interface GatewaySettings {
   unresolvedEnvFrom: string[];
 }
 
-const CONFIG_FILE = "openclaw.json";
+const CONFIG_FILE = IMAGE.configFile;
 
 /** gateway.customBindHost, read (from the config file) only when the bind is "custom". */
 export function customBindHost(s: GatewaySettings): unknown {
@@ -331,7 +326,7 @@ export function settingsOf(gw: Gateway, cluster: Cluster, _cfg?: GatewayMatchCon
 function configFile(gw: Gateway, cluster: Cluster, env: EnvMap): { text?: string; source: string } {
   const ns = gw.workload.namespace;
   const lit = (k: string) => (env[k] && "value" in env[k] ? (env[k] as { value: string }).value : undefined);
-  const path = lit("OPENCLAW_CONFIG_PATH") ?? `${lit("OPENCLAW_STATE_DIR") ?? "/home/node/.openclaw"}/${CONFIG_FILE}`;
+  const path = lit("OPENCLAW_CONFIG_PATH") ?? `${lit("OPENCLAW_STATE_DIR") ?? IMAGE.stateDir}/${CONFIG_FILE}`;
   const volumes = volumesOf(gw.pod.spec);
   const ms = mounts(gw.container)
     .filter((m) => (m.subPath ? m.mountPath === path : path.startsWith(m.mountPath.endsWith("/") ? m.mountPath : `${m.mountPath}/`)))

@@ -121,7 +121,7 @@ export function plain<T = any>(v: any): T {
 }
 
 /** `kubernetes:apps/v1:Deployment` → { apiVersion: "apps/v1", kind: "Deployment" }. */
-export function parsePulumiType(type: string): { apiVersion: string; kind: string } | undefined {
+function parsePulumiType(type: string): { apiVersion: string; kind: string } | undefined {
   const m = /^kubernetes:([^/:]+)\/([^/:]+):([A-Za-z0-9]+)$/.exec(type);
   if (!m) return undefined;
   return { apiVersion: m[1] === "core" ? m[2] : `${m[1]}/${m[2]}`, kind: m[3] };

@@ -7,7 +7,7 @@
 import type { PolicyConfigJSONSchema } from "@pulumi/policy/schema";
 import { annotation, type Gateway } from "../model/gateway";
 
-export { ANNOTATIONS } from "../rules/annotations";
+export { ANNOTATIONS } from "../rules/names";
 
 export interface Fact<T> {
   value: T;

@@ -15,7 +15,7 @@ import { fromPulumi, type KObject } from "../model/k8s";
 import { Cluster } from "../model/gateway";
 
 /** What the README's generated table shows besides the CrossGuard fields. */
-export interface PolicyDoc {
+interface PolicyDoc {
   /** Why the policy exists: the runbook section, upstream issue or measurement. */
   why: string;
   /** pinning | resources | network | probes | security */
@@ -44,7 +44,7 @@ export function withDefaults<C>(schema: PolicyConfigSchema, given: object | unde
   return out as C;
 }
 
-export function isUnknownValueError(e: unknown): e is UnknownValueErrorShape {
+function isUnknownValueError(e: unknown): e is UnknownValueErrorShape {
   return e instanceof UnknownValueError;
 }
 

@@ -8,10 +8,11 @@ import { checkImagePinned } from "../rules/image";
 import { GATEWAY_MATCH_SCHEMA, recognitionFor, type GatewayMatchConfig } from "../model/gateway";
 import { checkMacRunsClusterRelease, checkTagMatchesRelease } from "../rules/release";
 import { plain } from "../model/k8s";
+import { ANNOTATIONS } from "../rules/names";
 import type { OpenClawPolicy } from "./framework";
 
 export const MAC_NODE_TYPE = "openclaw:mac:Node";
-const RELEASE_ANNOTATION = "openclaw.ai/release";
+const RELEASE_ANNOTATION = ANNOTATIONS.release;
 
 interface ClusterGateway {
   urn: string;

@@ -12,7 +12,7 @@ import {
 import { resourcePolicy, stackPolicy, type OpenClawPolicy } from "./framework";
 import { forEachGateway } from "./network";
 
-export const RECOGNITION_POLICY = "gateway-recognition";
+const RECOGNITION_POLICY = "gateway-recognition";
 
 const RECOGNITION_SCHEMA: PolicyConfigSchema = {
   properties: {

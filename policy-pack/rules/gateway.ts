@@ -10,13 +10,11 @@
 // Off loopback without a token or password (and not trusted-proxy) the gateway exits 78.
 
 import JSON5 = require("json5");
+import { IMAGE } from "./names";
 import { isUnknownWord } from "./shell";
 
-export const DEFAULT_GATEWAY_PORT = 18789;
-export const BIND_MODES = ["loopback", "lan", "auto", "custom", "tailnet"] as const;
-export type BindMode = (typeof BIND_MODES)[number];
+const BIND_MODES = ["loopback", "lan", "auto", "custom", "tailnet"] as const;
 export const AUTH_MODES = ["none", "token", "password", "trusted-proxy"] as const;
-export type AuthMode = (typeof AUTH_MODES)[number];
 
 /** Flags of `openclaw gateway run` that take a value (openclaw gateway-run-argv.mjs). */
 const VALUE_FLAGS = new Set([
@@ -32,7 +30,7 @@ const ROOT_VALUE_FLAGS = new Set(["--profile", "--log-level", "--container"]);
  * checks but their value is not known.
  */
 /** `literal`: written in env[].value of the pod spec itself (not read from a ConfigMap). */
-export type EnvValue = { value: string; literal?: boolean } | { ref: string };
+type EnvValue = { value: string; literal?: boolean } | { ref: string };
 export type EnvMap = Record<string, EnvValue>;
 
 /** The gateway config file (`openclaw.json`), only the keys the rules read. */
@@ -166,7 +164,7 @@ export function effectiveBind(argv: GatewayArgv, _env: EnvMap, config: GatewayCo
 }
 
 /** The bind value when argv sets it from a variable the manifest does not show. */
-export const UNKNOWN_BIND = "(unknown)";
+const UNKNOWN_BIND = "(unknown)";
 
 export type Reachability = "pod-ip" | "loopback-only" | "uncertain" | "invalid";
 
@@ -195,7 +193,7 @@ export function bindReachability(mode: string, customBindHost?: unknown): { reac
   }
 }
 
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   return host === "localhost" || host === "::1" || /^127\./.test(host);
 }
 
@@ -216,7 +214,7 @@ export function effectivePort(argv: GatewayArgv, env: EnvMap, config: GatewayCon
   if (profile && profile.toLowerCase() !== "default") {
     return { value: profilePort(profile), source: `the port derived from OPENCLAW_PROFILE=${profile}` };
   }
-  return { value: DEFAULT_GATEWAY_PORT, source: "the default" };
+  return { value: IMAGE.defaultPort, source: "the default" };
 }
 
 function parsePortValue(v: string): number | undefined {
@@ -317,7 +315,4 @@ export function imageRepository(image: string): string {
   if (colon > slash) name = name.slice(0, colon);
   return name;
 }
-
-export const DEFAULT_GATEWAY_IMAGE_PATTERNS = ["(^|/)openclaw/openclaw$"];
-export { DEFAULT_ENTRY_PATTERNS as DEFAULT_GATEWAY_ENTRY_PATTERNS };
 

@@ -15,7 +15,7 @@ export const RELEASE_FOOTPRINT = { release: "2026.9", p95WorkingSet: "1013Mi", b
 export const DEFAULT_MIN_RATIO = 1.25;
 export const DEFAULT_MAX_RATIO = 1.4;
 /** Share of the memory limit given to the V8 old space (upstream uses ~75%). */
-export const HEAP_FRACTION = 0.75;
+const HEAP_FRACTION = 0.75;
 /** The heap cap must leave at least this share of the limit for workers, buffers and native memory. */
 export const MAX_HEAP_FRACTION = 0.85;
 

@@ -51,11 +51,6 @@ export function checkImagePinned(image: unknown): ImageCheck {
   return { ok: true, ref: tag === undefined ? { repo, digest } : { repo, tag, digest } };
 }
 
-/** The canonical pinned form of a parsed reference. */
-export function formatImage(ref: ImageRef): string {
-  return `${ref.repo}${ref.tag ? `:${ref.tag}` : ""}@${ref.digest}`;
-}
-
 function splitTag(name: string): { repo: string; tag?: string } {
   // The tag separator is the last ":" after the last "/" (a registry port is before it).
   const slash = name.lastIndexOf("/");

@@ -3,7 +3,7 @@
 // controller that forwards the traffic. Pure functions over plain objects; the
 // stack config (components/config.ts) and the pack (policies/ingress.ts) share them.
 
-import { cidrVoidsIsolation, ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, describeSource, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
+import { cidrVoidsIsolation, ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
 
 /** Annotation on the Ingress: where its controller's traffic comes from (JSON of a ControllerSource). */
 export const CONTROLLER_SOURCE_ANNOTATION = "openclaw.ai/ingress-controller-source";
@@ -112,8 +112,6 @@ export function backendServicePort(b: IngressBackend, servicePorts: ReadonlyArra
   const sp = b.port.name !== undefined ? servicePorts.find((p) => p.name === b.port.name) : servicePorts.find((p) => p.port === b.port.number);
   return sp ? { port: sp.port, targetPort: sp.targetPort ?? sp.port } : undefined;
 }
-
-export { describeSource };
 
 /**
  * Why the gateway's `gateway.trustedProxies` (its own config file) would refuse the

@@ -13,12 +13,6 @@ const DNS_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 const QUALIFIED_NAME = /^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$/;
 
-/** Shows a value in a message: quoted, control characters visible, long values cut. */
-export function showValue(v: string, max = 80): string {
-  const s = JSON.stringify(v.length > max ? `${v.slice(0, max)}…` : v);
-  return v.length > max ? `${s} (${v.length} characters)` : s;
-}
-
 export function dnsLabelProblem(v: string): string | undefined {
   if (v.length > 63) return `is ${v.length} characters; a DNS label has at most 63`;
   if (!DNS_LABEL.test(v)) return "must be a DNS label: lowercase letters, digits and '-', starting and ending with a letter or digit";
@@ -55,7 +49,7 @@ export function labelValueProblem(v: string): string | undefined {
 // ---- quantities -----------------------------------------------------------------
 
 /** An exact rational value: num / den. */
-export interface Exact {
+interface Exact {
   num: bigint;
   den: bigint;
 }
@@ -67,7 +61,7 @@ const DECIMAL: Record<string, number> = { n: -9, u: -6, m: -3, "": 0, k: 3, M: 6
 const INT64_MAX = (1n << 63n) - 1n;
 
 /** The exact value of a Kubernetes quantity ("1Gi", "500m", "1e9", "0.5"), or undefined if the API would refuse it. */
-export function parseQuantityExact(q: string): Exact | undefined {
+function parseQuantityExact(q: string): Exact | undefined {
   const m = QUANTITY.exec(q);
   if (!m) return undefined;
   const [, sign, digits, exp, suffix = ""] = m;
@@ -123,7 +117,7 @@ export function cpuQuantity(q: string): { millicores: number; canonical: string 
 
 // ---- CIDRs ----------------------------------------------------------------------
 
-export interface CidrRange {
+interface CidrRange {
   v6: boolean;
   prefix: number;
   start: bigint;
@@ -168,7 +162,7 @@ function ipv6(s: string): bigint | undefined {
 }
 
 /** An IPv4 or IPv6 address (no brackets, no zone), or undefined. */
-export function parseIp(s: string): { v6: boolean; n: bigint } | undefined {
+function parseIp(s: string): { v6: boolean; n: bigint } | undefined {
   if (s.includes(":")) {
     const n = ipv6(s);
     return n === undefined ? undefined : { v6: true, n };
@@ -184,7 +178,7 @@ function formatNetwork(r: CidrRange): string {
 }
 
 /** A CIDR as NetworkPolicy ipBlock takes it, or why not. */
-export function cidrRange(v: string): CidrRange | { problem: string } {
+function cidrRange(v: string): CidrRange | { problem: string } {
   if (/\s/.test(v)) return { problem: "contains whitespace" };
   const slash = v.indexOf("/");
   if (slash < 0) return { problem: 'has no prefix length; write a CIDR such as "10.0.0.0/16" (a single address is "10.0.0.7/32")' };

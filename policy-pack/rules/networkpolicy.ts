@@ -17,13 +17,13 @@ export interface NetworkPolicyPeer {
   podSelector?: LabelSelector;
 }
 
-export interface NetworkPolicyPort {
+interface NetworkPolicyPort {
   protocol?: string;
   port?: number | string;
   endPort?: number;
 }
 
-export interface NetworkPolicyRule {
+interface NetworkPolicyRule {
   from?: NetworkPolicyPeer[];
   ports?: NetworkPolicyPort[];
 }
@@ -157,7 +157,7 @@ export function policyTypes(np: NetworkPolicy): string[] {
 }
 
 /** Whether the policy isolates the pod for ingress. */
-export function selectsForIngress(np: NetworkPolicy, podNamespace: string, podLabels: Labels): boolean {
+function selectsForIngress(np: NetworkPolicy, podNamespace: string, podLabels: Labels): boolean {
   return np.namespace === podNamespace && selectorMatches(np.spec.podSelector ?? {}, podLabels) && policyTypes(np).includes("Ingress");
 }
 

@@ -24,7 +24,7 @@ export interface Probe {
 /** Paths the gateway answers with a JSON health body (docs/facts.md §1). */
 export const HEALTH_PATHS = ["/healthz", "/health", "/readyz", "/ready", "/startupz", "/startup"];
 
-export type ProbeKind = "httpGet" | "tcpSocket" | "grpc" | "exec" | "none";
+type ProbeKind = "httpGet" | "tcpSocket" | "grpc" | "exec" | "none";
 
 export interface ProbeTarget {
   kind: ProbeKind;
@@ -39,7 +39,7 @@ export interface ProbeTarget {
   scheme?: string;
 }
 
-export function probeKind(p: Probe | undefined): ProbeKind {
+function probeKind(p: Probe | undefined): ProbeKind {
   if (!p) return "none";
   if (p.httpGet) return "httpGet";
   if (p.tcpSocket) return "tcpSocket";
@@ -78,14 +78,14 @@ export function probeTarget(p: Probe | undefined, ports: readonly ContainerPort[
 }
 
 /** The path without query string or trailing slash, for comparison with HEALTH_PATHS. */
-export function normalizePath(path: string): string {
+function normalizePath(path: string): string {
   const q = path.indexOf("?");
   let p = q >= 0 ? path.slice(0, q) : path;
   if (p.length > 1 && p.endsWith("/")) p = p.slice(0, -1);
   return p;
 }
 
-export function isHealthPath(path: string | undefined, allowed: readonly string[] = HEALTH_PATHS): boolean {
+function isHealthPath(path: string | undefined, allowed: readonly string[] = HEALTH_PATHS): boolean {
   return path !== undefined && allowed.includes(normalizePath(path));
 }
 

@@ -30,5 +30,4 @@ export function formatMiB(bytes: number): string {
   return `${Math.ceil(bytes / MIB - 1e-9)}Mi`;
 }
 
-export const bytesFromMiB = (mib: number): number => mib * MIB;
 export const mibFromBytes = (bytes: number): number => bytes / MIB;

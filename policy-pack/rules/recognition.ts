@@ -14,7 +14,7 @@
 import { entryIndexOf, imageRepository, parseGatewayArgv, re, type EnvMap, type GatewayArgv } from "./gateway";
 import { isUnknownWord, scriptCommands, shellScriptOf, UNKNOWN_WORD } from "./shell";
 
-export interface ImageDefaults {
+interface ImageDefaults {
   /** Regex over the image repository (registry/path, no tag or digest). */
   image: string;
   entrypoint: string[];
@@ -37,7 +37,7 @@ export interface RecognitionSettings {
  * 43ac601c): no ENTRYPOINT of its own, so the node base image's `docker-entrypoint.sh`;
  * WORKDIR /app; CMD `node openclaw.mjs gateway --allow-unconfigured`.
  */
-export const OPENCLAW_IMAGE_DEFAULTS: ImageDefaults = {
+const OPENCLAW_IMAGE_DEFAULTS: ImageDefaults = {
   image: "(^|/)openclaw/openclaw$",
   entrypoint: ["docker-entrypoint.sh"],
   cmd: ["node", "openclaw.mjs", "gateway", "--allow-unconfigured"],
@@ -50,7 +50,7 @@ export const DEFAULT_RECOGNITION: RecognitionSettings = {
   imageDefaults: [OPENCLAW_IMAGE_DEFAULTS],
 };
 
-export type Role = "gateway" | "openclaw-not-serving" | "other";
+type Role = "gateway" | "openclaw-not-serving" | "other";
 
 export interface Recognition {
   role: Role;
@@ -72,7 +72,7 @@ export interface ContainerArgv {
 }
 
 /** Kubernetes' expansion of `$(NAME)` in command/args from the container's environment (`$$` escapes). */
-export function expandK8sVars(word: string, env: EnvMap): string {
+function expandK8sVars(word: string, env: EnvMap): string {
   if (!word.includes("$")) return word;
   return word.replace(/\$\$|\$\(([A-Za-z_][A-Za-z0-9_.-]*)\)/g, (m, name: string | undefined) => {
     if (m === "$$") return "$";
@@ -115,7 +115,7 @@ function unwrap(argv: string[]): string[] {
 }
 
 /** argv as the runtime starts the container, and how it was assembled. */
-export function effectiveArgv(c: ContainerArgv, env: EnvMap, s: RecognitionSettings): { runs: string[]; how: string; imageDefaulted: boolean } {
+function effectiveArgv(c: ContainerArgv, env: EnvMap, s: RecognitionSettings): { runs: string[]; how: string; imageDefaulted: boolean } {
   const command = (c.command ?? []).map((w) => expandK8sVars(w, env));
   const args = (c.args ?? []).map((w) => expandK8sVars(w, env));
   if (command.length > 0) return { runs: [...command, ...args], how: args.length ? "command + args" : "command", imageDefaulted: false };

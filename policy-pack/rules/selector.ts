@@ -2,7 +2,7 @@
 
 export type Labels = Record<string, string>;
 
-export interface LabelSelectorRequirement {
+interface LabelSelectorRequirement {
   key: string;
   operator: string;
   values?: string[];

@@ -13,7 +13,7 @@ export function isUnknownWord(w: string): boolean {
   return w.includes(UNKNOWN_WORD);
 }
 
-export interface ScriptCommand {
+interface ScriptCommand {
   /** The command's words; a word containing UNKNOWN_WORD has a part the manifest does not show. */
   argv: string[];
   /** Started with `&`: the shell does not wait for it. */
@@ -25,7 +25,7 @@ export interface ScriptCommand {
 export type ScriptParse = { ok: true; commands: ScriptCommand[] } | { ok: false; error: string };
 
 /** Longest script parsed; a longer one is reported as not understood rather than walked. */
-export const MAX_SCRIPT_CHARS = 64 * 1024;
+const MAX_SCRIPT_CHARS = 64 * 1024;
 
 interface SyntaxModule {
   NewParser(): { Parse(src: string, name: string): unknown };

@@ -7,7 +7,7 @@ import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { parse } from "yaml";
 
-export const REPO = join(__dirname, "..", "..");
+const REPO = join(__dirname, "..", "..");
 const PROJECT = "openclaw-gateway-infra";
 /** The stacks scripts/pulumi-env.sh gives the repo-local file backend. */
 const REPO_LOCAL_STACKS = ["local", "dev"];

@@ -9,6 +9,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { RELEASE_PATTERN } from "../../policy-pack/rules/release";
 import { userNpm } from "../../components/mac/pack";
+import { parseCommandLine, usageExit } from "../lib/args";
 
 export const RELEASES_DIR = path.resolve(__dirname, "../../components/mac/releases");
 
@@ -37,17 +38,20 @@ export function releasePackageJson(release: string): string {
   ) + "\n";
 }
 
+const USAGE = [
+  "usage: npm run mac:lock -- <release>",
+  "  <release>  the OpenClaw release to record, e.g. 2026.9.6: writes components/mac/releases/<release>/package.json and package-lock.json",
+].join("\n");
+
 function main(argv: string[]): number {
-  if (argv.length !== 1) {
-    console.error("mac:lock: usage: npm run mac:lock -- <release, e.g. 2026.9.6> (exactly one argument)");
-    return 2;
-  }
-  const r = releaseDir(argv[0]);
+  const { positionals } = parseCommandLine({ name: "mac:lock", usage: USAGE, options: {}, positionals: 1 }, argv);
+  if (positionals.length !== 1) usageExit("mac:lock", "name the release to record, e.g. 2026.9.6");
+  const release = positionals[0];
+  const r = releaseDir(release);
   if ("error" in r) {
     console.error(`mac:lock: ${r.error}`);
     return 1;
   }
-  const release = argv[0];
   fs.mkdirSync(r.dir, { recursive: true });
   fs.writeFileSync(path.join(r.dir, "package.json"), releasePackageJson(release));
   fs.rmSync(path.join(r.dir, "package-lock.json"), { force: true });

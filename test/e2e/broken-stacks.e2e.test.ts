@@ -1,4 +1,4 @@
-// Issue 6, step 2: the same `pulumi preview --policy-pack policy-pack` on
+// The same `pulumi preview --policy-pack policy-pack` on
 // deliberately broken stacks fails, and the output names each expected policy.
 // The stacks belong to test/e2e/fixtures/broken (see its Pulumi.yaml): the
 // program's objects for the local stack with exactly one upstream mistake.

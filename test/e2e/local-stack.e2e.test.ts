@@ -1,4 +1,4 @@
-// Issue 6, steps 1, 3 and 5: the `local` stack on the real engine (CLI, language
+// The `local` stack on the real engine (CLI, language
 // host, kubernetes provider rendering to a directory, the CrossGuard pack as a
 // process), in a private copy of the project with its own file backend.
 import { existsSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";

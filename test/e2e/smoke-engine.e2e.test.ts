@@ -1,4 +1,4 @@
-// Issue 4 under the real Pulumi engine (issue 6's toolchain): a program with only
+// The smoke checks under the real Pulumi engine (the bootstrapped toolchain): a program with only
 // the GatewaySmokeCheck, its provider serialized by the real Node.js language host
 // and run by the real dynamic-provider host. No cluster exists here, so kubectl is
 // refused by a loopback port with nothing behind it: preview must not run the

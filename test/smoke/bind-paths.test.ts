@@ -1,4 +1,4 @@
-// Issue 4, real tests 1, 2 and 6: the real gateway inside a network namespace
+// The real gateway inside a network namespace
 // the test creates (standing in for a pod). The in-pod path is 127.0.0.1 inside
 // the namespace (what kubectl port-forward reaches); the pod-IP path is the
 // namespace's veth address (what a Service reaches). Both run the bundled Job
@@ -13,7 +13,7 @@ import { byName, runJobScript } from "./support";
 
 const READY_MS = 90_000;
 
-describe("bind=lan in a pod-like namespace (test 1, test 6)", () => {
+describe("bind=lan in a pod-like namespace", () => {
   let ns: Netns;
   let gw: RunningGateway;
   beforeAll(async () => {
@@ -102,7 +102,7 @@ describe("bind=lan in a pod-like namespace (test 1, test 6)", () => {
   });
 });
 
-describe("bind=loopback in the same setup (test 2)", () => {
+describe("bind=loopback in the same setup", () => {
   let ns: Netns;
   let gw: RunningGateway;
   beforeAll(async () => {

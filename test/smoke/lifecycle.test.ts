@@ -1,9 +1,9 @@
-// Issue 4, real tests 3, 4 and 5 against one real gateway, started once for the
-// file, bind=lan inside a network namespace the test creates (the gateway looks
-// up a model catalog at start: in the namespace that lookup cannot leave the
-// machine). The checks reach it on the namespace's address: they wait through
-// its cold start (4), see a wrong token as auth (3), fail within the budget once
-// it is down (4), and refuse a server that answers the catch-all page everywhere (5).
+// Cold start, wrong token, gateway down and a catch-all page, against one real
+// gateway started once for the file, bind=lan inside a network namespace the test
+// creates (the gateway looks up a model catalog at start: in the namespace that
+// lookup cannot leave the machine). The checks reach it on the namespace's address:
+// they wait through its cold start, see a wrong token as auth, fail within the
+// budget once it is down, and refuse a server that answers the catch-all page everywhere.
 import { spawnSync } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { resolve } from "node:path";
@@ -29,7 +29,7 @@ describe("one real gateway through its life", () => {
     ns?.destroy();
   });
 
-  it("test 4a: while the gateway is still starting, the checks wait within the budget and pass", async () => {
+  it("while the gateway is still starting, the checks wait within the budget and pass", async () => {
     const g = await gwStarted;
     const ev = await runChecks({ baseUrl: g.baseUrl!, token: g.token, budgetMs: 90_000, pathName: "coldStart" });
     expect(ev.ok, formatEvidence(ev)).toBe(true);
@@ -44,7 +44,7 @@ describe("one real gateway through its life", () => {
     expect(ev.gatewayVersion).toBeNull();
   });
 
-  it("test 3: a wrong token fails the tool call with 401 and says it is auth", async () => {
+  it("a wrong token fails the tool call with 401 and says it is auth", async () => {
     // Shaped like a real token (the token rule refuses anything else before a request is made).
     const wrong = "0badc0de1bad2bad3bad4bad5bad6bad7bad8bad9badabadbbadcbaddbadebad";
     const t0 = performance.now();
@@ -79,7 +79,7 @@ describe("one real gateway through its life", () => {
     expect(usage.stderr).toMatch(/has scheme ftp; use http or https/);
   });
 
-  it("test 4b: with the gateway down, the checks fail within the budget with connection refused in the evidence", async () => {
+  it("with the gateway down, the checks fail within the budget with connection refused in the evidence", async () => {
     const port = gw.port;
     await gw.stop();
     const budgetMs = 3_000;

@@ -1,4 +1,4 @@
-// The pure parts of issue 4 without a gateway: the diagnosis for each runbook
+// The pure parts of the smoke checks, without a gateway: the diagnosis for each runbook
 // cause, the Job / ConfigMap / port-forward the cluster paths use (validated
 // against the upstream Kubernetes schema and against the program's own
 // NetworkPolicy), and the secret hygiene of evidence.
@@ -27,8 +27,8 @@ import {
   scriptConfigMap,
   serviceUrl,
   smokeJob,
-  SMOKE_CLIENT_LABEL,
 } from "../../components/smoke/kube";
+import { SMOKE } from "../../policy-pack/rules/names";
 import { stackConfig, TEST_TOKEN } from "../support/program";
 import { freeLoopbackPort, node24 } from "../support/gateway";
 import { stagingTarget } from "./support";
@@ -190,7 +190,7 @@ describe("the in-cluster Job and its ConfigMap", () => {
     const settings = parseStackConfig({ ...stackConfig("staging"), gatewayToken: TEST_TOKEN }, new Set(["gatewayToken"]));
     const np = buildManifests(settings).networkPolicy as any;
     const podLabels: Record<string, string> = job.spec.template.metadata.labels;
-    expect(podLabels[SMOKE_CLIENT_LABEL.key]).toBe(SMOKE_CLIENT_LABEL.value);
+    expect(podLabels[SMOKE.clientLabel.key]).toBe(SMOKE.clientLabel.value);
     const admits = (np.spec.ingress as any[]).some(
       (rule) =>
         (rule.ports ?? []).some((p: any) => p.port === settings.config.gateway.port || p.port === "gateway") &&

@@ -33,7 +33,7 @@ describe("npm run deploy", () => {
     expect(none.stderr).toMatch(/^deploy: --stack is required/);
     const unknown = deploy("--stack", "prod", "--diff");
     expect(unknown.status).toBe(2);
-    expect(unknown.stderr).toMatch(/^deploy: unknown option --diff; pulumi's own flags go after --/);
+    expect(unknown.stderr).toMatch(/^deploy: unknown option --diff; valid flags: --stack <value>.*; pulumi's own flags go after --\n/);
     const bad = deploy("--stack", "../etc");
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/is not a stack name/);
