@@ -34,14 +34,8 @@ export const endpoints = ticket.endpoints;
 /** The Ingress (route, TLS source, admitted controller, third smoke path's target); null without one. */
 export const ingress = ticket.ingress;
 export const deploymentName: pulumi.Output<string> = gateway.deploymentName;
-/**
- * Where the stack applies, so `npm run smoke|diagnose -- --stack <name>` reach the same
- * cluster without flags: the context, and the kubeconfig when it is a path (kubeconfig
- * text may hold credentials and is never an output). null for a render-only stack.
- */
-export const cluster = settings.renderOnly
-  ? null
-  : { context: c.cluster?.context ?? null, kubeconfig: c.cluster?.kubeconfig && !c.cluster.kubeconfig.includes("\n") ? c.cluster.kubeconfig : null };
+/** Where the stack applies (context, kubeconfig path); null for a render-only stack. */
+export const cluster = ticket.cluster;
 
 // --- Smoke checks (runbook step 5) ---------------------------------------------
 // After the Deployment and Service are ready, the checks run through kubectl

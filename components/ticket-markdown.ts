@@ -2,17 +2,9 @@
 // section SREs paste: identity of the release, sizing, network tuple, smoke
 // evidence, and the way back.
 import { verdictLine, type EngineRecordSummary, type ResourceChange } from "./engine-events";
-import type { ChangeTicket } from "./ticket";
+import type { ChangeTicket, StackOutputs } from "./ticket";
+import { markdownCell } from "../policy-pack/rules/markdown";
 
-export interface StackOutputs {
-  changeTicket?: ChangeTicket;
-  /** Flat smoke outputs (older stacks carry them outside changeTicket). */
-  smokeEvidence?: unknown;
-  smokeStatus?: unknown;
-  /** The Mac node's outputs, with its contrast table. */
-  mac?: unknown;
-  [key: string]: unknown;
-}
 
 export class TicketError extends Error {}
 
@@ -92,8 +84,8 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date, inputs: T
   if (!t || typeof t !== "object" || !t.image || !t.program) {
     throw new TicketError("the stack outputs have no changeTicket: run `pulumi up` for this stack first (outputs come from `pulumi stack output --json`)");
   }
-  const smoke = t.smoke ?? (outputs.smokeEvidence ? { status: String(outputs.smokeStatus ?? "unknown"), evidence: outputs.smokeEvidence } : undefined);
-  const contrast = (t.macContrast ?? (outputs.mac as { contrast?: unknown } | null | undefined)?.contrast ?? null) as { markdown?: string } | null;
+  const smoke = t.smoke;
+  const contrast = (t.macContrast ?? null) as { markdown?: string } | null;
   const approval = inputs.approval ?? { requester: null, approver: null, window: null };
   const engine = engineFor(t, inputs.engine ?? {});
   const json = {
@@ -206,7 +198,7 @@ export function renderTicket(outputs: StackOutputs, generatedAt: Date, inputs: T
 
 function cell(v: unknown): string {
   const s = v === null || v === undefined ? "—" : String(v);
-  return s === SECRET_MASK ? "(secret)" : s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+  return s === SECRET_MASK ? "(secret)" : markdownCell(s);
 }
 
 /** The third path's evidence as a table: where it went and the certificate the controller presented. */

@@ -104,6 +104,22 @@ export interface ChangeTicket {
   /** Runbook §4.6: one dashboard for restarts, OOMKilled, readiness=false, memory against the limit, 5xx. */
   observe: { window: string; queries: Record<string, string> };
   renderedOnly: boolean;
+  /**
+   * Where the stack applies, so `npm run smoke|diagnose -- --stack <name>` reach the same
+   * cluster without flags: the context, and the kubeconfig when it is a path (kubeconfig
+   * text may hold credentials and is never an output). null for a render-only stack.
+   */
+  cluster: { context: string | null; kubeconfig: string | null } | null;
+}
+
+/**
+ * What the tools (ticket, smoke, diagnose) read from `pulumi stack output --json`: the
+ * change ticket, the one contract. The stack's other outputs repeat parts of it for
+ * people reading `pulumi stack output`; no tool reads them.
+ */
+export interface StackOutputs {
+  changeTicket?: ChangeTicket;
+  [output: string]: unknown;
 }
 
 type Probe = { httpGet?: { path: string; port: string | number }; exec?: { command: string[] } };
@@ -221,6 +237,9 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
     },
     observe: observeQueries(ns, s.memory.limitBytes),
     renderedOnly: s.renderOnly,
+    cluster: s.renderOnly
+      ? null
+      : { context: c.cluster?.context ?? null, kubeconfig: c.cluster?.kubeconfig && !c.cluster.kubeconfig.includes("\n") ? c.cluster.kubeconfig : null },
   };
 }
 

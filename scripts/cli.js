@@ -40,7 +40,7 @@ const TOOLS = {
 const WARM = new Set(["policy-check"]);
 // Loaded only when a code path needs them (mvdan-sh, 1.5 MB, only for shell scripts in a
 // container's command): bundled, every start would parse them.
-const EXTERNAL = ["typescript", "@pulumi/*", "esbuild", "mvdan-sh"];
+const EXTERNAL = ["@pulumi/*", "esbuild", "mvdan-sh"];
 
 // node:crypto is loaded only when a file's mtime moved: most starts never need it.
 const sha256 = (file) => require("node:crypto").createHash("sha256").update(fs.readFileSync(file)).digest("hex");
@@ -102,7 +102,7 @@ function loadEsbuild() {
 
 /**
  * Sources read `__dirname` to find files next to them (policy-pack/config, the smoke
- * bundle's sources); in one bundle it would be .build/cli. Each use becomes its
+ * Job's script smoke-job.cjs); in one bundle it would be .build/cli. Each use becomes its
  * source directory, resolved from the bundle's own location at run time.
  */
 const dirnamePlugin = {
@@ -118,9 +118,7 @@ const dirnamePlugin = {
   },
 };
 
-const SMOKE_BUNDLE_SOURCE = "components/smoke/bundle.ts";
-
-function options(entry, outfile, define = {}) {
+function options(entry, outfile) {
   return {
     entryPoints: [path.join(ROOT, entry)],
     outfile,
@@ -132,24 +130,9 @@ function options(entry, outfile, define = {}) {
     metafile: true,
     logLevel: "error",
     absWorkingDir: ROOT,
-    define,
     banner: { js: `const __ocSourceDir = (rel) => require("node:path").join(__dirname, "..", "..", rel);` },
     plugins: [dirnamePlugin],
   };
-}
-
-/**
- * The smoke Job's script, made by components/smoke/bundle.ts itself (TypeScript's
- * transpiler, exactly as under ts-node), so a tool that ships it needs no compiler at run time.
- */
-async function smokeBundleText(esbuild) {
-  const tmp = path.join(OUT, `smoke-bundle.${process.pid}.tmp.js`);
-  try {
-    await esbuild.build(options(SMOKE_BUNDLE_SOURCE, tmp));
-    return require(tmp).smokeBundle();
-  } finally {
-    fs.rmSync(tmp, { force: true });
-  }
 }
 
 async function buildAsync(tool) {
@@ -157,16 +140,10 @@ async function buildAsync(tool) {
   fs.mkdirSync(OUT, { recursive: true });
   const outfile = path.join(OUT, `${tool}.js`);
   const tmp = `${outfile}.${process.pid}.tmp`;
-  let result = await esbuild.build(options(TOOLS[tool], tmp));
+  const result = await esbuild.build(options(TOOLS[tool], tmp));
   // Not in the metafile: tsconfig.json (esbuild reads its options); esbuild's version is in the stamp.
+  // Files a tool reads at run time (the smoke Job's script) are read afresh on every run.
   const extra = [path.relative(ROOT, __filename), "tsconfig.json"];
-  if (Object.hasOwn(result.metafile.inputs, SMOKE_BUNDLE_SOURCE)) {
-    const text = await smokeBundleText(esbuild);
-    result = await esbuild.build(options(TOOLS[tool], tmp, { OPENCLAW_SMOKE_BUNDLE: JSON.stringify(text) }));
-    // bundle.ts reads its modules as files, not imports: every source beside it is an input.
-    const dir = path.dirname(SMOKE_BUNDLE_SOURCE);
-    for (const f of fs.readdirSync(path.join(ROOT, dir))) if (f.endsWith(".ts")) extra.push(`${dir}/${f}`);
-  }
   const inputs = {};
   for (const rel of [...Object.keys(result.metafile.inputs), ...extra]) {
     const file = path.join(ROOT, rel);

@@ -9,7 +9,7 @@ import { diagnose, type EventDoc, type NodeDoc, type PodDoc } from "../component
 import type { ChangeTicket } from "../components/ticket";
 import { selectorArg } from "../policy-pack/rules/names";
 import { parseCommandLine } from "./lib/args";
-import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
+import { readChangeTicket, renderOnlySentence, renderOnlyStack, requireDeployed, StackError } from "./lib/stack";
 
 const USAGE = [
   "usage: npm run diagnose -- --stack <name> [--context <ctx>] [--json]",
@@ -31,15 +31,6 @@ function run(cmd: string, args: string[]): string {
     const err = e as { code?: string; stderr?: string };
     if (err.code === "ENOENT") throw new UsageError(`${cmd} is not on PATH`);
     throw new UsageError(`${cmd} ${args.join(" ")} failed: ${(err.stderr ?? "").trim()}`);
-  }
-}
-
-function stackText(stack: string): string {
-  try {
-    return stackOutputsText(stack);
-  } catch (e) {
-    if (e instanceof StackError) throw new UsageError(e.message);
-    throw e;
   }
 }
 
@@ -76,15 +67,18 @@ function main(argv: string[]): number {
   );
   // Nothing to read from a cluster: say so before pulumi or kubectl fail on it.
   if (a.stack && !a.outputs && renderOnlyStack(a.stack)) throw new UsageError(renderOnlySentence(a.stack, "diagnose"));
-  const outputs = a.outputs ? readJson(a.outputs, "--outputs") : a.stack ? JSON.parse(stackText(a.stack)) : undefined;
-  if (!outputs) throw new UsageError(`--stack or --outputs is required\n${USAGE}`);
-  if (outputs.cluster === null && !a.pods) throw new UsageError(renderOnlySentence(a.stack ?? outputs.environment ?? "(from --outputs)", "diagnose"));
-  const ticket = outputs.changeTicket as ChangeTicket | undefined;
-  if (!ticket?.endpoints) throw new UsageError("the stack outputs have no changeTicket: run `pulumi up` for this stack first");
+  let ticket: ChangeTicket;
+  try {
+    ticket = readChangeTicket(a);
+    if (!a.pods) requireDeployed(ticket, a.stack, "diagnose");
+  } catch (e) {
+    if (e instanceof StackError) throw new UsageError(e.message);
+    throw e;
+  }
   const ns = ticket.endpoints.namespace;
   const selector = selectorArg(ticket.environment);
-  // The stack's own cluster (output `cluster`) unless --context says otherwise.
-  const target: { context?: string | null; kubeconfig?: string | null } = outputs.cluster ?? {};
+  // The stack's own cluster (the ticket's `cluster`) unless --context says otherwise.
+  const target: { context?: string | null; kubeconfig?: string | null } = ticket.cluster ?? {};
   const context = a.context ?? target.context ?? undefined;
   const kubeconfig = a.context ? undefined : (target.kubeconfig ?? undefined);
   const kube = (...args: string[]) =>

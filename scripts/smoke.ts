@@ -10,15 +10,15 @@
 //
 // Prints the evidence JSON on stdout and a readable summary on stderr; exits 0
 // when everything passes (and both paths agree), 1 when not, 2 on bad usage.
-import { readFileSync } from "node:fs";
 import { smokeBundle } from "../components/smoke/bundle";
 import { baseUrlProblem, cleanText, formatAgreement, formatEvidence, gatewayTokenProblem, maskUrl, redact, redactDeep, runChecks } from "../components/smoke/checks";
 import { ingressTargetProblem, type IngressTarget } from "../components/smoke/ingress";
 import { runBothPaths, smokeRecord, type ClusterTarget } from "../components/smoke/kube";
 import { readCaBundle } from "../components/ingress-ca";
+import type { ChangeTicket } from "../components/ticket";
 import { GATEWAY } from "../policy-pack/rules/names";
 import { parseCommandLine } from "./lib/args";
-import { renderOnlySentence, renderOnlyStack, StackError, stackOutputsText } from "./lib/stack";
+import { readChangeTicket, renderOnlySentence, renderOnlyStack, requireDeployed, StackError } from "./lib/stack";
 
 const USAGE = [
   "usage: npm run smoke -- --url <base-url> [--token-env NAME] [--budget-seconds N] [--path-name NAME]",
@@ -102,9 +102,12 @@ export function parseArgs(argv: string[]): Args {
   return a;
 }
 
-function stackOutputs(stack: string): string {
+/** The stack's change ticket (--outputs or --stack); a render-only stack is refused in one sentence. */
+function ticketFor(a: Args): ChangeTicket {
   try {
-    return stackOutputsText(stack);
+    const t = readChangeTicket(a);
+    requireDeployed(t, a.stack, "smoke-test");
+    return t;
   } catch (e) {
     if (e instanceof StackError) throw new UsageError(cleanText(e.message, 2000));
     throw e;
@@ -126,28 +129,17 @@ function tokenFor(a: Args): string | undefined {
   throw new UsageError(`no token: set ${a.tokenEnv} (or pass --token-env NAME)`);
 }
 
-interface StackOutputs {
-  endpoints?: { namespace?: string; deployment?: string; service?: string | null };
-  image?: { ref?: string };
-  valuesHash?: string;
-  bindPortProbe?: { bind?: string; port?: number; smokeBudgetSeconds?: number };
-  /** Where the stack applies (index.ts output `cluster`): used unless --context is given. */
-  cluster?: { context?: string | null; kubeconfig?: string | null } | null;
-  /** The Ingress and the third path's target (index.ts output `ingress`); null or absent without one. */
-  ingress?: { name?: string; smoke?: { host?: string; address?: string; port?: number; caBundle?: string } } | null;
-}
-
 /**
- * The third path's target from the stack's `ingress` output, the CA bundle read from
+ * The third path's target from the ticket's `ingress`, the CA bundle read from
  * --ca-bundle or the path the stack names; undefined when the stack has no Ingress or
  * --no-ingress is given. A bundle that cannot be read here is a usage error naming both.
  */
-export function ingressTargetFromOutputs(o: StackOutputs, a: Pick<Args, "caBundle" | "noIngress">): IngressTarget | undefined {
-  const ing = o.ingress;
+export function ingressTargetFromTicket(t: ChangeTicket, a: Pick<Args, "caBundle" | "noIngress">): IngressTarget | undefined {
+  const ing = t.ingress;
   if (!ing || a.noIngress) return undefined;
   const bundle = a.caBundle ?? ing.smoke?.caBundle;
   if (!ing.name || !ing.smoke?.host || !ing.smoke.address || !ing.smoke.port || !bundle) {
-    throw new UsageError("stack output `ingress` lacks name or smoke.host/address/port/caBundle: re-run pulumi up with this version of the program, or pass --no-ingress");
+    throw new UsageError("the change ticket's `ingress` lacks name or smoke.host/address/port/caBundle: re-run pulumi up with this version of the program, or pass --no-ingress");
   }
   let caPem: string;
   try {
@@ -159,39 +151,27 @@ export function ingressTargetFromOutputs(o: StackOutputs, a: Pick<Args, "caBundl
       `${a.caBundle !== undefined ? "--ca-bundle" : "the stack's ingress.smoke.caBundle"} ${cleanText(bundle, 300)} ${why}: pass --ca-bundle <PEM file with the CA that signed the Ingress certificate>, or --no-ingress to check two paths only`,
     );
   }
-  const t: IngressTarget = { host: ing.smoke.host, address: ing.smoke.address, port: ing.smoke.port, caPem, ingressName: ing.name };
-  const problem = ingressTargetProblem(t);
-  if (problem) throw new UsageError(`stack output ingress: ${problem}`);
-  return t;
+  const target: IngressTarget = { host: ing.smoke.host, address: ing.smoke.address, port: ing.smoke.port, caPem, ingressName: ing.name };
+  const problem = ingressTargetProblem(target);
+  if (problem) throw new UsageError(`the change ticket's ingress: ${problem}`);
+  return target;
 }
 
-/** The cluster target of a deployed stack, from `pulumi stack output --json`. */
-export function targetFromOutputs(o: StackOutputs, a: Pick<Args, "context" | "budgetSeconds">): ClusterTarget {
-  const missing: string[] = [];
-  const ns = o.endpoints?.namespace;
-  const deployment = o.endpoints?.deployment;
-  const service = o.endpoints?.service;
-  const image = o.image?.ref;
-  const port = o.bindPortProbe?.port;
-  if (!ns) missing.push("endpoints.namespace");
-  if (!deployment) missing.push("endpoints.deployment");
-  if (!service) missing.push("endpoints.service (a stack without a Service has no in-cluster path)");
-  if (!image) missing.push("image.ref");
-  if (!port) missing.push("bindPortProbe.port");
-  const budgetSeconds = a.budgetSeconds ?? o.bindPortProbe?.smokeBudgetSeconds;
-  if (budgetSeconds === undefined) missing.push("bindPortProbe.smokeBudgetSeconds (run `pulumi up` with this version, or pass --budget-seconds)");
-  if (missing.length) throw new UsageError(`stack outputs lack ${missing.join(", ")}`);
+/** The cluster target of a deployed stack, from its change ticket. */
+export function targetFromTicket(t: ChangeTicket, a: Pick<Args, "context" | "budgetSeconds">): ClusterTarget {
+  const service = t.endpoints.service;
+  if (!service) throw new UsageError("the stack has no Service (bind=loopback for same-pod sidecars): there is no in-cluster path to check");
   return {
-    namespace: ns!,
-    serviceName: service!,
-    deploymentName: deployment!,
-    port: port!,
-    image: image!,
+    namespace: t.endpoints.namespace,
+    serviceName: service,
+    deploymentName: t.endpoints.deployment,
+    port: t.network.port,
+    image: t.image.ref,
     tokenSecretName: GATEWAY.tokenSecretName,
     tokenSecretKey: GATEWAY.tokenSecretKey,
-    budgetMs: Math.round(budgetSeconds! * 1000),
-    context: a.context ?? o.cluster?.context ?? undefined,
-    kubeconfig: a.context ? undefined : (o.cluster?.kubeconfig ?? undefined),
+    budgetMs: Math.round((a.budgetSeconds ?? t.network.smokeBudgetSeconds) * 1000),
+    context: a.context ?? t.cluster?.context ?? undefined,
+    kubeconfig: a.context ? undefined : (t.cluster?.kubeconfig ?? undefined),
     runId: `cli-${Date.now().toString(36)}`,
   };
 }
@@ -217,14 +197,12 @@ async function main(argv: string[]): Promise<number> {
     }
     // Nothing deployed to check: one sentence instead of kubectl's connection errors.
     if (!a.outputs && renderOnlyStack(a.stack!)) throw new UsageError(renderOnlySentence(a.stack!, "smoke-test"));
-    const text = a.outputs ? readFileSync(a.outputs, "utf8") : stackOutputs(a.stack!);
-    const outputs = JSON.parse(text) as StackOutputs & { valuesHash?: string };
-    if (outputs.cluster === null) throw new UsageError(renderOnlySentence(a.stack!, "smoke-test"));
-    const ingress = ingressTargetFromOutputs(outputs, a);
-    const target: ClusterTarget = { ...targetFromOutputs(outputs, a), ...(ingress ? { ingress } : {}) };
-    const run = await runBothPaths(target, token, smokeBundle(), { bind: outputs.bindPortProbe?.bind, containerPort: target.port });
+    const ticket = ticketFor(a);
+    const ingress = ingressTargetFromTicket(ticket, a);
+    const target: ClusterTarget = { ...targetFromTicket(ticket, a), ...(ingress ? { ingress } : {}) };
+    const run = await runBothPaths(target, token, smokeBundle(), { bind: ticket.network.bind, containerPort: target.port });
     secrets.push(run.token);
-    const record = smokeRecord(target, run, outputs.valuesHash ?? "unknown", run.token ?? "");
+    const record = smokeRecord(target, run, ticket.valuesHash, run.token ?? "");
     out(process.stderr, [formatEvidence(run.portForward), formatEvidence(run.inCluster), ...(run.ingress ? [formatEvidence(run.ingress)] : []), formatAgreement(run.agreement)].join("\n"));
     out(process.stdout, JSON.stringify(redactDeep(record, secrets), null, 2));
     return record.signedOff ? 0 : 1;

@@ -4,9 +4,10 @@
 // the engine's own record of the update (npm run deploy) when there is one.
 import * as fs from "node:fs";
 import * as path from "node:path";
-import { renderTicket, TicketError, type StackOutputs } from "../components/ticket-markdown";
+import type { StackOutputs } from "../components/ticket";
+import { renderTicket, TicketError } from "../components/ticket-markdown";
 import { parseCommandLine, usageExit } from "./lib/args";
-import { StackError, stackOutputsText } from "./lib/stack";
+import { readStackOutputs, StackError } from "./lib/stack";
 import { approvalFrom, engineFrom, TICKET_INPUT_OPTIONS, TICKET_INPUT_USAGE } from "./ticket-inputs";
 
 const USAGE = [
@@ -29,27 +30,13 @@ function main(argv: string[]): number {
     if (e instanceof TicketError) usageExit("ticket", e.message);
     throw e;
   }
-  let text: string;
-  if (args.outputs) {
-    try {
-      text = fs.readFileSync(args.outputs, "utf8");
-    } catch {
-      return fail(`--outputs ${args.outputs}: cannot read the file`);
-    }
-  } else {
-    try {
-      // Never --show-secrets: secrets stay "[secret]" and never reach the ticket.
-      text = stackOutputsText(args.stack);
-    } catch (e) {
-      if (e instanceof StackError) return fail(e.message);
-      throw e;
-    }
-  }
   let outputs: StackOutputs;
   try {
-    outputs = JSON.parse(text) as StackOutputs;
-  } catch {
-    return fail(`${args.outputs ?? "pulumi stack output"}: not JSON; expected the output of \`pulumi stack output --json\``);
+    // Never --show-secrets: secrets stay "[secret]" and never reach the ticket.
+    outputs = readStackOutputs(args);
+  } catch (e) {
+    if (e instanceof StackError) return fail(e.message);
+    throw e;
   }
   try {
     const now = new Date();

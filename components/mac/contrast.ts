@@ -2,6 +2,7 @@
 // digest … and document deltas"): the Kubernetes and the Mac evidence side by side, for the
 // change ticket. Pure: the evidence comes from components/smoke/checks.ts `runChecks`.
 import type { CheckResult, Evidence } from "../smoke/checks";
+import { markdownCell } from "../../policy-pack/rules/markdown";
 
 export interface TrackEvidence {
   /** "kubernetes" or "mac". */
@@ -72,7 +73,7 @@ export function contrastTable(k8s: TrackEvidence, mac: TrackEvidence): Contrast 
   const bothPass = k8s.evidence.ok && mac.evidence.ok;
   const signedOff = bothPass && !rows.some((r) => r.delta === "blocking");
   const deltas = rows.filter((r) => r.delta !== "same").map((r) => `${r.signal}: ${r.kubernetes} vs ${r.mac} (${r.delta}${r.note ? `: ${r.note}` : ""})`);
-  const esc = (s: string) => s.replace(/\|/g, "\\|");
+  const esc = markdownCell;
   const markdown = [
     `| signal | Kubernetes | Mac | delta |`,
     `|---|---|---|---|`,

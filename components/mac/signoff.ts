@@ -4,33 +4,20 @@
 // evidence in a contrast table for the change ticket.
 //
 // Closure serialization (components/mac/README.md, "Facts"): the provider captures plain data only: the smoke
-// bundle text and a bundle of tunnel.ts + contrast.ts transpiled here, both compiled at
-// run time with node's module loader. Nothing imported at the top is used at run time.
+// bundle text and signoff-lib.cjs (tunnel.ts + contrast.ts), both made by `npm run build:bundles`
+// and loaded at run time with node's module loader. Nothing imported at the top is used at run time.
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import ts from "typescript";
 import { smokeBundle } from "../smoke/bundle";
 import type * as Checks from "../smoke/checks";
 import type * as Contrast from "./contrast";
 import type * as Tunnel from "./tunnel";
 
 let macBundleText: string | undefined;
-/** tunnel.ts and contrast.ts as one CommonJS script (type imports only, node built-ins). */
+/** signoff-lib.cjs (tunnel.ts and contrast.ts, made by `npm run build:bundles`) as text. */
 function macSignoffBundle(): string {
-  if (macBundleText) return macBundleText;
-  const mod = (name: string) =>
-    ts.transpileModule(readFileSync(join(__dirname, `${name}.ts`), "utf8"), {
-      compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
-      fileName: `${name}.ts`,
-    }).outputText.replace(/\n\/\/# sourceMappingURL=.*$/, "");
-  macBundleText = `"use strict";
-// openclaw-gateway-infra Mac sign-off: generated from components/mac/{tunnel,contrast}.ts by signoff.ts.
-const __t = { exports: {} }; (function (exports, require, module) {\n${mod("tunnel")}\n})(__t.exports, require, __t);
-const __c = { exports: {} }; (function (exports, require, module) {\n${mod("contrast")}\n})(__c.exports, require, __c);
-module.exports = Object.assign({}, __t.exports, __c.exports);
-`;
-  return macBundleText;
+  return (macBundleText ??= readFileSync(join(__dirname, "signoff-lib.cjs"), "utf8"));
 }
 
 /** Where the tunnel goes (the same SSH settings as the install), and what to check. */

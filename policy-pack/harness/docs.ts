@@ -13,9 +13,10 @@ import { analyze } from "./engine";
 import { caseObjects, FIXTURES, loadCases } from "./cases";
 import { loadConfigFile, resolveConfig } from "./config";
 import { listYamlFiles, loadManifests } from "./manifests";
+import { markdownCell } from "../rules/markdown";
 import { judge, loadCorpus, score } from "../../test/policy-corpus/corpus";
 
-const cell = (s: string) => s.replace(/\|/g, "\\|").replace(/\n/g, " ");
+const cell = markdownCell;
 
 function fmtDefault(s: PolicyConfigJSONSchema | boolean): string {
   if (typeof s === "boolean" || s.default === undefined) return "";

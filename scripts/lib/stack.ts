@@ -6,6 +6,7 @@ import { execFileSync } from "node:child_process";
 import { accessSync, constants, readFileSync } from "node:fs";
 import { delimiter, join } from "node:path";
 import { parse } from "yaml";
+import type { ChangeTicket, StackOutputs } from "../../components/ticket";
 
 const REPO = join(__dirname, "..", "..");
 const PROJECT = "openclaw-gateway-infra";
@@ -56,7 +57,7 @@ function onPath(cmd: string): boolean {
  * backend and public passphrase); any other stack uses the `pulumi` on PATH (your
  * login and secrets provider), else the bootstrapped CLI with the backend left to you.
  */
-export function stackOutputsText(stack: string): string {
+function stackOutputsText(stack: string): string {
   const direct = !REPO_LOCAL_STACKS.includes(stack) && onPath("pulumi");
   const args = ["stack", "output", "--json", "--stack", stack];
   const [cmd, argv] = direct ? ["pulumi", args] : ["bash", [join(REPO, "scripts", "pulumi-env.sh"), "--stack", stack, "pulumi", ...args]];
@@ -76,4 +77,52 @@ export function stackOutputsText(stack: string): string {
     }
     throw new StackError(`pulumi stack output --stack ${stack} failed: ${stderr || `exit ${err.status}`}`);
   }
+}
+
+/**
+ * The change ticket of a stack, the one contract the tools read: from `--outputs <file>`
+ * (saved `pulumi stack output --json`) when given, else from the stack itself. Refuses,
+ * with a StackError saying what to do, an unreadable or non-JSON file, a stack whose
+ * outputs cannot be read, and outputs without a ticket. `action` names what the tool
+ * was about to do, for the render-only sentence (see requireDeployed).
+ */
+export function readChangeTicket(a: { stack?: string; outputs?: string }): ChangeTicket {
+  return ticketOf(readStackOutputs(a), a.outputs ?? `stack ${a.stack}`);
+}
+
+/** `pulumi stack output --json` of a stack, or the same saved in a file. */
+export function readStackOutputs(a: { stack?: string; outputs?: string }): StackOutputs {
+  let text: string;
+  let what: string;
+  if (a.outputs !== undefined) {
+    what = `--outputs ${a.outputs}`;
+    try {
+      text = readFileSync(a.outputs, "utf8");
+    } catch {
+      throw new StackError(`${what}: cannot read the file`);
+    }
+  } else if (a.stack !== undefined) {
+    what = `pulumi stack output --stack ${a.stack}`;
+    text = stackOutputsText(a.stack);
+  } else {
+    throw new StackError("--stack or --outputs is required");
+  }
+  try {
+    const parsed = JSON.parse(text) as unknown;
+    if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) throw new Error("not an object");
+    return parsed as StackOutputs;
+  } catch {
+    throw new StackError(`${what}: not JSON; expected the output of \`pulumi stack output --json\``);
+  }
+}
+
+function ticketOf(outputs: StackOutputs, from: string): ChangeTicket {
+  const t = outputs.changeTicket;
+  if (!t || typeof t !== "object" || !t.endpoints) throw new StackError(`${from} has no changeTicket output: run \`pulumi up\` for this stack first`);
+  return t;
+}
+
+/** Refuses a ticket of a stack that deploys nothing (render-only), in the one sentence. */
+export function requireDeployed(t: ChangeTicket, stack: string | undefined, action: string): void {
+  if (t.renderedOnly) throw new StackError(renderOnlySentence(stack ?? t.stack, action));
 }

@@ -17,7 +17,11 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareThreePaths, diagnoseIngress, formatEvidence, type Evidence } from "../../components/smoke/checks";
 import { ingressFetch, inspectCertificate, runIngressPath, type IngressTarget } from "../../components/smoke/ingress";
 import { liveIngressContextFrom, smokeFailureMessage, smokeRecord } from "../../components/smoke/kube";
-import { ingressTargetFromOutputs, parseArgs } from "../../scripts/smoke";
+import type { ChangeTicket } from "../../components/ticket";
+import { ingressTargetFromTicket, parseArgs } from "../../scripts/smoke";
+
+/** The ticket's `ingress` part is all the third path reads; the rest of a ticket does not matter here. */
+const fromTicket = (t: { ingress?: unknown }, a: Parameters<typeof ingressTargetFromTicket>[1]) => ingressTargetFromTicket(t as unknown as ChangeTicket, a);
 import { startGateway, stopAllGateways, type RunningGateway } from "../support/gateway";
 import { leakedFragment } from "../support/leak";
 import { stagingTarget } from "./support";
@@ -251,25 +255,25 @@ describe("npm run smoke -- --stack: the third path's target from the stack's `in
   const outputs = () => ({ ingress: { name: "openclaw-gateway", smoke: { host: HOST, address: "127.0.0.1", port: 11443, caBundle: join(dir, "ca.crt") } } });
 
   it("reads the CA bundle the stack names; --ca-bundle overrides it; --no-ingress and a stack without an Ingress give none", () => {
-    const t = ingressTargetFromOutputs(outputs(), { noIngress: false });
+    const t = fromTicket(outputs(), { noIngress: false });
     expect(t).toEqual({ host: HOST, address: "127.0.0.1", port: 11443, caPem: readFileSync(join(dir, "ca.crt"), "utf8"), ingressName: "openclaw-gateway" });
     const moved = { ingress: { ...outputs().ingress, smoke: { ...outputs().ingress.smoke, caBundle: "/nonexistent/ca.crt" } } };
-    expect(ingressTargetFromOutputs(moved, { noIngress: false, caBundle: join(dir, "ca.crt") })?.caPem).toContain("BEGIN CERTIFICATE");
-    expect(ingressTargetFromOutputs(outputs(), { noIngress: true })).toBeUndefined();
-    expect(ingressTargetFromOutputs({ ingress: null }, { noIngress: false })).toBeUndefined();
-    expect(ingressTargetFromOutputs({}, { noIngress: false })).toBeUndefined();
+    expect(fromTicket(moved, { noIngress: false, caBundle: join(dir, "ca.crt") })?.caPem).toContain("BEGIN CERTIFICATE");
+    expect(fromTicket(outputs(), { noIngress: true })).toBeUndefined();
+    expect(fromTicket({ ingress: null }, { noIngress: false })).toBeUndefined();
+    expect(fromTicket({}, { noIngress: false })).toBeUndefined();
   });
 
   it("a bundle that is not on this machine, or holds a private key, is a usage error naming where it came from and both ways out", () => {
     const moved = { ingress: { ...outputs().ingress, smoke: { ...outputs().ingress.smoke, caBundle: "/nonexistent/ca.crt" } } };
-    expect(() => ingressTargetFromOutputs(moved, { noIngress: false })).toThrow(
+    expect(() => fromTicket(moved, { noIngress: false })).toThrow(
       /^the stack's ingress.smoke.caBundle \/nonexistent\/ca.crt does not exist on this machine: pass --ca-bundle <PEM file .*>, or --no-ingress to check two paths only$/,
     );
-    expect(() => ingressTargetFromOutputs(outputs(), { noIngress: false, caBundle: join(dir, "good.ext") })).toThrow(/^--ca-bundle \S+good.ext holds no PEM certificate/);
+    expect(() => fromTicket(outputs(), { noIngress: false, caBundle: join(dir, "good.ext") })).toThrow(/^--ca-bundle \S+good.ext holds no PEM certificate/);
     const withKey = join(dir, "bundle-with-key.pem");
     writeFileSync(withKey, readFileSync(join(dir, "ca.crt"), "utf8") + readFileSync(join(dir, "ca.key"), "utf8"));
-    expect(() => ingressTargetFromOutputs(outputs(), { noIngress: false, caBundle: withKey })).toThrow(/contains a private key/);
-    expect(() => ingressTargetFromOutputs({ ingress: { name: "openclaw-gateway", smoke: { host: HOST } } }, { noIngress: false })).toThrow(/lacks name or smoke.host\/address\/port\/caBundle/);
+    expect(() => fromTicket(outputs(), { noIngress: false, caBundle: withKey })).toThrow(/contains a private key/);
+    expect(() => fromTicket({ ingress: { name: "openclaw-gateway", smoke: { host: HOST } } }, { noIngress: false })).toThrow(/lacks name or smoke.host\/address\/port\/caBundle/);
   });
 
   it("--ca-bundle and --no-ingress go with --stack, and not together", () => {

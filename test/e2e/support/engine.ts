@@ -121,7 +121,12 @@ export class Workspace {
     public readonly env: Record<string, string>,
   ) {}
 
-  static async create(label: string, extra: { fixtures?: string[] } = {}): Promise<Workspace> {
+  /**
+   * extra.production: install the copy's dependencies as a user deploying it would,
+   * `npm ci --omit=dev` in the project and in policy-pack/ (from the npm cache; ~1 min),
+   * instead of linking the checkout's full node_modules.
+   */
+  static async create(label: string, extra: { fixtures?: string[]; production?: boolean } = {}): Promise<Workspace> {
     const env = engineEnv();
     requireToolchain(env);
     const root = mkdtempSync(join(tmpdir(), `openclaw-${label}-`));
@@ -134,11 +139,18 @@ export class Workspace {
       cpSync(join(REPO, f), join(dir, f));
     }
     for (const fx of extra.fixtures ?? []) cpSync(join(REPO, "test/e2e/fixtures", fx), join(dir, "test/e2e/fixtures", fx), { recursive: true });
-    symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
-    if (existsSync(join(REPO, "policy-pack/node_modules"))) {
-      symlinkSync(join(REPO, "policy-pack/node_modules"), join(dir, "policy-pack/node_modules"));
-    }
     const wsEnv = { ...env, PULUMI_BACKEND_URL: `file://${backend}`, NO_COLOR: "1", FORCE_COLOR: "0" };
+    if (extra.production) {
+      for (const cwd of [dir, join(dir, "policy-pack")]) {
+        const r = await run("npm", ["ci", "--omit=dev", "--no-audit", "--no-fund"], { cwd, env: wsEnv, timeoutMs: 600_000 });
+        if (r.code !== 0) throw new Error(`npm ci --omit=dev in ${cwd} failed (${r.code}):\n${r.output}`);
+      }
+    } else {
+      symlinkSync(join(REPO, "node_modules"), join(dir, "node_modules"));
+      if (existsSync(join(REPO, "policy-pack/node_modules"))) {
+        symlinkSync(join(REPO, "policy-pack/node_modules"), join(dir, "policy-pack/node_modules"));
+      }
+    }
     return new Workspace(dir, root, wsEnv);
   }
 
