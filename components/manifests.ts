@@ -4,7 +4,7 @@
 // Every value is written once (port, labels, names) and derived everywhere else.
 import { createHash } from "node:crypto";
 import { CONTROLLER_SOURCE_ANNOTATION } from "../policy-pack/rules/ingress";
-import { ANNOTATIONS, GATEWAY, IMAGE, SMOKE, selectorLabels as gatewaySelector } from "../policy-pack/rules/names";
+import { ANNOTATIONS, GATEWAY, HEALTH, IMAGE, SMOKE, selectorLabels as gatewaySelector } from "../policy-pack/rules/names";
 import { parseMemory } from "../policy-pack/rules/quantity";
 import { effectiveTrustedProxies, type GatewaySettings } from "./config";
 
@@ -39,6 +39,8 @@ export interface GatewayManifests {
     serviceHost?: string;
     /** The Ingress's hosts and TLS Secret, when there is one. */
     ingress?: { name: string; hosts: string[]; tlsSecretName: string };
+    /** Each probe in words, written where the probe is built: what is dialled, from where (the change ticket shows it). */
+    probes: { startup: string; readiness: string; liveness: string };
   };
 }
 
@@ -131,10 +133,14 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   // real traffic arrives on 127.0.0.1, which the kubelet cannot reach: the probe
   // then runs inside the pod against 127.0.0.1 and reads the JSON body, because
   // every unknown path answers 200 with the Control UI page (docs/facts.md §1).
-  const httpProbe = (path: keyof typeof PROBE_BODY_CHECK) =>
+  const httpProbe = (probe: keyof typeof HEALTH) =>
     c.gateway.bind === "lan"
-      ? { httpGet: { path, port: PORT_NAME, scheme: "HTTP" } }
-      : { exec: { command: loopbackProbeCommand(port, path) } };
+      ? { httpGet: { path: HEALTH[probe].path, port: PORT_NAME, scheme: "HTTP" } }
+      : { exec: { command: loopbackProbeCommand(port, probe) } };
+  const probeText = (probe: keyof typeof HEALTH) =>
+    c.gateway.bind === "lan"
+      ? `httpGet ${HEALTH[probe].path} port ${PORT_NAME} (kubelet → pod IP)`
+      : `exec in pod: GET ${loopbackUrl(port, HEALTH[probe].path)} and check the JSON body (loopback bind)`;
   const container = {
     name: CONTAINER_NAME,
     image: c.image.ref,
@@ -161,10 +167,10 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       },
     },
     // Cold start (workspace and skills load) must not flip liveness: runbook §4.4, §5.
-    startupProbe: { ...httpProbe("/startupz"), periodSeconds: s.startup.periodSeconds, failureThreshold: s.startup.failureThreshold, timeoutSeconds: 3 },
+    startupProbe: { ...httpProbe("startup"), periodSeconds: s.startup.periodSeconds, failureThreshold: s.startup.failureThreshold, timeoutSeconds: 3 },
     // Same protocol, port and path family as real traffic (runbook §4.4); never exec.
-    readinessProbe: { ...httpProbe("/readyz"), periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
-    livenessProbe: { ...httpProbe("/healthz"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
+    readinessProbe: { ...httpProbe("readiness"), periodSeconds: READINESS_PERIOD_SECONDS, timeoutSeconds: 3, failureThreshold: 3 },
+    livenessProbe: { ...httpProbe("liveness"), periodSeconds: 20, timeoutSeconds: 5, failureThreshold: 3 },
     securityContext: {
       allowPrivilegeEscalation: false,
       readOnlyRootFilesystem: true,
@@ -344,22 +350,18 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       configChecksum,
       serviceHost: service ? `${service.metadata.name}.${ns}.svc.cluster.local` : undefined,
       ingress: ingress && ing ? { name: ingress.metadata.name, hosts: ing.hosts, tlsSecretName } : undefined,
+      probes: { startup: probeText("startup"), readiness: probeText("readiness"), liveness: probeText("liveness") },
     },
   };
 }
 
-/** What a healthy JSON body says on each probe path (docs/facts.md §1). */
-export const PROBE_BODY_CHECK = {
-  "/startupz": 'b.ok===true&&b.status==="started"',
-  "/readyz": "b.ready===true",
-  "/healthz": "b.ok===true",
-} as const;
+const loopbackUrl = (port: number, path: string) => `http://127.0.0.1:${port}${path}`;
 
 /** An in-pod probe of 127.0.0.1 with the image's own node: status 200 and the JSON body's verdict. */
-export function loopbackProbeCommand(port: number, path: keyof typeof PROBE_BODY_CHECK): string[] {
+export function loopbackProbeCommand(port: number, probe: keyof typeof HEALTH): string[] {
   const script =
-    `fetch("http://127.0.0.1:${port}${path}",{signal:AbortSignal.timeout(2500)})` +
-    `.then(r=>r.json().then(b=>process.exit(r.status===200&&${PROBE_BODY_CHECK[path]}?0:1)))` +
+    `fetch("${loopbackUrl(port, HEALTH[probe].path)}",{signal:AbortSignal.timeout(2500)})` +
+    `.then(r=>r.json().then(b=>process.exit(r.status===200&&${HEALTH[probe].healthy}?0:1)))` +
     ".catch(()=>process.exit(1))";
   return ["node", "-e", script];
 }

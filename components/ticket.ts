@@ -122,15 +122,6 @@ export interface StackOutputs {
   [output: string]: unknown;
 }
 
-type Probe = { httpGet?: { path: string; port: string | number }; exec?: { command: string[] } };
-
-/** The probe as the ticket states it: what is dialled, from where. */
-function describeProbe(p: Probe): string {
-  if (p.httpGet) return `httpGet ${p.httpGet.path} port ${p.httpGet.port} (kubelet → pod IP)`;
-  const url = /http:\/\/[^"]+/.exec(p.exec?.command.join(" ") ?? "")?.[0];
-  return `exec in pod: GET ${url ?? "?"} and check the JSON body (loopback bind)`;
-}
-
 /** sha256 over the canonical effective config (defaults applied, secrets removed). */
 export function valuesHash(s: GatewaySettings): string {
   return createHash("sha256").update(canonicalJson(withoutSecrets(s.config))).digest("hex");
@@ -179,7 +170,6 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
         `pulumi up --stack ${stack}`,
       ]
     : [`# no rollback target recorded: set rollback.image in Pulumi.${stack}.yaml before the next change`];
-  const gateway = (m.deployment.spec as { template: { spec: { containers: Record<string, Probe>[] } } }).template.spec.containers[0];
   const strategy = (m.deployment.spec as { strategy: { type: string; rollingUpdate?: { maxUnavailable: number; maxSurge: number } } }).strategy;
   return {
     environment: c.environment,
@@ -204,11 +194,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
       port: c.gateway.port,
       containerPort: { name: PORT_NAME, number: c.gateway.port },
       serviceTargetPort: service ? PORT_NAME : null,
-      probes: {
-        startup: describeProbe(gateway.startupProbe),
-        readiness: describeProbe(gateway.readinessProbe),
-        liveness: describeProbe(gateway.livenessProbe),
-      },
+      probes: m.derived.probes,
       startupGraceSeconds: s.startup.failureThreshold * s.startup.periodSeconds,
       smokeBudgetSeconds: s.smokeBudgetSeconds,
       ingressSources: c.network.ingressSources,

@@ -1,10 +1,11 @@
 // Smoke checks of a running OpenClaw gateway (runbook step 5: "complete minimal
-// health and one tool call"). Pure library: no Pulumi, no Kubernetes, no imports
-// at all. It runs unchanged in four places: the dynamic provider, the in-cluster
-// Job (transpiled into a self-contained script and run with the `node` of the
-// gateway image itself), `npm run smoke`, and the tests against the real gateway.
-// Keep it free of imports so that stays true; it relies on Node >=22 globals only
-// (fetch, AbortSignal.timeout, performance).
+// health and one tool call"). Pure library: no Pulumi, no Kubernetes; it imports only
+// the names module. It runs unchanged in four places: the dynamic provider, the
+// in-cluster Job (bundled into smoke-job.cjs and run with the `node` of the gateway
+// image itself), `npm run smoke`, and the tests against the real gateway. It relies
+// on Node >=22 globals only (fetch, AbortSignal.timeout, performance).
+import { HEALTH, TOOL_CALL } from "../../policy-pack/rules/names";
+
 
 /** The four checks, in the order the gateway comes up. */
 export type CheckName = "startup" | "liveness" | "readiness" | "toolCall";
@@ -148,63 +149,68 @@ const MAX_VERSION_CHARS = 64;
 /** The kubelet keeps at most 4096 bytes of a termination message. */
 const TERMINATION_MESSAGE_BYTES = 4096;
 
+/** HEALTH's body tests as functions: the same expressions the in-pod probes evaluate. */
+const healthy = Object.fromEntries(
+  Object.entries(HEALTH).map(([probe, h]) => [probe, new Function("b", `return ${h.healthy};`) as (b: Record<string, unknown>) => boolean]),
+) as Record<keyof typeof HEALTH, (b: Record<string, unknown>) => boolean>;
+
 const SPECS: CheckSpec[] = [
   {
     name: "startup",
     method: "GET",
-    path: "/startupz",
+    path: HEALTH.startup.path,
     judge: (status, body) => {
-      if (status !== 200) return statusFailure(status, "/startupz");
-      if (body.ok === true && body.status === "started") {
+      if (status !== 200) return statusFailure(status, HEALTH.startup.path);
+      if (healthy.startup(body)) {
         return { ...PASS, detail: typeof body.version === "string" ? { version: body.version } : undefined };
       }
-      return fail("unexpected-body", `/startupz answered ${short(body)}; expected {"ok":true,"status":"started"}`);
+      return fail("unexpected-body", `${HEALTH.startup.path} answered ${short(body)}; expected ${HEALTH.startup.expected}`);
     },
   },
   {
     name: "liveness",
     method: "GET",
-    path: "/healthz",
+    path: HEALTH.liveness.path,
     judge: (status, body) => {
-      if (status !== 200) return statusFailure(status, "/healthz");
-      if (body.ok === true) return { ...PASS };
-      return fail("unexpected-body", `/healthz answered ${short(body)}; expected {"ok":true,...}`);
+      if (status !== 200) return statusFailure(status, HEALTH.liveness.path);
+      if (healthy.liveness(body)) return { ...PASS };
+      return fail("unexpected-body", `${HEALTH.liveness.path} answered ${short(body)}; expected ${HEALTH.liveness.expected}`);
     },
   },
   {
     name: "readiness",
     method: "GET",
-    path: "/readyz",
+    path: HEALTH.readiness.path,
     judge: (status, body) => {
       const failing = Array.isArray(body.failing) ? { failing: body.failing.slice(0, 5).map((f) => (typeof f === "string" ? f : JSON.stringify(f) ?? "")) } : undefined;
       if (status === 503 || (status === 200 && body.ready === false)) {
-        return fail("not-ready", `/readyz says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
+        return fail("not-ready", `${HEALTH.readiness.path} says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
       }
-      if (status !== 200) return statusFailure(status, "/readyz");
-      if (body.ready === true) return { ...PASS };
-      return fail("unexpected-body", `/readyz answered ${short(body)}; expected {"ready":true,...}`);
+      if (status !== 200) return statusFailure(status, HEALTH.readiness.path);
+      if (healthy.readiness(body)) return { ...PASS };
+      return fail("unexpected-body", `${HEALTH.readiness.path} answered ${short(body)}; expected ${HEALTH.readiness.expected}`);
     },
   },
   {
     name: "toolCall",
     method: "POST",
-    path: "/tools/invoke",
+    path: TOOL_CALL.path,
     judge: (status, body) => {
       if (status === 401 || status === 403) {
         return fail("auth", `tool call rejected: authentication failed (HTTP ${status}); the gateway token is wrong or missing`, true);
       }
       if (status === 404) {
-        return fail("not-found", "tool call answered 404: tool sessions_list is denied or unknown on this gateway", true);
+        return fail("not-found", `tool call answered 404: tool ${TOOL_CALL.tool} is denied or unknown on this gateway`, true);
       }
-      if (status !== 200) return statusFailure(status, "/tools/invoke");
+      if (status !== 200) return statusFailure(status, TOOL_CALL.path);
       if (body.ok === true) return { ...PASS };
-      return fail("unexpected-body", `/tools/invoke answered ${short(body)}; expected {"ok":true,"result":...}`);
+      return fail("unexpected-body", `${TOOL_CALL.path} answered ${short(body)}; expected ${TOOL_CALL.expected}`);
     },
   },
 ];
 
 /** The tool call that needs no model key (sessions_list reads local state only). */
-const TOOL_CALL_BODY = JSON.stringify({ tool: "sessions_list", args: {} });
+const TOOL_CALL_BODY = JSON.stringify({ tool: TOOL_CALL.tool, args: {} });
 
 /** The gateway's 403 for forwarded headers from an untrusted proxy: {"error":{"type":"proxy_attribution_required",...}}. */
 function proxyAttributionRequired(text: string): boolean {

@@ -17,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { comparePaths, compareThreePaths, formatAgreement, formatEvidence, redact, redactDeep, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
-import { GATEWAY, IMAGE, SMOKE } from "../../policy-pack/rules/names";
+import { GATEWAY, HEALTH, IMAGE, SMOKE, TOOL_CALL } from "../../policy-pack/rules/names";
 import { ingressUrl, runIngressPath, type IngressTarget } from "./ingress";
 
 export interface ClusterTarget {
@@ -178,7 +178,7 @@ export function failedPathEvidence(pathName: string, url: string, budgetMs: numb
     checks: (["startup", "liveness", "readiness", "toolCall"] as const).map((name) => ({
       name,
       method: name === "toolCall" ? ("POST" as const) : ("GET" as const),
-      path: { startup: "/startupz", liveness: "/healthz", readiness: "/readyz", toolCall: "/tools/invoke" }[name],
+      path: { startup: HEALTH.startup.path, liveness: HEALTH.liveness.path, readiness: HEALTH.readiness.path, toolCall: TOOL_CALL.path }[name],
       ok: false,
       status: null,
       latencyMs: null,

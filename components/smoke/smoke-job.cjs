@@ -61,6 +61,49 @@ __export(job_exports, {
 module.exports = __toCommonJS(job_exports);
 var import_node_fs2 = require("node:fs");
 
+// policy-pack/rules/names.ts
+var IMAGE = {
+  /** The image runs as user `node`, uid and gid 1000. */
+  uid: 1e3,
+  gid: 1e3,
+  home: "/home/node",
+  /** The gateway's state dir under HOME when OPENCLAW_STATE_DIR is unset. */
+  stateDir: "/home/node/.openclaw",
+  /** The config file's name in the state dir (or wherever OPENCLAW_CONFIG_PATH points). */
+  configFile: "openclaw.json",
+  /** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
+  command: ["node", "/app/dist/index.js"],
+  /** The port the gateway listens on when neither flag nor config sets one. */
+  defaultPort: 18789,
+  /** The environment variable the gateway reads its token from. */
+  tokenEnv: "OPENCLAW_GATEWAY_TOKEN"
+};
+var GATEWAY = {
+  /** metadata.name of the Deployment, Service, ConfigMap, …, and the app.kubernetes.io/name label. */
+  appName: "openclaw-gateway",
+  containerName: "gateway",
+  /** The named container port the Service and the Ingress point at. */
+  portName: "gateway",
+  /** Where the ConfigMap's openclaw.json is mounted (read-only). */
+  configDir: "/etc/openclaw",
+  /** The token Secret: `<appName>-token`, holding the token under IMAGE.tokenEnv. */
+  tokenSecretName: "openclaw-gateway-token",
+  tokenSecretKey: IMAGE.tokenEnv,
+  component: "gateway"
+};
+var SMOKE = {
+  appName: "openclaw-gateway-smoke",
+  component: "smoke",
+  /** The label the gateway's NetworkPolicy admits the smoke Job's pod by. */
+  clientLabel: { key: "openclaw.ai/smoke-client", value: "true" }
+};
+var HEALTH = {
+  startup: { path: "/startupz", healthy: 'b.ok===true&&b.status==="started"', expected: '{"ok":true,"status":"started"}' },
+  liveness: { path: "/healthz", healthy: "b.ok===true", expected: '{"ok":true,...}' },
+  readiness: { path: "/readyz", healthy: "b.ready===true", expected: '{"ready":true,...}' }
+};
+var TOOL_CALL = { path: "/tools/invoke", tool: "sessions_list", expected: '{"ok":true,"result":...}' };
+
 // components/smoke/checks.ts
 var EVIDENCE_SCHEMA = "openclaw.smoke/v1";
 var PASS = { ok: true, terminal: false, failure: null, reason: null };
@@ -71,61 +114,64 @@ var MAX_BODY_BYTES = 1024 * 1024;
 var MAX_REASON_CHARS = 300;
 var MAX_VERSION_CHARS = 64;
 var TERMINATION_MESSAGE_BYTES = 4096;
+var healthy = Object.fromEntries(
+  Object.entries(HEALTH).map(([probe, h]) => [probe, new Function("b", `return ${h.healthy};`)])
+);
 var SPECS = [
   {
     name: "startup",
     method: "GET",
-    path: "/startupz",
+    path: HEALTH.startup.path,
     judge: (status, body) => {
-      if (status !== 200) return statusFailure(status, "/startupz");
-      if (body.ok === true && body.status === "started") {
+      if (status !== 200) return statusFailure(status, HEALTH.startup.path);
+      if (healthy.startup(body)) {
         return { ...PASS, detail: typeof body.version === "string" ? { version: body.version } : void 0 };
       }
-      return fail("unexpected-body", `/startupz answered ${short(body)}; expected {"ok":true,"status":"started"}`);
+      return fail("unexpected-body", `${HEALTH.startup.path} answered ${short(body)}; expected ${HEALTH.startup.expected}`);
     }
   },
   {
     name: "liveness",
     method: "GET",
-    path: "/healthz",
+    path: HEALTH.liveness.path,
     judge: (status, body) => {
-      if (status !== 200) return statusFailure(status, "/healthz");
-      if (body.ok === true) return { ...PASS };
-      return fail("unexpected-body", `/healthz answered ${short(body)}; expected {"ok":true,...}`);
+      if (status !== 200) return statusFailure(status, HEALTH.liveness.path);
+      if (healthy.liveness(body)) return { ...PASS };
+      return fail("unexpected-body", `${HEALTH.liveness.path} answered ${short(body)}; expected ${HEALTH.liveness.expected}`);
     }
   },
   {
     name: "readiness",
     method: "GET",
-    path: "/readyz",
+    path: HEALTH.readiness.path,
     judge: (status, body) => {
       const failing = Array.isArray(body.failing) ? { failing: body.failing.slice(0, 5).map((f) => typeof f === "string" ? f : JSON.stringify(f) ?? "") } : void 0;
       if (status === 503 || status === 200 && body.ready === false) {
-        return fail("not-ready", `/readyz says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
+        return fail("not-ready", `${HEALTH.readiness.path} says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
       }
-      if (status !== 200) return statusFailure(status, "/readyz");
-      if (body.ready === true) return { ...PASS };
-      return fail("unexpected-body", `/readyz answered ${short(body)}; expected {"ready":true,...}`);
+      if (status !== 200) return statusFailure(status, HEALTH.readiness.path);
+      if (healthy.readiness(body)) return { ...PASS };
+      return fail("unexpected-body", `${HEALTH.readiness.path} answered ${short(body)}; expected ${HEALTH.readiness.expected}`);
     }
   },
   {
     name: "toolCall",
     method: "POST",
-    path: "/tools/invoke",
+    path: TOOL_CALL.path,
     judge: (status, body) => {
       if (status === 401 || status === 403) {
         return fail("auth", `tool call rejected: authentication failed (HTTP ${status}); the gateway token is wrong or missing`, true);
       }
       if (status === 404) {
-        return fail("not-found", "tool call answered 404: tool sessions_list is denied or unknown on this gateway", true);
+        return fail("not-found", `tool call answered 404: tool ${TOOL_CALL.tool} is denied or unknown on this gateway`, true);
       }
-      if (status !== 200) return statusFailure(status, "/tools/invoke");
+      if (status !== 200) return statusFailure(status, TOOL_CALL.path);
       if (body.ok === true) return { ...PASS };
-      return fail("unexpected-body", `/tools/invoke answered ${short(body)}; expected {"ok":true,"result":...}`);
+      return fail("unexpected-body", `${TOOL_CALL.path} answered ${short(body)}; expected ${TOOL_CALL.expected}`);
     }
   }
 ];
-var TOOL_CALL_BODY = JSON.stringify({ tool: "sessions_list", args: {} });
+var TOOL_CALL_BODY = JSON.stringify({ tool: TOOL_CALL.tool, args: {} });
 function proxyAttributionRequired(text) {
   try {
     return JSON.parse(text)?.error?.type === "proxy_attribution_required";
@@ -919,45 +965,6 @@ var import_node_child_process = require("node:child_process");
 var import_node_fs = require("node:fs");
 var import_node_os = require("node:os");
 var import_node_path = require("node:path");
-
-// policy-pack/rules/names.ts
-var IMAGE = {
-  /** The image runs as user `node`, uid and gid 1000. */
-  uid: 1e3,
-  gid: 1e3,
-  home: "/home/node",
-  /** The gateway's state dir under HOME when OPENCLAW_STATE_DIR is unset. */
-  stateDir: "/home/node/.openclaw",
-  /** The config file's name in the state dir (or wherever OPENCLAW_CONFIG_PATH points). */
-  configFile: "openclaw.json",
-  /** The image's entry point (upstream compose runs `node dist/index.js gateway run ...` from /app). */
-  command: ["node", "/app/dist/index.js"],
-  /** The port the gateway listens on when neither flag nor config sets one. */
-  defaultPort: 18789,
-  /** The environment variable the gateway reads its token from. */
-  tokenEnv: "OPENCLAW_GATEWAY_TOKEN"
-};
-var GATEWAY = {
-  /** metadata.name of the Deployment, Service, ConfigMap, …, and the app.kubernetes.io/name label. */
-  appName: "openclaw-gateway",
-  containerName: "gateway",
-  /** The named container port the Service and the Ingress point at. */
-  portName: "gateway",
-  /** Where the ConfigMap's openclaw.json is mounted (read-only). */
-  configDir: "/etc/openclaw",
-  /** The token Secret: `<appName>-token`, holding the token under IMAGE.tokenEnv. */
-  tokenSecretName: "openclaw-gateway-token",
-  tokenSecretKey: IMAGE.tokenEnv,
-  component: "gateway"
-};
-var SMOKE = {
-  appName: "openclaw-gateway-smoke",
-  component: "smoke",
-  /** The label the gateway's NetworkPolicy admits the smoke Job's pod by. */
-  clientLabel: { key: "openclaw.ai/smoke-client", value: "true" }
-};
-
-// components/smoke/kube.ts
 function serviceUrl(t) {
   return `http://${t.serviceName}.${t.namespace}.svc.cluster.local:${t.port}`;
 }
@@ -1066,7 +1073,7 @@ function failedPathEvidence(pathName, url, budgetMs, reason, startedAt) {
     checks: ["startup", "liveness", "readiness", "toolCall"].map((name) => ({
       name,
       method: name === "toolCall" ? "POST" : "GET",
-      path: { startup: "/startupz", liveness: "/healthz", readiness: "/readyz", toolCall: "/tools/invoke" }[name],
+      path: { startup: HEALTH.startup.path, liveness: HEALTH.liveness.path, readiness: HEALTH.readiness.path, toolCall: TOOL_CALL.path }[name],
       ok: false,
       status: null,
       latencyMs: null,

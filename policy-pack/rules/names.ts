@@ -75,3 +75,19 @@ export const ANNOTATIONS = {
   buildId: "openclaw.ai/build-id",
   configChecksum: "openclaw.ai/config-checksum",
 } as const;
+
+/**
+ * The gateway's health routes and what a healthy answer's JSON body says (docs/facts.md
+ * §1): the probes the manifests build, the smoke checks and the change ticket all take
+ * the path and the wording from here. `healthy` is the test as a JavaScript expression
+ * over the parsed body `b`, which the in-pod (loopback) probe evaluates; the smoke
+ * checks apply the same test (a unit test holds the two to the same verdicts).
+ */
+export const HEALTH = {
+  startup: { path: "/startupz", healthy: 'b.ok===true&&b.status==="started"', expected: '{"ok":true,"status":"started"}' },
+  liveness: { path: "/healthz", healthy: "b.ok===true", expected: '{"ok":true,...}' },
+  readiness: { path: "/readyz", healthy: "b.ready===true", expected: '{"ready":true,...}' },
+} as const;
+
+/** The one real tool call the smoke checks make: needs no model key (docs/facts.md §1). */
+export const TOOL_CALL = { path: "/tools/invoke", tool: "sessions_list", expected: '{"ok":true,"result":...}' } as const;

@@ -3,14 +3,15 @@
 import { spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { loopbackProbeCommand, PROBE_BODY_CHECK } from "../../components/manifests";
+import { loopbackProbeCommand } from "../../components/manifests";
+import { HEALTH } from "../../policy-pack/rules/names";
 import { freeLoopbackPort, node24, startGateway, type RunningGateway } from "../support/gateway";
 import { createNetns, type Netns } from "../support/netns";
 
-const paths = Object.keys(PROBE_BODY_CHECK) as (keyof typeof PROBE_BODY_CHECK)[];
+const paths = Object.keys(HEALTH) as (keyof typeof HEALTH)[];
 /** Runs the probe command as the kubelet's exec would: inside the pod's network namespace when given. */
 // Asynchronous on purpose: the catch-all server lives in this process and must keep answering.
-const probe = (port: number, path: keyof typeof PROBE_BODY_CHECK, netns?: Netns): Promise<{ code: number | null }> => {
+const probe = (port: number, path: keyof typeof HEALTH, netns?: Netns): Promise<{ code: number | null }> => {
   const [cmd, ...args] = loopbackProbeCommand(port, path);
   expect(cmd).toBe("node");
   const argv = [...(netns?.execPrefix ?? []), node24(), ...args];
@@ -54,7 +55,7 @@ describe("loopback in-pod probes", () => {
   });
   it("fails fast on a closed port", async () => {
     const closed = await freeLoopbackPort();
-    const r = await probe(closed, "/readyz");
+    const r = await probe(closed, "readiness");
     expect(r.code).toBe(1);
   });
 });
