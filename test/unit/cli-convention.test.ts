@@ -86,9 +86,9 @@ describe("render-only stacks", () => {
     expect(r.status).toBe(2);
     expect(r.stderr).toBe(`diagnose: ${sentence("diagnose")}\n`);
   });
-  it("saved outputs of a render-only stack (cluster: null) get the same sentence", () => {
+  it("saved outputs of a render-only stack (its change ticket says renderedOnly) get the same sentence", () => {
     const file = path.join(tmp, "render-only.json");
-    fs.writeFileSync(file, JSON.stringify({ cluster: null, environment: "local", changeTicket: { endpoints: { namespace: "x" } } }));
+    fs.writeFileSync(file, JSON.stringify({ changeTicket: { stack: "local", environment: "local", renderedOnly: true, cluster: null, endpoints: { namespace: "x" } } }));
     const smoke = run("smoke", ["--stack", "local", "--outputs", file]);
     expect(smoke.stderr).toBe(`smoke: ${sentence("smoke-test")}\n`);
     const diagnose = run("diagnose", ["--stack", "local", "--outputs", file]);
