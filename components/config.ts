@@ -245,7 +245,7 @@ const rollbackSchema = z.strictObject({
   release: releaseSchema("2026.9.5"),
 });
 
-const configSchema = z
+export const configSchema = z
   .strictObject({
     environment: z.string().superRefine(rule((v) => (dnsLabelProblem(v) ? `${dnsLabelProblem(v)} (e.g. staging or prod)` : undefined))),
     image: imageSchema,

@@ -15,7 +15,7 @@ import { ROOT, runProgram } from "../support/program";
 const SCRIPTS = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8")).scripts as Record<string, string>;
 const BIN = path.join(ROOT, "node_modules/.bin");
 const TOOLS = ["policy:check", "ticket", "smoke", "diagnose", "config:check", "deploy", "size", "mac:lock"];
-const BENCHES = ["bench:policy", "bench:smoke", "bench:dev", "bench:cli", "bench:memory", "docs:policies"];
+const BENCHES = ["bench:policy", "bench:smoke", "bench:dev", "bench:cli", "bench:memory", "docs:policies", "docs:config"];
 const TOKEN = "Zq8xT3vN1pL6wR0yK4mB7cD2fH5jS9gA";
 
 let tmp: string;
