@@ -43,16 +43,19 @@ export class OpenClawGateway extends pulumi.ComponentResource {
     this.manifests = m;
     const base: pulumi.CustomResourceOptions = { parent: this, provider: args.provider };
 
-    const namespace = m.namespace ? new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace as k8s.core.v1.NamespaceArgs, base) : undefined;
+    const namespace = m.namespace ? new k8s.core.v1.Namespace(`${name}-namespace`, m.namespace, base) : undefined;
     const inNamespace: pulumi.CustomResourceOptions = { ...base, dependsOn: namespace ? [namespace] : [] };
-    const child = <T>(Ctor: new (n: string, a: never, o: pulumi.CustomResourceOptions) => T, suffix: string, obj: K8sObject, opts = inNamespace): T =>
-      new Ctor(`${name}-${suffix}`, obj as never, opts);
+    // The one conversion from the Kubernetes API's types (kubernetes-types 1.30, what the manifests
+    // are written in) to the provider's Args (Input<> around every field, and a newer schema that
+    // makes a few fields required that the manifests never set, e.g. HostAlias.ip).
+    const child = <A, T>(Ctor: new (n: string, a: A, o: pulumi.CustomResourceOptions) => T, suffix: string, obj: K8sObject, opts = inNamespace): T =>
+      new Ctor(`${name}-${suffix}`, obj as unknown as A, opts);
 
     const serviceAccount = child(k8s.core.v1.ServiceAccount, "serviceaccount", m.serviceAccount);
     const configMap = child(k8s.core.v1.ConfigMap, "config", m.configMap);
     const secret = new k8s.core.v1.Secret(
       `${name}-token`,
-      { ...(m.secret as k8s.core.v1.SecretArgs), stringData: { [GATEWAY.tokenSecretKey]: pulumi.secret(args.token) } },
+      { ...m.secret, stringData: { [GATEWAY.tokenSecretKey]: pulumi.secret(args.token) } },
       { ...inNamespace, additionalSecretOutputs: ["data", "stringData"] },
     );
     const claim = m.stateClaim ? child(k8s.core.v1.PersistentVolumeClaim, "state", m.stateClaim) : undefined;

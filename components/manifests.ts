@@ -3,6 +3,12 @@
 // them against the upstream schema, and the policy rules read the same shapes.
 // Every value is written once (port, labels, names) and derived everywhere else.
 import { createHash } from "node:crypto";
+// Types only (erased at run time): the Kubernetes API's own shapes.
+import type { Deployment, DeploymentSpec } from "kubernetes-types/apps/v1";
+import type { ConfigMap, Container, Namespace, PersistentVolumeClaim, Secret, Service, ServiceAccount } from "kubernetes-types/core/v1";
+import type { ObjectMeta } from "kubernetes-types/meta/v1";
+import type { Ingress, NetworkPolicy } from "kubernetes-types/networking/v1";
+import type { PodDisruptionBudget } from "kubernetes-types/policy/v1";
 import { CONTROLLER_SOURCE_ANNOTATION } from "../policy-pack/rules/ingress";
 import { ANNOTATIONS, GATEWAY, HEALTH, IMAGE, SMOKE, selectorLabels as gatewaySelector } from "../policy-pack/rules/names";
 import { parseMemory } from "../policy-pack/rules/quantity";
@@ -11,26 +17,24 @@ import { effectiveTrustedProxies, type GatewaySettings } from "./config";
 export const READINESS_PERIOD_SECONDS = 10;
 const { appName: APP_NAME, containerName: CONTAINER_NAME, portName: PORT_NAME, configDir: CONFIG_DIR } = GATEWAY;
 
-export type K8sObject = {
-  apiVersion: string;
-  kind: string;
-  metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> };
-  [field: string]: unknown;
-};
+/** A Kubernetes object of this program: typed by kubernetes-types, always named. */
+type Named<T extends { metadata?: ObjectMeta }> = T & { apiVersion: string; kind: string; metadata: ObjectMeta & { name: string } };
+/** Any of them, as the engine and the checkers see them. */
+export type K8sObject = Named<{ metadata?: ObjectMeta }>;
 
 export interface GatewayManifests {
-  namespace?: K8sObject;
-  serviceAccount: K8sObject;
-  configMap: K8sObject;
+  namespace?: Named<Namespace>;
+  serviceAccount: Named<ServiceAccount>;
+  configMap: Named<ConfigMap>;
   /** Without data: the component adds the token as a secret output. */
-  secret: K8sObject;
-  stateClaim?: K8sObject;
-  deployment: K8sObject;
-  service?: K8sObject;
-  networkPolicy: K8sObject;
-  podDisruptionBudget?: K8sObject;
+  secret: Named<Secret>;
+  stateClaim?: Named<PersistentVolumeClaim>;
+  deployment: Named<Deployment> & { spec: DeploymentSpec };
+  service?: Named<Service>;
+  networkPolicy: Named<NetworkPolicy>;
+  podDisruptionBudget?: Named<PodDisruptionBudget>;
   /** With `ingress` set: an Ingress routing the hosts to the Service's named port, with TLS. */
-  ingress?: K8sObject;
+  ingress?: Named<Ingress>;
   /** The values other parts (ticket, smoke checks, policies) need. */
   derived: {
     selectorLabels: Record<string, string>;
@@ -68,7 +72,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     "app.kubernetes.io/version": c.image.release,
     "app.kubernetes.io/managed-by": "pulumi",
   };
-  const meta = (name: string, extra: Partial<K8sObject["metadata"]> = {}) => ({ name, namespace: ns, labels, ...extra });
+  const meta = (name: string, extra: Partial<ObjectMeta> = {}) => ({ name, namespace: ns, labels, ...extra });
 
   const configJson = gatewayConfigFile(s);
   const configChecksum = createHash("sha256").update(configJson).digest("hex");
@@ -88,7 +92,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     annotations[ANNOTATIONS.reason] = c.resources.headroom.reason;
   }
 
-  const namespace: K8sObject | undefined = c.createNamespace
+  const namespace: Named<Namespace> | undefined = c.createNamespace
     ? {
         apiVersion: "v1",
         kind: "Namespace",
@@ -104,12 +108,12 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       }
     : undefined;
 
-  const serviceAccount: K8sObject = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(APP_NAME), automountServiceAccountToken: false };
-  const configMap: K8sObject = { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${APP_NAME}-config`), data: { [IMAGE.configFile]: configJson } };
-  const secret: K8sObject = { apiVersion: "v1", kind: "Secret", metadata: meta(GATEWAY.tokenSecretName), type: "Opaque" };
+  const serviceAccount: Named<ServiceAccount> = { apiVersion: "v1", kind: "ServiceAccount", metadata: meta(APP_NAME), automountServiceAccountToken: false };
+  const configMap: Named<ConfigMap> = { apiVersion: "v1", kind: "ConfigMap", metadata: meta(`${APP_NAME}-config`), data: { [IMAGE.configFile]: configJson } };
+  const secret: Named<Secret> = { apiVersion: "v1", kind: "Secret", metadata: meta(GATEWAY.tokenSecretName), type: "Opaque" };
 
   const sv = c.stateVolume;
-  const stateClaim: K8sObject | undefined = sv.type === "pvc"
+  const stateClaim: Named<PersistentVolumeClaim> | undefined = sv.type === "pvc"
     ? {
         apiVersion: "v1",
         kind: "PersistentVolumeClaim",
@@ -141,7 +145,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     c.gateway.bind === "lan"
       ? `httpGet ${HEALTH[probe].path} port ${PORT_NAME} (kubelet → pod IP)`
       : `exec in pod: GET ${loopbackUrl(port, HEALTH[probe].path)} and check the JSON body (loopback bind)`;
-  const container = {
+  const container: Container = {
     name: CONTAINER_NAME,
     image: c.image.ref,
     imagePullPolicy: "IfNotPresent",
@@ -159,9 +163,10 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
       { name: "NODE_OPTIONS", value: `--max-old-space-size=${s.memory.heapCapMiB}` },
     ],
     resources: {
-      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest, "ephemeral-storage": "256Mi" },
+      // derive() always sets both (canonical, exact forms).
+      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest!, "ephemeral-storage": "256Mi" },
       limits: {
-        memory: c.resources.memoryLimit,
+        memory: c.resources.memoryLimit!,
         ...(c.resources.cpuLimit ? { cpu: c.resources.cpuLimit } : {}),
         "ephemeral-storage": `${ephemeralLimitMi}Mi`,
       },
@@ -192,7 +197,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
   };
 
   const singleWriter = sv.type === "pvc" && sv.accessMode === "ReadWriteOnce";
-  const deployment: K8sObject = {
+  const deployment: GatewayManifests["deployment"] = {
     apiVersion: "apps/v1",
     kind: "Deployment",
     metadata: meta(APP_NAME, {
@@ -255,7 +260,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     },
   };
 
-  const service: K8sObject | undefined = c.service.enabled
+  const service: Named<Service> | undefined = c.service.enabled
     ? {
         apiVersion: "v1",
         kind: "Service",
@@ -269,7 +274,7 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     : undefined;
 
   const gatewayPort = [{ protocol: "TCP", port: PORT_NAME }];
-  const networkPolicy: K8sObject = {
+  const networkPolicy: Named<NetworkPolicy> = {
     apiVersion: "networking.k8s.io/v1",
     kind: "NetworkPolicy",
     metadata: meta(APP_NAME),
@@ -302,13 +307,13 @@ export function buildManifests(s: GatewaySettings): GatewayManifests {
     },
   };
 
-  const podDisruptionBudget: K8sObject | undefined = c.replicas > 1
+  const podDisruptionBudget: Named<PodDisruptionBudget> | undefined = c.replicas > 1
     ? { apiVersion: "policy/v1", kind: "PodDisruptionBudget", metadata: meta(APP_NAME), spec: { maxUnavailable: 1, selector: { matchLabels: selectorLabels } } }
     : undefined;
 
   const ing = c.ingress && service ? c.ingress : undefined;
   const tlsSecretName = ing ? ("secretName" in ing.tls && ing.tls.secretName ? ing.tls.secretName : `${APP_NAME}-tls`) : "";
-  const ingress: K8sObject | undefined = ing
+  const ingress: Named<Ingress> | undefined = ing
     ? {
         apiVersion: "networking.k8s.io/v1",
         kind: "Ingress",
@@ -378,7 +383,6 @@ function toPeer(src: IngressSource): Record<string, unknown> {
 
 /** All objects in apply order, for tests, rendering and the manifest checker. */
 export function allObjects(m: GatewayManifests): K8sObject[] {
-  return [m.namespace, m.serviceAccount, m.configMap, m.secret, m.stateClaim, m.deployment, m.service, m.networkPolicy, m.podDisruptionBudget, m.ingress].filter(
-    (o): o is K8sObject => o !== undefined,
-  );
+  const all: Array<K8sObject | undefined> = [m.namespace, m.serviceAccount, m.configMap, m.secret, m.stateClaim, m.deployment, m.service, m.networkPolicy, m.podDisruptionBudget, m.ingress];
+  return all.filter((o): o is K8sObject => o !== undefined);
 }

@@ -170,7 +170,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
         `pulumi up --stack ${stack}`,
       ]
     : [`# no rollback target recorded: set rollback.image in Pulumi.${stack}.yaml before the next change`];
-  const strategy = (m.deployment.spec as { strategy: { type: string; rollingUpdate?: { maxUnavailable: number; maxSurge: number } } }).strategy;
+  const strategy = m.deployment.spec.strategy ?? {};
   return {
     environment: c.environment,
     stack,
@@ -188,7 +188,7 @@ export function buildChangeTicket(stack: string, s: GatewaySettings, m: GatewayM
     replicas: c.replicas,
     rolloutStrategy: strategy.rollingUpdate
       ? `RollingUpdate maxUnavailable=${strategy.rollingUpdate.maxUnavailable} maxSurge=${strategy.rollingUpdate.maxSurge}`
-      : strategy.type,
+      : (strategy.type ?? "RollingUpdate"),
     network: {
       bind: c.gateway.bind,
       port: c.gateway.port,

@@ -17,6 +17,9 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { comparePaths, compareThreePaths, formatAgreement, formatEvidence, redact, redactDeep, runChecks, EVIDENCE_SCHEMA, type Agreement, type DiagnosisContext, type Evidence } from "./checks";
+import type { Deployment } from "kubernetes-types/apps/v1";
+import type { Container, ContainerPort, Pod, Service, ServicePort } from "kubernetes-types/core/v1";
+import type { Ingress, IngressServiceBackend } from "kubernetes-types/networking/v1";
 import { GATEWAY, HEALTH, IMAGE, SMOKE, TOOL_CALL } from "../../policy-pack/rules/names";
 import { ingressUrl, runIngressPath, type IngressTarget } from "./ingress";
 
@@ -276,7 +279,7 @@ function portForwardWith(t: ClusterTarget, token: string, kc: string | undefined
 }
 
 function parseTerminationMessage(podList: string): { done: boolean; message?: string; why: string } {
-  let items: Array<Record<string, any>> = [];
+  let items: Pod[] = [];
   try {
     items = JSON.parse(podList).items ?? [];
   } catch {
@@ -288,7 +291,7 @@ function parseTerminationMessage(podList: string): { done: boolean; message?: st
   const term = cs?.state?.terminated;
   if (term) return { done: true, message: term.message, why: `container terminated: exit ${term.exitCode} (${term.reason ?? ""})` };
   const waiting = cs?.state?.waiting;
-  const cond = (pod.status?.conditions ?? []).find((c: any) => c.status === "False" && c.message);
+  const cond = (pod.status?.conditions ?? []).find((c) => c.status === "False" && c.message);
   return { done: false, why: `pod ${pod.status?.phase ?? "?"}${waiting ? `, waiting: ${waiting.reason} ${waiting.message ?? ""}` : ""}${cond ? `, ${cond.type}: ${cond.message}` : ""}` };
 }
 
@@ -364,13 +367,13 @@ export function effectiveBind(argv: string[]): string | undefined {
  * resolved to a number. The diagnosis must name what runs, not what the stack
  * config says: after a `kubectl patch` or `rollout undo` the two differ.
  */
-export function liveContextFrom(deployment: any, service: any): DiagnosisContext {
+export function liveContextFrom(deployment: Deployment | undefined, service: Service | undefined): DiagnosisContext {
   const ctx: DiagnosisContext = {};
-  const containers: any[] = deployment?.spec?.template?.spec?.containers ?? [];
+  const containers: Container[] = deployment?.spec?.template?.spec?.containers ?? [];
   const gw = containers.find((c) => c?.name === GATEWAY.containerName) ?? containers[0];
   if (!gw) return ctx;
   ctx.bind = effectiveBind([...(gw.command ?? []), ...(gw.args ?? [])].map(String));
-  const ports: any[] = gw.ports ?? [];
+  const ports: ContainerPort[] = gw.ports ?? [];
   const gwPort = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
   if (typeof gwPort?.containerPort === "number") ctx.containerPort = gwPort.containerPort;
   const target = service?.spec?.ports?.[0]?.targetPort;
@@ -384,13 +387,13 @@ export function liveContextFrom(deployment: any, service: any): DiagnosisContext
 }
 
 /** The live Ingress's backend port and the Service's ports, for the Ingress path's diagnosis. */
-export function liveIngressContextFrom(ingress: any, service: any): DiagnosisContext {
+export function liveIngressContextFrom(ingress: Ingress | undefined, service: Service | undefined): DiagnosisContext {
   const ctx: DiagnosisContext = {};
-  const ports: any[] = service?.spec?.ports ?? [];
+  const ports: ServicePort[] = service?.spec?.ports ?? [];
   ctx.servicePorts = ports.filter((p) => typeof p?.port === "number").map((p) => ({ ...(typeof p.name === "string" ? { name: p.name } : {}), port: p.port }));
   const gw = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
   if (gw) ctx.gatewayServicePort = typeof gw.name === "string" ? gw.name : gw.port;
-  const backends: any[] = (ingress?.spec?.rules ?? []).flatMap((r: any) => r?.http?.paths ?? []).map((p: any) => p?.backend?.service).filter(Boolean);
+  const backends: IngressServiceBackend[] = (ingress?.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []).flatMap((p) => (p?.backend?.service ? [p.backend.service] : []));
   const mine = backends.find((b) => b?.name === service?.metadata?.name) ?? backends[0];
   const port = mine?.port;
   if (typeof port?.name === "string") ctx.ingressBackendPort = port.name;

@@ -1246,7 +1246,7 @@ function liveIngressContextFrom(ingress, service) {
   ctx.servicePorts = ports.filter((p) => typeof p?.port === "number").map((p) => ({ ...typeof p.name === "string" ? { name: p.name } : {}, port: p.port }));
   const gw = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
   if (gw) ctx.gatewayServicePort = typeof gw.name === "string" ? gw.name : gw.port;
-  const backends = (ingress?.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []).map((p) => p?.backend?.service).filter(Boolean);
+  const backends = (ingress?.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []).flatMap((p) => p?.backend?.service ? [p.backend.service] : []);
   const mine = backends.find((b) => b?.name === service?.metadata?.name) ?? backends[0];
   const port = mine?.port;
   if (typeof port?.name === "string") ctx.ingressBackendPort = port.name;

@@ -214,7 +214,7 @@ describe("the Ingress path", () => {
     expect(ev.ok).toBe(false);
     expect(diagnoseIngress(ev, pass("inCluster")).map((f) => f.cause)).toEqual(["ingress-backend-port"]);
     const live = liveIngressContextFrom(
-      { spec: { rules: [{ host: HOST, http: { paths: [{ backend: { service: { name: "openclaw-gateway", port: { number: 18790 } } } }] } }] } },
+      { spec: { rules: [{ host: HOST, http: { paths: [{ pathType: "Prefix", path: "/", backend: { service: { name: "openclaw-gateway", port: { number: 18790 } } } }] } }] } },
       { metadata: { name: "openclaw-gateway" }, spec: { ports: [{ name: "gateway", port: 18789, targetPort: "gateway" }] } },
     );
     expect(live).toEqual({ servicePorts: [{ name: "gateway", port: 18789 }], gatewayServicePort: "gateway", ingressBackendPort: 18790 });

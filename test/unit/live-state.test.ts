@@ -6,9 +6,10 @@ import { describe, expect, it } from "vitest";
 import { diagnose, type PodDoc } from "../../components/diagnose";
 import { effectiveBind, liveContextFrom } from "../../components/smoke/kube";
 import type { ChangeTicket } from "../../components/ticket";
+import type { Deployment } from "kubernetes-types/apps/v1";
 
-const deployment = (args: string[], ports = [{ name: "gateway", containerPort: 18789, protocol: "TCP" }]) => ({
-  spec: { template: { spec: { containers: [{ name: "gateway", command: ["node", "/app/dist/index.js"], args, ports }] } } },
+const deployment = (args: string[], ports = [{ name: "gateway", containerPort: 18789, protocol: "TCP" }]): Deployment => ({
+  spec: { selector: {}, template: { spec: { containers: [{ name: "gateway", command: ["node", "/app/dist/index.js"], args, ports }] } } },
 });
 const service = (targetPort: number | string) => ({ spec: { ports: [{ name: "gateway", port: 18789, targetPort }] } });
 
