@@ -2,6 +2,7 @@
 // pods' last state, probe events and node pressure, name the likely cause and
 // say whether to roll back, retune or fix the config. Pure: it reads the JSON
 // that `kubectl get pods|events|nodes -o json` prints.
+import type { Cause } from "./causes";
 import { effectiveBind } from "./smoke/kube";
 import type { ChangeTicket } from "./ticket";
 import { KNOWN_BROKEN_RELEASES, knownBrokenRelease } from "../policy-pack/rules/known-releases";
@@ -18,6 +19,8 @@ function probeAuthCause(release: string, bind: string): string {
 type Decision = "roll back" | "retune" | "fix config" | "wait" | "none";
 
 interface Finding {
+  /** The runbook cause, in the vocabulary the smoke checks use too (components/causes.ts). */
+  cause: Cause;
   signal: string;
   pod?: string;
   evidence: string;
@@ -75,6 +78,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
 
   if (pods.length === 0) {
     findings.push({
+      cause: "no-pods",
       signal: "no pods",
       evidence: `no pods match ${selectorArg(ticket.environment)} in namespace ${ticket.endpoints.namespace}`,
       likelyCause: "the Deployment was not applied, or its pods are not schedulable (requests larger than any node's free memory)",
@@ -95,6 +99,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
       const lived = last.startedAt && last.finishedAt ? (Date.parse(last.finishedAt) - Date.parse(last.startedAt)) / 1000 : undefined;
       const atBoot = lived !== undefined && lived <= ticket.network.startupGraceSeconds;
       findings.push({
+        cause: "oom-killed",
         signal: "OOMKilled",
         pod: name,
         evidence: `last state ${last.reason ?? "terminated"} exit ${last.exitCode}${lived !== undefined ? ` after ${Math.round(lived)} s` : ""}, restarts ${gw?.restartCount ?? 0}, limit ${limit}`,
@@ -109,6 +114,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
     }
     if (last && last.exitCode === 78) {
       findings.push({
+        cause: "config-refused",
         signal: "exit 78",
         pod: name,
         evidence: `last state exit 78 (${last.reason ?? "Error"})`,
@@ -124,6 +130,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
     const bind = effectiveBind([...(gwSpec?.command ?? []), ...(gwSpec?.args ?? [])]);
     if (bind === "loopback" && ticket.endpoints.service) {
       findings.push({
+        cause: "bind-loopback",
         signal: "bind loopback behind a Service",
         pod: name,
         evidence: `the gateway runs with --bind loopback while Service ${ticket.endpoints.service} sends traffic to the pod IP${ticket.network.bind !== "loopback" ? ` (the stack says bind=${ticket.network.bind}: the live Deployment was changed outside Pulumi)` : ""}`,
@@ -148,6 +155,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
     const startup = pick(/^Startup probe failed/);
     if (refused) {
       findings.push({
+        cause: "probe-refused",
         signal: "NotReady: connection refused",
         pod: name,
         evidence: refused,
@@ -158,6 +166,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
     } else if (timeout) {
       const nodeIps = nodes.flatMap((nd) => nd.status?.addresses?.filter((a) => a.type === "InternalIP").map((a) => a.address) ?? []);
       findings.push({
+        cause: "network-policy-drops-source",
         signal: "NotReady: probe timed out",
         pod: name,
         evidence: timeout,
@@ -174,6 +183,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
             ? probeAuthCause(ticket.image.release, n.bind)
             : `the probe path answers ${code}: check the path (/readyz, /healthz, /startupz)`;
       findings.push({
+        cause: code === 503 ? "readiness-routes-not-mounted" : code === 401 || code === 403 ? "probe-auth" : "probe-status",
         signal: `NotReady: HTTP ${code}`,
         pod: name,
         evidence: status,
@@ -183,6 +193,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
       });
     } else if (startup || (running && messages.length === 0)) {
       findings.push({
+        cause: "cold-start",
         signal: "NotReady: still starting",
         pod: name,
         evidence: startup ?? `container running since ${gw?.state?.running?.startedAt ?? "?"}, no probe failures recorded yet`,
@@ -194,6 +205,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
     const waiting = gw?.state?.waiting;
     if (waiting?.reason === "ImagePullBackOff" || waiting?.reason === "ErrImagePull") {
       findings.push({
+        cause: "image-pull",
         signal: waiting.reason,
         pod: name,
         evidence: waiting.message ?? waiting.reason,
@@ -207,6 +219,7 @@ export function diagnose(input: { pods: PodDoc[]; events: EventDoc[]; nodes?: No
   for (const node of nodes) {
     if (node.status?.conditions?.some((c) => c.type === "MemoryPressure" && c.status === "True")) {
       findings.push({
+        cause: "node-memory-pressure",
         signal: "node MemoryPressure",
         evidence: `node ${node.metadata.name} reports MemoryPressure=True`,
         likelyCause: "the node is over-committed: pods without adequate requests were packed onto it (runbook §2)",

@@ -93,7 +93,7 @@ function main(argv: string[]): number {
   } else {
     process.stdout.write(`${ticket.environment}: ${d.summary}\n`);
     for (const f of d.findings) {
-      process.stdout.write(`\n[${f.decision}] ${f.signal}${f.pod ? ` (${f.pod})` : ""}\n  evidence:     ${f.evidence}\n  likely cause: ${f.likelyCause}\n  next step:    ${f.nextStep}\n`);
+      process.stdout.write(`\n[${f.decision}] ${f.signal}${f.pod ? ` (${f.pod})` : ""}\n  evidence:     ${f.evidence}\n  likely cause: ${f.likelyCause} [${f.cause}]\n  next step:    ${f.nextStep}\n`);
     }
     if (d.decision === "roll back") process.stdout.write(`\nrollback:\n  ${ticket.rollback.emergency.join("\n  ")}\n`);
   }

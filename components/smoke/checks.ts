@@ -5,6 +5,7 @@
 // image itself), `npm run smoke`, and the tests against the real gateway. It relies
 // on Node >=22 globals only (fetch, AbortSignal.timeout, performance).
 import { HEALTH, TOOL_CALL } from "../../policy-pack/rules/names";
+import { CAUSES, type Cause } from "../causes";
 
 
 /** The four checks, in the order the gateway comes up. */
@@ -789,42 +790,8 @@ export function formatEvidence(ev: Evidence): string {
 // Agreement of the two paths (runbook step 5: "repeat an in-cluster probe and
 // record whether both paths agree") and the diagnosis when they do not.
 
-/** The runbook's causes, in the order the runbook lists them (§2, step 3, FAQ). */
-export type Cause =
-  | "bind-loopback"
-  | "target-port-mismatch"
-  | "network-policy-drops-source"
-  | "readiness-routes-not-mounted"
-  | "token-mismatch"
-  | "service-dns"
-  | "port-forward-broken"
-  | "gateway-unhealthy"
-  // The Ingress path (controller → TLS → Service → pod):
-  | "ingress-backend-port"
-  | "certificate-host"
-  | "certificate-expired"
-  | "controller-not-admitted"
-  | "proxy-not-trusted"
-  | "tls-not-terminated"
-  | "path-not-run";
-
-export const CAUSE_ORDER: Cause[] = [
-  "bind-loopback",
-  "target-port-mismatch",
-  "network-policy-drops-source",
-  "readiness-routes-not-mounted",
-  "token-mismatch",
-  "service-dns",
-  "port-forward-broken",
-  "gateway-unhealthy",
-  "ingress-backend-port",
-  "certificate-host",
-  "certificate-expired",
-  "controller-not-admitted",
-  "proxy-not-trusted",
-  "tls-not-terminated",
-  "path-not-run",
-];
+/** The runbook's causes (components/causes.ts), in the runbook's order: the first that applies is named first. */
+export const CAUSE_ORDER: readonly Cause[] = CAUSES;
 
 export interface DiagnosisContext {
   /** The bind the gateway was deployed with, when known. */

@@ -60,6 +60,7 @@ describe("diagnose", () => {
   it("NotReady with connection refused: the bind is loopback or the port is wrong", () => {
     const d = diagnose({ pods: [pod("gw-1", { ready: false })], events: [unhealthy("gw-1", 'Readiness probe failed: Get "http://10.1.2.3:18789/readyz": dial tcp 10.1.2.3:18789: connect: connection refused')], ticket });
     expect(d.findings[0].signal).toBe("NotReady: connection refused");
+    expect(d.findings[0].cause).toBe("probe-refused");
     expect(d.findings[0].likelyCause).toMatch(/binds loopback.*gateway port 18789/);
     expect(d.findings[0].nextStep).toContain("127.0.0.1:18789/readyz");
   });
@@ -72,6 +73,8 @@ describe("diagnose", () => {
       ticket,
     });
     expect(d.decision).toBe("fix config");
+    // The smoke checks' word for a NetworkPolicy dropping a source: one vocabulary.
+    expect(d.findings[0].cause).toBe("network-policy-drops-source");
     expect(d.findings[0].likelyCause).toMatch(/kubelet CIDRs 10\.30\.0\.0\/16; node InternalIPs are 10\.30\.4\.17/);
   });
 
@@ -79,12 +82,14 @@ describe("diagnose", () => {
     const d = diagnose({ pods: [pod("gw-1", { ready: false })], events: [unhealthy("gw-1", "Readiness probe failed: HTTP probe failed with statuscode: 403")], ticket });
     expect(d.findings[0].signal).toBe("NotReady: HTTP 403");
     expect(d.findings[0].likelyCause).toContain("#134735");
+    expect(d.findings[0].cause).toBe("probe-auth");
     expect(d.decision).toBe("roll back");
   });
 
   it("NotReady with 503: routes not mounted yet, wait", () => {
     const d = diagnose({ pods: [pod("gw-1", { ready: false })], events: [unhealthy("gw-1", "Readiness probe failed: HTTP probe failed with statuscode: 503")], ticket });
     expect(d.decision).toBe("wait");
+    expect(d.findings[0].cause).toBe("readiness-routes-not-mounted");
     expect(d.findings[0].likelyCause).toMatch(/failing\[\]/);
   });
 

@@ -4,6 +4,7 @@
 // the same functions run against the real cluster in test/cluster.
 import { describe, expect, it } from "vitest";
 import { diagnose, type PodDoc } from "../../components/diagnose";
+import { comparePaths, type Evidence } from "../../components/smoke/checks";
 import { effectiveBind, liveContextFrom } from "../../components/smoke/kube";
 import type { ChangeTicket } from "../../components/ticket";
 import type { Deployment } from "kubernetes-types/apps/v1";
@@ -54,11 +55,23 @@ describe("diagnose: loopback bind behind a Service", () => {
     spec: { containers: [{ name: "gateway", image: ticket.image.ref, command: ["node", "/app/dist/index.js"], args }] },
     status: { phase: "Running", conditions: [{ type: "Ready", status: "True" }], containerStatuses: [{ name: "gateway", ready: true, state: { running: {} } }] },
   });
+  const evidence = (pathName: string, ok: boolean): Evidence => ({
+    schema: "openclaw.smoke/v1", pathName, url: "http://x", ok, startedAt: "", finishedAt: "", durationMs: 1, budgetMs: 1000, gatewayVersion: null,
+    checks: (["startup", "liveness", "readiness", "toolCall"] as const).map((name) => ({
+      name, method: "GET" as const, path: "/", ok, status: ok ? 200 : null, latencyMs: 1, attempts: 1, passedAfterMs: ok ? 1 : null,
+      failure: ok ? null : ("connection-refused" as const), reason: ok ? null : "connect ECONNREFUSED",
+    })),
+  });
+  const pass = (pathName: string) => evidence(pathName, true);
+  const refused = (pathName: string) => evidence(pathName, false);
   it("a Ready pod bound to loopback is a finding that names the bind and the drift from the stack", () => {
     const d = diagnose({ pods: [pod(["gateway", "run", "--bind", "loopback", "--port", "18789"])], events: [], ticket });
     expect(d.healthy).toBe(false);
     expect(d.decision).toBe("fix config");
     expect(d.findings[0].signal).toBe("bind loopback behind a Service");
+    // The word the smoke checks use for the same fault when port-forward passes and the Service path is refused.
+    expect(d.findings[0].cause).toBe("bind-loopback");
+    expect(comparePaths(pass("portForward"), refused("inCluster"), { bind: "loopback" }).diagnosis.map((f) => f.cause)).toContain(d.findings[0].cause);
     expect(d.findings[0].evidence).toMatch(/--bind loopback.*stack says bind=lan/);
   });
   it("the program's own pods (bind lan) are healthy", () => {
