@@ -98,9 +98,9 @@ export function recommend(fig: { p95Bytes: number; bootPeakBytes: number }, band
   return { ...fig, requestBytes, limitBytes, ratio: limitBytes / base, heapCapMiB: heapCapMiB(limitBytes), minRatio, maxRatio };
 }
 
-/** A stack's memory figures as the program derives them (components/config.ts effectiveMemory). */
+/** A stack's memory figures as the program derives them (components/config/derive.ts effectiveMemory). */
 export interface CommittedMemory {
-  /** Where each figure is written, e.g. "Pulumi.prod.yaml" or "default (components/config.ts)". */
+  /** Where each figure is written, e.g. "Pulumi.prod.yaml" or "default (components/config/values.ts)". */
   p95: { bytes: number; from: string };
   bootPeak: { bytes: number; from: string };
   request: { bytes: number; from: string };

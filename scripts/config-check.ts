@@ -4,7 +4,7 @@
 //                      set at deploy time with `pulumi config set --secret`) counts
 //                      as set: for repositories that commit stack files without it
 //
-// Validates a stack file with the program's own schema (components/config.ts)
+// Validates a stack file with the program's own schema (components/config/)
 // without the Pulumi engine: reads the stack file and Pulumi.yaml's defaults as
 // the engine hands them to the program (top-level scalars as their text,
 // objects as typed JSON), treats `secure:` values as present but opaque, and

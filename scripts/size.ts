@@ -65,7 +65,7 @@ export function committedMemory(stack: string): CommittedMemory {
   const mem = effectiveMemory(resources);
   if (!mem) throw new Usage(`size: stack ${stack}: the memory figures in ${relative(REPO, file)} are not valid quantities; run npm run config:check -- ${relative(process.cwd(), file)}`, 2);
   const where = relative(REPO, file);
-  const defaults = "default in components/config.ts";
+  const defaults = "default in components/config/values.ts";
   return {
     p95: { bytes: mem.p95Bytes, from: r.observed?.p95WorkingSet !== undefined ? where : defaults },
     bootPeak: { bytes: mem.bootPeakBytes, from: r.observed?.bootPeak !== undefined ? where : defaults },

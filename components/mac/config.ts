@@ -1,5 +1,5 @@
 // Stack config of the Mac contrast node (runbook §3 matrix, step 7). The root schema
-// (components/config.ts) includes `macConfigSchema` as the optional `mac` key and runs
+// (components/config/) includes `macConfigSchema` as the optional `mac` key and runs
 // `macReleaseIssues`, the cross-key check against the cluster image, in its superRefine.
 import { z } from "zod";
 import { checkMacRunsClusterRelease, RELEASE_PATTERN } from "../../policy-pack/rules/release";

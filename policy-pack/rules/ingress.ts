@@ -1,7 +1,7 @@
 // The Ingress in front of the gateway: which backend it routes to, whether it
 // terminates TLS for every host, and whether the NetworkPolicy admits the
 // controller that forwards the traffic. Pure functions over plain objects; the
-// stack config (components/config.ts) and the pack (policies/ingress.ts) share them.
+// stack config (components/config/) and the pack (policies/ingress.ts) share them.
 
 import { cidrVoidsIsolation, ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
 

@@ -1,6 +1,6 @@
 // Values as the Kubernetes API server judges them: names, labels, quantities,
 // CIDRs. Pure and self-contained (the pack must not reach outside policy-pack/),
-// shared by the stack config (components/config.ts) and any policy that needs
+// shared by the stack config (components/config/) and any policy that needs
 // them. Each `...Problem` function returns why a value would be refused, in
 // words that name what would be right, or undefined when it is fine.
 //

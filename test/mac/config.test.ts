@@ -1,5 +1,5 @@
 // mac config: every bad input fails with the key and the value that would be right,
-// through the stack's one root schema (components/config.ts), as `pulumi up` parses it.
+// through the stack's one root schema (components/config/schema.ts), as `pulumi up` parses it.
 import { describe, expect, it } from "vitest";
 import { ConfigError, parseStackConfig } from "../../components/config";
 import { macConfigSchema } from "../../components/mac/config";

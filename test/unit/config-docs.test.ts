@@ -1,4 +1,4 @@
-// The README's Configuration table is made from components/config-docs.ts (npm run
+// The README's Configuration table is made from components/config/config-docs.ts (npm run
 // docs:config), and those rows are held to the schema here: every key the schema
 // accepts has a row (down to the depth the rows go), every row names a key the schema
 // has, and a default the schema applies is the default the row states.
@@ -6,7 +6,7 @@ import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
 import type { z } from "zod";
-import { CONFIG_DOCS, type ConfigDoc } from "../../components/config-docs";
+import { CONFIG_DOCS, type ConfigDoc } from "../../components/config/config-docs";
 import { configSchema } from "../../components/config";
 import { readmeWithConfigTable } from "../../scripts/gen-config-docs";
 import { ROOT } from "../support/program";

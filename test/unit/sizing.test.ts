@@ -122,7 +122,7 @@ describe("npm run size", () => {
     const r = size("--stack", "prod", "--measured", file);
     expect(r.status).toBe(1);
     expect(r.stdout).toContain("stack prod (Pulumi.prod.yaml, ratio 1.25–1.4)");
-    expect(r.stdout).toMatch(/DOES NOT HOLD: resources\.observed\.p95WorkingSet = \d+Mi \(default in components\/config\.ts\): below the measured P95 working set \(highest of the runs\) of 1142Mi; set 1142Mi/);
+    expect(r.stdout).toMatch(/DOES NOT HOLD: resources\.observed\.p95WorkingSet = \d+Mi \(default in components\/config\/values\.ts\): below the measured P95 working set \(highest of the runs\) of 1142Mi; set 1142Mi/);
     expect(r.stdout).toMatch(/DOES NOT HOLD: resources\.memoryLimit = \d+Mi \(Pulumi\.prod\.yaml\): .*; set 1485Mi/);
     expect(r.stdout).not.toContain("stack staging");
   });

@@ -1,46 +1,25 @@
-// The stack configuration: one zod schema, parsed once in index.ts. Every rule
-// that the policy pack also enforces comes from policy-pack/rules, so config
-// validation and `pulumi preview` can never disagree.
+// The stack configuration's schema: every key, its type, default and the checks
+// across keys. Every rule the policy pack also enforces comes from policy-pack/rules,
+// so config validation and `pulumi preview` can never disagree.
 import { z } from "zod";
-import { checkImagePinned, type ImageRef } from "../policy-pack/rules/image";
-import { checkHeadroom, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB } from "../policy-pack/rules/headroom";
-import { knownBrokenRelease } from "../policy-pack/rules/known-releases";
-import {
-  cidrProblem,
-  cpuQuantity,
-  dnsLabelProblem,
-  dnsSubdomainProblem,
-  exceptProblem,
-  hostProblem,
-  labelKeyProblem,
-  labelValueProblem,
-  memoryQuantity,
-  releaseDateProblem,
-} from "../policy-pack/rules/kube-values";
-import { cidrVoidsIsolation, parseCidr } from "../policy-pack/rules/networkpolicy";
-import { IMAGE } from "../policy-pack/rules/names";
-import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, trustedProxiesKubeletProblem, trustedProxiesProblem, type ControllerSource } from "../policy-pack/rules/ingress";
-import { caBundleProblem } from "./ingress-ca";
-import { checkTagMatchesRelease, RELEASE_PATTERN } from "../policy-pack/rules/release";
-import { macConfigSchema, macReleaseIssues } from "./mac/config";
-import { gatewayTokenProblem } from "./smoke/checks";
+import { checkImagePinned } from "../../policy-pack/rules/image";
+import { checkHeadroom } from "../../policy-pack/rules/headroom";
+import { knownBrokenRelease } from "../../policy-pack/rules/known-releases";
+import { cidrProblem, dnsLabelProblem, dnsSubdomainProblem, exceptProblem, hostProblem, labelKeyProblem, labelValueProblem, releaseDateProblem } from "../../policy-pack/rules/kube-values";
+import { cidrVoidsIsolation, parseCidr } from "../../policy-pack/rules/networkpolicy";
+import { IMAGE } from "../../policy-pack/rules/names";
+import { controllerAdmissionProblem, INGRESS_RESERVED_ANNOTATION_PREFIXES, trustedProxiesKubeletProblem, trustedProxiesProblem, type ControllerSource } from "../../policy-pack/rules/ingress";
+import { caBundleProblem } from "../ingress-ca";
+import { checkTagMatchesRelease, RELEASE_PATTERN } from "../../policy-pack/rules/release";
+import { macConfigSchema, macReleaseIssues } from "../mac/config";
+import { gatewayTokenProblem } from "../smoke/checks";
+import { effectiveMemory, effectiveTrustedProxies } from "./derive";
+import { cpuProblem, MEASURED_BOOT_PEAK, MEASURED_P95_WORKING_SET, MEASURED_SOURCE, memoryProblem, millicoresOf } from "./values";
+
+export { DEFAULT_LIMIT_RATIO, MEASURED_BOOT_PEAK, MEASURED_P95_WORKING_SET, MEASURED_SOURCE } from "./values";
 
 export const PROJECT = "openclaw-gateway-infra";
 
-/**
- * The gateway's memory, from `npm run bench:memory`: PSS of the process tree (main
- * process + workers) while 4 concurrent sessions_list tool calls ran; 15 fresh starts
- * in three series on 2 cores (docs/facts.md §1, docs/measurements/). The P95 stays at
- * an earlier single run's 1013Mi: no run since went above 902Mi, and those ran on a
- * loaded machine, so 1013Mi is kept as the covering figure (`npm run size` checks it).
- */
-export const MEASURED_P95_WORKING_SET = "1013Mi";
-/** Boot peak (spawn → /readyz 200): the highest of the 15 runs (773–937Mi). */
-export const MEASURED_BOOT_PEAK = "937Mi";
-export const MEASURED_SOURCE =
-  "npm run bench:memory, 15 runs (2026-11-27): openclaw 2026.9.6, PSS of the process tree, 4 concurrent sessions_list calls, 2 cores; P95 793–902Mi, boot peak 773–937Mi";
-/** The ratio applied when the stack does not choose one: the middle of runbook §5's 1.25–1.40. */
-export const DEFAULT_LIMIT_RATIO = 1.3;
 /** The token the local (render-only) stack uses. Rendered Secrets are plain text, so it must be fake. */
 export const LOCAL_PLACEHOLDER_TOKEN = "local-render-placeholder-NOT-A-SECRET";
 
@@ -51,18 +30,6 @@ const rule = (problem: (v: string) => string | undefined) => (v: string, ctx: z.
   const p = problem(v);
   if (p) ctx.addIssue({ code: "custom", message: p });
 };
-
-const memoryProblem = (v: string) => {
-  const q = memoryQuantity(v);
-  return "problem" in q ? q.problem : undefined;
-};
-const cpuProblem = (v: string) => {
-  const q = cpuQuantity(v);
-  return "problem" in q ? q.problem : undefined;
-};
-/** Bytes of a quantity the schema has accepted. */
-const bytesOf = (v: string) => (memoryQuantity(v) as { bytes: number }).bytes;
-const millicoresOf = (v: string) => (cpuQuantity(v) as { millicores: number }).millicores;
 
 const memory = () => z.string().superRefine(rule(memoryProblem));
 const cpu = () => z.string().superRefine(rule(cpuProblem));
@@ -382,219 +349,7 @@ export const configSchema = z
 
 export type StackConfig = z.output<typeof configSchema>;
 
-/** Everything the components need, derived once from the parsed config. */
-export interface GatewaySettings {
-  config: StackConfig;
-  image: ImageRef;
-  memory: { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; ratio: number; minRatio: number; maxRatio: number; heapCapMiB: number };
-  /** The startupProbe; its grace is failureThreshold × periodSeconds. */
-  startup: { periodSeconds: number; failureThreshold: number };
-  /**
-   * How long each smoke path may take, retries included, in `pulumi up` and in
-   * `npm run smoke -- --stack` alike (the ticket carries it): the declared cold start,
-   * so a gateway that is still loading its workspace gets the time it needs.
-   */
-  smokeBudgetSeconds: number;
-  renderOnly: boolean;
-}
-
-export class ConfigError extends Error {
-  constructor(public readonly problems: string[]) {
-    super(`invalid stack configuration (${problems.length} problem${problems.length === 1 ? "" : "s"}):\n${problems.map((p) => `  - ${p}`).join("\n")}`);
-    this.name = "ConfigError";
-  }
-}
-
-/** Config paths that hold secrets: their values never appear in error messages, hashes or outputs. */
-// mac.gateway.settings is free-form gateway config (channel and provider credentials go there).
-const SECRET_PATHS = ["gatewayToken", "mac.ssh.privateKey", "mac.gateway.token", "mac.gateway.settings"] as const;
-
-function isSecretPath(path: readonly (string | number)[]): boolean {
-  const dotted = path.map(String).join(".");
-  return SECRET_PATHS.some((p) => dotted === p || dotted.startsWith(`${p}.`) || p.startsWith(`${dotted}.`));
-}
-
-/** A copy of the config without any secret value (for hashes and outputs). */
-export function withoutSecrets<T>(config: T): T {
-  const strip = (v: unknown, path: string[]): unknown => {
-    if ((SECRET_PATHS as readonly string[]).includes(path.join("."))) return undefined;
-    if (Array.isArray(v)) return v.map((x, i) => strip(x, [...path, String(i)]));
-    if (v !== null && typeof v === "object") {
-      return Object.fromEntries(Object.entries(v as Record<string, unknown>).map(([k, x]) => [k, strip(x, [...path, k])]).filter(([, x]) => x !== undefined));
-    }
-    return v;
-  };
-  return strip(config, []) as T;
-}
-
-/**
- * Parses raw stack config (keys without the project prefix) and derives every
- * setting. Throws one ConfigError that lists every problem at once.
- * `secretKeys` are the keys Pulumi holds as secrets; a token stored in plain
- * text is rejected.
- */
-export function parseStackConfig(raw: Record<string, unknown>, secretKeys: ReadonlySet<string> = new Set()): GatewaySettings {
-  const problems: string[] = [];
-  const result = configSchema.safeParse(raw);
-  const reported = new Set<string>();
-  if (!result.success) {
-    for (const issue of result.error.issues) {
-      problems.push(describeIssue(issue, raw));
-      reported.add(issue.path.map(String).join("."));
-    }
-  }
-  for (const { path, value } of stringLeaves(raw, [])) {
-    const dotted = path.join(".");
-    if (reported.has(dotted) || isSecretPath(path) || FREE_TEXT_PATHS.some((p) => dotted === p || dotted.startsWith(`${p}.`))) continue;
-    if (CONTROL_CHARS.test(value)) {
-      problems.push(`${PROJECT}:${dotted} = ${show(value)}: contains control characters (a line break, NUL, escape, ...); they would forge lines in annotations, known_hosts or the ticket. Remove them`);
-    }
-  }
-  if (raw.gatewayToken !== undefined && !secretKeys.has("gatewayToken")) {
-    problems.push(`${PROJECT}:gatewayToken is stored in plain text; store it as a secret: \`pulumi config set --secret gatewayToken <token>\``);
-  }
-  const mac = raw.mac as { ssh?: { privateKey?: unknown }; gateway?: { token?: unknown } } | undefined;
-  if ((mac?.ssh?.privateKey !== undefined || mac?.gateway?.token !== undefined) && !secretKeys.has("mac")) {
-    problems.push(`${PROJECT}:mac holds a private key or token in plain text; store them as secrets: \`pulumi config set --secret --path mac.ssh.privateKey < key\``);
-  }
-  if (!result.success || problems.length > 0) throw new ConfigError(problems);
-  return derive(result.data);
-}
-
-/** The memory figures the Deployment carries, given or derived from the observed ones; undefined while any input is malformed. */
-/**
- * The gateway's trustedProxies as rendered into its config file: the stack's
- * gateway.trustedProxies, else, behind an Ingress whose controller is given by CIDR,
- * that CIDR; else none (the gateway then trusts no proxy).
- */
-export function effectiveTrustedProxies(c: Pick<StackConfig, "gateway" | "ingress">): string[] | undefined {
-  if (c.gateway.trustedProxies) return c.gateway.trustedProxies;
-  const controller = c.ingress?.controller;
-  return controller && "cidr" in controller ? [controller.cidr] : undefined;
-}
-
-export function effectiveMemory(r: StackConfig["resources"]): { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; minRatio: number; maxRatio: number } | undefined {
-  const given = [r.observed.p95WorkingSet, r.observed.bootPeak, r.memoryRequest, r.memoryLimit].filter((v): v is string => v !== undefined);
-  if (given.some((v) => memoryProblem(v) !== undefined)) return undefined;
-  const p95Bytes = bytesOf(r.observed.p95WorkingSet);
-  const bootPeakBytes = bytesOf(r.observed.bootPeak);
-  const base = Math.max(p95Bytes, bootPeakBytes);
-  const minRatio = r.headroom?.minRatio ?? DEFAULT_MIN_RATIO;
-  const maxRatio = r.headroom?.maxRatio ?? DEFAULT_MAX_RATIO;
-  const MIB = 2 ** 20;
-  // Defaults are derived from the observed figures, rounded up to whole MiB.
-  const limitBytes = r.memoryLimit !== undefined ? bytesOf(r.memoryLimit) : Math.ceil((base * Math.min(Math.max(DEFAULT_LIMIT_RATIO, minRatio), maxRatio)) / MIB) * MIB;
-  const requestBytes = r.memoryRequest !== undefined ? bytesOf(r.memoryRequest) : Math.ceil(p95Bytes / MIB) * MIB;
-  return { requestBytes, limitBytes, p95Bytes, bootPeakBytes, minRatio, maxRatio };
-}
-
-/** A memory byte count in the exact form the manifests carry (and the pack parses back to the same bytes). */
-const memoryText = (bytes: number) => (memoryQuantity(String(bytes)) as { canonical: string }).canonical;
-
-function derive(config: StackConfig): GatewaySettings {
-  const image = (checkImagePinned(config.image.ref) as { ok: true; ref: ImageRef }).ref;
-  const m = effectiveMemory(config.resources)!;
-  const base = Math.max(m.p95Bytes, m.bootPeakBytes);
-  const r = config.resources;
-  // runbook §5: gateways with >30 s cold start get a startupProbe of at least 60 s.
-  const periodSeconds = 5;
-  const graceSeconds = Math.max(60, Math.ceil(config.gateway.coldStartSeconds * 1.5));
-  return {
-    config: {
-      ...config,
-      resources: {
-        ...r,
-        // Canonical, exact forms: what the schema checked is what is rendered.
-        observed: { ...r.observed, p95WorkingSet: memoryText(m.p95Bytes), bootPeak: memoryText(m.bootPeakBytes) },
-        memoryRequest: memoryText(m.requestBytes),
-        memoryLimit: memoryText(m.limitBytes),
-        cpuRequest: (cpuQuantity(r.cpuRequest) as { canonical: string }).canonical,
-        ...(r.cpuLimit !== undefined ? { cpuLimit: (cpuQuantity(r.cpuLimit) as { canonical: string }).canonical } : {}),
-      },
-    },
-    image,
-    memory: { requestBytes: m.requestBytes, limitBytes: m.limitBytes, p95Bytes: m.p95Bytes, bootPeakBytes: m.bootPeakBytes, ratio: m.limitBytes / base, minRatio: m.minRatio, maxRatio: m.maxRatio, heapCapMiB: heapCapMiB(m.limitBytes) },
-    startup: { periodSeconds, failureThreshold: Math.ceil(graceSeconds / periodSeconds) },
-    smokeBudgetSeconds: config.gateway.coldStartSeconds,
-    renderOnly: config.render !== undefined,
-  };
-}
-
-function describeIssue(issue: z.core.$ZodIssue, raw: Record<string, unknown>): string {
-  const path = issue.path.map(String);
-  const key = `${PROJECT}:${path.join(".")}`;
-  let message = issue.message;
-  if (issue.code === "unrecognized_keys") {
-    const known = knownKeys(path);
-    const where = path.length ? `${key}: unknown` : `${PROJECT}: unknown config`;
-    return `${where} key${issue.keys.length > 1 ? "s" : ""} ${issue.keys.map((k) => `"${k}"`).join(", ")}${known.length ? `; known keys here: ${known.join(", ")}` : ""}`;
-  }
-  if (issue.code === "invalid_type" && valueAt(raw, path) === undefined) return `${key} is required`;
-  if (issue.code === "invalid_type") {
-    message = `must be ${issue.expected === "int" ? "an integer" : `a ${issue.expected}`}`;
-    const given = valueAt(raw, path);
-    if (issue.expected === "string" && (typeof given === "number" || typeof given === "boolean")) message += ` (YAML read ${JSON.stringify(given)} as a ${typeof given}: quote it in the stack file, e.g. "${given}")`;
-  }
-  // A bad record key: zod nests the key's own issue.
-  if (issue.code === "invalid_key" && issue.issues[0]) message = `the key ${issue.issues[0].message}`;
-  const given = isSecretPath(path) ? "(secret, not shown)" : show(valueAt(raw, path));
-  return `${key} = ${given}: ${message}`;
-}
-
-/** Keys whose values are free text by design (a kubeconfig document, the gateway's own settings). */
-const FREE_TEXT_PATHS = ["cluster.kubeconfig", "mac.gateway.settings"];
-const CONTROL_CHARS = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
-
-function stringLeaves(v: unknown, path: string[]): Array<{ path: string[]; value: string }> {
-  if (typeof v === "string") return [{ path, value: v }];
-  if (Array.isArray(v)) return v.flatMap((x, i) => stringLeaves(x, [...path, String(i)]));
-  if (v !== null && typeof v === "object") {
-    return Object.entries(v as Record<string, unknown>).flatMap(([k, x]) => [
-      ...(CONTROL_CHARS.test(k) ? [{ path, value: k }] : []),
-      ...stringLeaves(x, [...path, k]),
-    ]);
-  }
-  return [];
-}
-
-function valueAt(raw: unknown, path: string[]): unknown {
-  let v = raw;
-  for (const p of path) {
-    if (v === null || typeof v !== "object") return undefined;
-    v = (v as Record<string, unknown>)[p];
-  }
-  return v;
-}
-
-function show(v: unknown): string {
-  if (v === undefined) return "(not set)";
-  const s = JSON.stringify(v);
-  return s.length > 120 ? `${s.slice(0, 117)}...` : s;
-}
-
-function knownKeys(path: string[]): string[] {
-  let schema: z.ZodType = configSchema;
-  for (const p of path) {
-    schema = unwrap(schema);
-    if (schema instanceof z.ZodObject) schema = (schema.shape as Record<string, z.ZodType>)[p];
-    else return [];
-    if (!schema) return [];
-  }
-  schema = unwrap(schema);
-  return schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
-}
-
-function unwrap(schema: z.ZodType): z.ZodType {
-  let s: z.ZodType = schema;
-  for (;;) {
-    if (s instanceof z.ZodDefault || s instanceof z.ZodOptional) s = s.unwrap() as z.ZodType;
-    else if (s instanceof z.ZodPipe) s = s.in as z.ZodType;
-    else return s;
-  }
-}
-
 function isIpAddress(v: string): boolean {
   // An address is a CIDR without a prefix: /32 or /128 makes it one.
   return !v.includes("/") && (cidrProblem(`${v}/32`) === undefined || cidrProblem(`${v}/128`) === undefined);
 }
-
