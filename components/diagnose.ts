@@ -3,7 +3,7 @@
 // say whether to roll back, retune or fix the config. Pure: it reads the JSON
 // that `kubectl get pods|events|nodes -o json` prints.
 import type { Cause } from "./causes";
-import { effectiveBind } from "./smoke/kube";
+import { effectiveBind } from "./smoke/live";
 import type { ChangeTicket } from "./ticket";
 import { KNOWN_BROKEN_RELEASES, knownBrokenRelease } from "../policy-pack/rules/known-releases";
 import { GATEWAY, selectorArg } from "../policy-pack/rules/names";

@@ -11,9 +11,13 @@
 // Prints the evidence JSON on stdout and a readable summary on stderr; exits 0
 // when everything passes (and both paths agree), 1 when not, 2 on bad usage.
 import { smokeBundle } from "../components/smoke/bundle";
-import { baseUrlProblem, cleanText, formatAgreement, formatEvidence, gatewayTokenProblem, maskUrl, redact, redactDeep, runChecks } from "../components/smoke/checks";
+import { baseUrlProblem, formatEvidence, gatewayTokenProblem, maskUrl, runChecks } from "../components/smoke/checks";
+import { cleanText, redact, redactDeep } from "../components/smoke/redact";
+import { formatAgreement } from "../components/smoke/agreement";
 import { ingressTargetProblem, type IngressTarget } from "../components/smoke/ingress";
-import { runBothPaths, smokeRecord, type ClusterTarget } from "../components/smoke/kube";
+import { runBothPaths } from "../components/smoke/kube";
+import { smokeRecord } from "../components/smoke/record";
+import { type ClusterTarget } from "../components/smoke/target";
 import { readCaBundle } from "../components/ingress-ca";
 import type { ChangeTicket } from "../components/ticket";
 import { GATEWAY } from "../policy-pack/rules/names";

@@ -8,10 +8,10 @@ import * as pulumi from "@pulumi/pulumi";
 import { GATEWAY } from "../../policy-pack/rules/names";
 import { smokeBundle } from "./bundle";
 import type { IngressTarget } from "./ingress";
-import type { SmokeRecord } from "./kube";
+import type { SmokeRecord } from "./record";
 import { smokeProvider, type SmokeInputs } from "./provider";
 
-export type { SmokeRecord } from "./kube";
+export type { SmokeRecord } from "./record";
 
 export interface GatewaySmokeCheckArgs {
   namespace: pulumi.Input<string>;

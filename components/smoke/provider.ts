@@ -6,15 +6,15 @@
 // `require()` Node built-ins inside their bodies. Nothing imported at the top
 // of this file is used at run time (type imports only).
 import type * as pulumi from "@pulumi/pulumi";
-import type * as Checks from "./checks";
-import type * as Ingress from "./ingress";
-import type * as Kube from "./kube";
+import type * as Smoke from "./job";
+import type { SmokeRecord } from "./record";
+import type { ClusterTarget } from "./target";
 
 /**
  * Inputs the dynamic resource receives. No token: the provider reads it from the
  * gateway's Secret at run time, so it never enters this resource's state.
  */
-export interface SmokeInputs extends Omit<Kube.ClusterTarget, "runId"> {
+export interface SmokeInputs extends Omit<ClusterTarget, "runId"> {
   /** sha256 of the effective config: a trigger (the image digest is the other). */
   valuesHash: string;
   /** Diagnosis context: what was deployed. */
@@ -29,14 +29,14 @@ interface SmokeOutputs {
   valuesHash: string;
   verdict: string;
   signedOff: boolean;
-  record: Kube.SmokeRecord;
+  record: SmokeRecord;
 }
 
 /** Builds the provider around a bundle text (smokeBundle()). */
 export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
   const triggers = ["image", "valuesHash"];
 
-  function load(): typeof Checks & typeof Ingress & typeof Kube {
+  function load(): typeof Smoke {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Module = require("module");
     const m = new Module("openclaw-smoke-bundle");
@@ -76,7 +76,7 @@ export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
     const lib = load();
     const crypto = require("crypto");
     const runId = `${crypto.createHash("sha256").update(`${inputs.image}\n${inputs.valuesHash}`).digest("hex").slice(0, 10)}-${Date.now().toString(36).slice(-5)}`;
-    const target: Kube.ClusterTarget = {
+    const target: ClusterTarget = {
       namespace: inputs.namespace,
       serviceName: inputs.serviceName,
       deploymentName: inputs.deploymentName,

@@ -23,6 +23,9 @@ var job_exports = {};
 __export(job_exports, {
   CAUSE_ORDER: () => CAUSE_ORDER,
   EVIDENCE_SCHEMA: () => EVIDENCE_SCHEMA,
+  MAX_REASON_CHARS: () => MAX_REASON_CHARS,
+  SCAN_CHARS: () => SCAN_CHARS,
+  TERMINATION_MESSAGE_BYTES: () => TERMINATION_MESSAGE_BYTES,
   baseUrlProblem: () => baseUrlProblem,
   cleanText: () => cleanText,
   comparePaths: () => comparePaths,
@@ -39,7 +42,9 @@ __export(job_exports, {
   inspectCertificate: () => inspectCertificate,
   jobMain: () => jobMain,
   jobName: () => jobName,
+  kubectlBase: () => kubectlBase,
   kubectlError: () => kubectlError,
+  liveContext: () => liveContext,
   liveContextFrom: () => liveContextFrom,
   liveIngressContextFrom: () => liveIngressContextFrom,
   maskUrl: () => maskUrl,
@@ -48,6 +53,7 @@ __export(job_exports, {
   publicUrl: () => publicUrl,
   redact: () => redact,
   redactDeep: () => redactDeep,
+  run: () => run,
   runBothPaths: () => runBothPaths,
   runChecks: () => runChecks,
   runIngressPath: () => runIngressPath,
@@ -56,7 +62,8 @@ __export(job_exports, {
   smokeFailureMessage: () => smokeFailureMessage,
   smokeJob: () => smokeJob,
   smokeRecord: () => smokeRecord,
-  terminationMessage: () => terminationMessage
+  terminationMessage: () => terminationMessage,
+  withKubeconfig: () => withKubeconfig
 });
 module.exports = __toCommonJS(job_exports);
 var import_node_fs2 = require("node:fs");
@@ -104,193 +111,7 @@ var HEALTH = {
 };
 var TOOL_CALL = { path: "/tools/invoke", tool: "sessions_list", expected: '{"ok":true,"result":...}' };
 
-// components/causes.ts
-var CAUSES = [
-  // Seen from the traffic paths (smoke checks) and, where marked, from the pods (diagnose).
-  "bind-loopback",
-  // both: the gateway listens on 127.0.0.1 only, behind a Service
-  "target-port-mismatch",
-  // the Service's targetPort is not the gateway's port
-  "network-policy-drops-source",
-  // both: a NetworkPolicy drops the client (or the kubelet's probes)
-  "readiness-routes-not-mounted",
-  // both: /readyz not ready (503, ready:false) or the catch-all page
-  "token-mismatch",
-  // one path refused with 401/403: its token is not the gateway's
-  "probe-auth",
-  // diagnose: probes answer 401/403 off loopback (a release that forbids them)
-  "service-dns",
-  // the Service name does not resolve
-  "port-forward-broken",
-  // the Service path passes, kubectl port-forward does not
-  "gateway-unhealthy",
-  // both paths fail the same way: the gateway itself
-  // The Ingress path (controller → TLS → Service → pod).
-  "ingress-backend-port",
-  "certificate-host",
-  "certificate-expired",
-  "controller-not-admitted",
-  "proxy-not-trusted",
-  "tls-not-terminated",
-  // Seen only from the pods (diagnose).
-  "no-pods",
-  // nothing matches the selector: not applied, or not schedulable
-  "oom-killed",
-  // exit 137 / OOMKilled: boot peak or a spike above the limit
-  "config-refused",
-  // exit 78: the gateway refused its config or could not migrate its state
-  "probe-refused",
-  // the kubelet's probe got connection refused: loopback bind or wrong probe port
-  "probe-status",
-  // the probe path answers another status: wrong path
-  "cold-start",
-  // still starting past the startup budget, or CPU throttling at start
-  "image-pull",
-  // the digest cannot be pulled from this cluster
-  "node-memory-pressure",
-  // the node is over-committed
-  // A path the checks could not run at all (no token, kubectl failed).
-  "path-not-run"
-];
-
-// components/smoke/checks.ts
-var EVIDENCE_SCHEMA = "openclaw.smoke/v1";
-var PASS = { ok: true, terminal: false, failure: null, reason: null };
-function fail(failure, reason, terminal = false, detail) {
-  return { ok: false, terminal, failure, reason, detail };
-}
-var MAX_BODY_BYTES = 1024 * 1024;
-var MAX_REASON_CHARS = 300;
-var MAX_VERSION_CHARS = 64;
-var TERMINATION_MESSAGE_BYTES = 4096;
-var healthy = Object.fromEntries(
-  Object.entries(HEALTH).map(([probe, h]) => [probe, new Function("b", `return ${h.healthy};`)])
-);
-var SPECS = [
-  {
-    name: "startup",
-    method: "GET",
-    path: HEALTH.startup.path,
-    judge: (status, body) => {
-      if (status !== 200) return statusFailure(status, HEALTH.startup.path);
-      if (healthy.startup(body)) {
-        return { ...PASS, detail: typeof body.version === "string" ? { version: body.version } : void 0 };
-      }
-      return fail("unexpected-body", `${HEALTH.startup.path} answered ${short(body)}; expected ${HEALTH.startup.expected}`);
-    }
-  },
-  {
-    name: "liveness",
-    method: "GET",
-    path: HEALTH.liveness.path,
-    judge: (status, body) => {
-      if (status !== 200) return statusFailure(status, HEALTH.liveness.path);
-      if (healthy.liveness(body)) return { ...PASS };
-      return fail("unexpected-body", `${HEALTH.liveness.path} answered ${short(body)}; expected ${HEALTH.liveness.expected}`);
-    }
-  },
-  {
-    name: "readiness",
-    method: "GET",
-    path: HEALTH.readiness.path,
-    judge: (status, body) => {
-      const failing = Array.isArray(body.failing) ? { failing: body.failing.slice(0, 5).map((f) => typeof f === "string" ? f : JSON.stringify(f) ?? "") } : void 0;
-      if (status === 503 || status === 200 && body.ready === false) {
-        return fail("not-ready", `${HEALTH.readiness.path} says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
-      }
-      if (status !== 200) return statusFailure(status, HEALTH.readiness.path);
-      if (healthy.readiness(body)) return { ...PASS };
-      return fail("unexpected-body", `${HEALTH.readiness.path} answered ${short(body)}; expected ${HEALTH.readiness.expected}`);
-    }
-  },
-  {
-    name: "toolCall",
-    method: "POST",
-    path: TOOL_CALL.path,
-    judge: (status, body) => {
-      if (status === 401 || status === 403) {
-        return fail("auth", `tool call rejected: authentication failed (HTTP ${status}); the gateway token is wrong or missing`, true);
-      }
-      if (status === 404) {
-        return fail("not-found", `tool call answered 404: tool ${TOOL_CALL.tool} is denied or unknown on this gateway`, true);
-      }
-      if (status !== 200) return statusFailure(status, TOOL_CALL.path);
-      if (body.ok === true) return { ...PASS };
-      return fail("unexpected-body", `${TOOL_CALL.path} answered ${short(body)}; expected ${TOOL_CALL.expected}`);
-    }
-  }
-];
-var TOOL_CALL_BODY = JSON.stringify({ tool: TOOL_CALL.tool, args: {} });
-function proxyAttributionRequired(text) {
-  try {
-    return JSON.parse(text)?.error?.type === "proxy_attribution_required";
-  } catch {
-    return false;
-  }
-}
-function statusFailure(status, path) {
-  if (status === 401 || status === 403) {
-    return fail("auth", `${path} answered HTTP ${status} without credentials: probe routes are forbidden for this client`, true);
-  }
-  return fail("http-status", `${path} answered HTTP ${status}`);
-}
-function short(body) {
-  const s = JSON.stringify(body) ?? String(body);
-  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
-}
-var TOKEN_MIN_LENGTH = 32;
-var TOKEN_MAX_LENGTH = 512;
-var TOKEN_CHARSET = "A–Z a–z 0–9 . _ ~ + / = -";
-var TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
-var TOKEN_MIN_DISTINCT = 8;
-function gatewayTokenProblem(token) {
-  if (typeof token !== "string") return "must be a string";
-  const fix = "generate one with `openssl rand -hex 32`";
-  if (token.length === 0) return `is empty; ${fix}`;
-  if (/\s/.test(token)) return `contains whitespace (a space or a line break, often from copy-paste); ${fix}`;
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(token)) return `contains control characters (NUL, escape, ...); ${fix}`;
-  if (/[^\u0000-\u007f]/.test(token)) return `contains non-ASCII characters; use only ${TOKEN_CHARSET}; ${fix}`;
-  if (!TOKEN_PATTERN.test(token)) return `contains characters outside ${TOKEN_CHARSET} (others need quoting in headers, env files and shells); ${fix}`;
-  if (token.length < TOKEN_MIN_LENGTH) return `is ${token.length} characters; it must be at least ${TOKEN_MIN_LENGTH} characters; ${fix}`;
-  if (token.length > TOKEN_MAX_LENGTH) return `is ${token.length} characters; at most ${TOKEN_MAX_LENGTH}`;
-  if (new Set(token).size < TOKEN_MIN_DISTINCT) return `uses fewer than ${TOKEN_MIN_DISTINCT} distinct characters: not a random token; ${fix}`;
-  return void 0;
-}
-function maskUrl(raw) {
-  return cleanText(raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1***@"), 200);
-}
-function baseUrlProblem(raw) {
-  if (/[\s\u0000-\u001f\u007f]/.test(raw)) return "contains whitespace or control characters";
-  let u;
-  try {
-    u = new URL(raw);
-  } catch {
-    return "is not a URL such as http://127.0.0.1:18789";
-  }
-  if (u.protocol !== "http:" && u.protocol !== "https:") return `has scheme ${u.protocol.replace(/:$/, "")}; use http or https`;
-  if (u.username || u.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(raw)) {
-    return "carries user info (user:password@); remove it: the gateway token goes in --token-env, never in the URL";
-  }
-  if (raw.includes("?") || raw.includes("#")) return "has a query or fragment; give the base URL only (the checks append /startupz, /healthz, /readyz, /tools/invoke)";
-  return void 0;
-}
-function publicUrl(raw) {
-  const u = new URL(raw);
-  u.username = "";
-  u.password = "";
-  u.search = "";
-  u.hash = "";
-  return u.toString().replace(/\/$/, "");
-}
-function checkUrl(base, path) {
-  const u = new URL(base);
-  u.username = "";
-  u.password = "";
-  u.search = "";
-  u.hash = "";
-  u.pathname = `${u.pathname.replace(/\/+$/, "")}${path}`;
-  return u.toString();
-}
+// components/smoke/redact.ts
 var SCAN_CHARS = 16 * 1024;
 var FRAGMENT_CHARS = 8;
 var REDACTED = "[redacted]";
@@ -442,6 +263,145 @@ function cleanText(text, max) {
   if (visible.length <= max) return visible;
   const keep = Math.max(0, max - 20);
   return `${visible.slice(0, keep)}...[+${visible.length - keep} chars]`;
+}
+
+// components/smoke/checks.ts
+var EVIDENCE_SCHEMA = "openclaw.smoke/v1";
+var PASS = { ok: true, terminal: false, failure: null, reason: null };
+function fail(failure, reason, terminal = false, detail) {
+  return { ok: false, terminal, failure, reason, detail };
+}
+var MAX_BODY_BYTES = 1024 * 1024;
+var MAX_REASON_CHARS = 300;
+var MAX_VERSION_CHARS = 64;
+var TERMINATION_MESSAGE_BYTES = 4096;
+var healthy = Object.fromEntries(
+  Object.entries(HEALTH).map(([probe, h]) => [probe, new Function("b", `return ${h.healthy};`)])
+);
+var SPECS = [
+  {
+    name: "startup",
+    method: "GET",
+    path: HEALTH.startup.path,
+    judge: (status, body) => {
+      if (status !== 200) return statusFailure(status, HEALTH.startup.path);
+      if (healthy.startup(body)) {
+        return { ...PASS, detail: typeof body.version === "string" ? { version: body.version } : void 0 };
+      }
+      return fail("unexpected-body", `${HEALTH.startup.path} answered ${short(body)}; expected ${HEALTH.startup.expected}`);
+    }
+  },
+  {
+    name: "liveness",
+    method: "GET",
+    path: HEALTH.liveness.path,
+    judge: (status, body) => {
+      if (status !== 200) return statusFailure(status, HEALTH.liveness.path);
+      if (healthy.liveness(body)) return { ...PASS };
+      return fail("unexpected-body", `${HEALTH.liveness.path} answered ${short(body)}; expected ${HEALTH.liveness.expected}`);
+    }
+  },
+  {
+    name: "readiness",
+    method: "GET",
+    path: HEALTH.readiness.path,
+    judge: (status, body) => {
+      const failing = Array.isArray(body.failing) ? { failing: body.failing.slice(0, 5).map((f) => typeof f === "string" ? f : JSON.stringify(f) ?? "") } : void 0;
+      if (status === 503 || status === 200 && body.ready === false) {
+        return fail("not-ready", `${HEALTH.readiness.path} says not ready (HTTP ${status}${failing ? `, failing: ${JSON.stringify(failing.failing)}` : ""})`, false, failing);
+      }
+      if (status !== 200) return statusFailure(status, HEALTH.readiness.path);
+      if (healthy.readiness(body)) return { ...PASS };
+      return fail("unexpected-body", `${HEALTH.readiness.path} answered ${short(body)}; expected ${HEALTH.readiness.expected}`);
+    }
+  },
+  {
+    name: "toolCall",
+    method: "POST",
+    path: TOOL_CALL.path,
+    judge: (status, body) => {
+      if (status === 401 || status === 403) {
+        return fail("auth", `tool call rejected: authentication failed (HTTP ${status}); the gateway token is wrong or missing`, true);
+      }
+      if (status === 404) {
+        return fail("not-found", `tool call answered 404: tool ${TOOL_CALL.tool} is denied or unknown on this gateway`, true);
+      }
+      if (status !== 200) return statusFailure(status, TOOL_CALL.path);
+      if (body.ok === true) return { ...PASS };
+      return fail("unexpected-body", `${TOOL_CALL.path} answered ${short(body)}; expected ${TOOL_CALL.expected}`);
+    }
+  }
+];
+var TOOL_CALL_BODY = JSON.stringify({ tool: TOOL_CALL.tool, args: {} });
+function proxyAttributionRequired(text) {
+  try {
+    return JSON.parse(text)?.error?.type === "proxy_attribution_required";
+  } catch {
+    return false;
+  }
+}
+function statusFailure(status, path) {
+  if (status === 401 || status === 403) {
+    return fail("auth", `${path} answered HTTP ${status} without credentials: probe routes are forbidden for this client`, true);
+  }
+  return fail("http-status", `${path} answered HTTP ${status}`);
+}
+function short(body) {
+  const s = JSON.stringify(body) ?? String(body);
+  return s.length > 160 ? `${s.slice(0, 157)}...` : s;
+}
+var TOKEN_MIN_LENGTH = 32;
+var TOKEN_MAX_LENGTH = 512;
+var TOKEN_CHARSET = "A–Z a–z 0–9 . _ ~ + / = -";
+var TOKEN_PATTERN = /^[A-Za-z0-9._~+/=-]+$/;
+var TOKEN_MIN_DISTINCT = 8;
+function gatewayTokenProblem(token) {
+  if (typeof token !== "string") return "must be a string";
+  const fix = "generate one with `openssl rand -hex 32`";
+  if (token.length === 0) return `is empty; ${fix}`;
+  if (/\s/.test(token)) return `contains whitespace (a space or a line break, often from copy-paste); ${fix}`;
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(token)) return `contains control characters (NUL, escape, ...); ${fix}`;
+  if (/[^\u0000-\u007f]/.test(token)) return `contains non-ASCII characters; use only ${TOKEN_CHARSET}; ${fix}`;
+  if (!TOKEN_PATTERN.test(token)) return `contains characters outside ${TOKEN_CHARSET} (others need quoting in headers, env files and shells); ${fix}`;
+  if (token.length < TOKEN_MIN_LENGTH) return `is ${token.length} characters; it must be at least ${TOKEN_MIN_LENGTH} characters; ${fix}`;
+  if (token.length > TOKEN_MAX_LENGTH) return `is ${token.length} characters; at most ${TOKEN_MAX_LENGTH}`;
+  if (new Set(token).size < TOKEN_MIN_DISTINCT) return `uses fewer than ${TOKEN_MIN_DISTINCT} distinct characters: not a random token; ${fix}`;
+  return void 0;
+}
+function maskUrl(raw) {
+  return cleanText(raw.replace(/^([a-z][a-z0-9+.-]*:\/\/)[^/?#]*@/i, "$1***@"), 200);
+}
+function baseUrlProblem(raw) {
+  if (/[\s\u0000-\u001f\u007f]/.test(raw)) return "contains whitespace or control characters";
+  let u;
+  try {
+    u = new URL(raw);
+  } catch {
+    return "is not a URL such as http://127.0.0.1:18789";
+  }
+  if (u.protocol !== "http:" && u.protocol !== "https:") return `has scheme ${u.protocol.replace(/:$/, "")}; use http or https`;
+  if (u.username || u.password || /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*@/i.test(raw)) {
+    return "carries user info (user:password@); remove it: the gateway token goes in --token-env, never in the URL";
+  }
+  if (raw.includes("?") || raw.includes("#")) return "has a query or fragment; give the base URL only (the checks append /startupz, /healthz, /readyz, /tools/invoke)";
+  return void 0;
+}
+function publicUrl(raw) {
+  const u = new URL(raw);
+  u.username = "";
+  u.password = "";
+  u.search = "";
+  u.hash = "";
+  return u.toString().replace(/\/$/, "");
+}
+function checkUrl(base, path) {
+  const u = new URL(base);
+  u.username = "";
+  u.password = "";
+  u.search = "";
+  u.hash = "";
+  u.pathname = `${u.pathname.replace(/\/+$/, "")}${path}`;
+  return u.toString();
 }
 function safeServerText(text, secrets, max) {
   const cleaned = cleanText(text.slice(0, SCAN_CHARS), Number.MAX_SAFE_INTEGER);
@@ -672,6 +632,57 @@ function formatEvidence(ev) {
   }
   return lines.join("\n");
 }
+
+// components/causes.ts
+var CAUSES = [
+  // Seen from the traffic paths (smoke checks) and, where marked, from the pods (diagnose).
+  "bind-loopback",
+  // both: the gateway listens on 127.0.0.1 only, behind a Service
+  "target-port-mismatch",
+  // the Service's targetPort is not the gateway's port
+  "network-policy-drops-source",
+  // both: a NetworkPolicy drops the client (or the kubelet's probes)
+  "readiness-routes-not-mounted",
+  // both: /readyz not ready (503, ready:false) or the catch-all page
+  "token-mismatch",
+  // one path refused with 401/403: its token is not the gateway's
+  "probe-auth",
+  // diagnose: probes answer 401/403 off loopback (a release that forbids them)
+  "service-dns",
+  // the Service name does not resolve
+  "port-forward-broken",
+  // the Service path passes, kubectl port-forward does not
+  "gateway-unhealthy",
+  // both paths fail the same way: the gateway itself
+  // The Ingress path (controller → TLS → Service → pod).
+  "ingress-backend-port",
+  "certificate-host",
+  "certificate-expired",
+  "controller-not-admitted",
+  "proxy-not-trusted",
+  "tls-not-terminated",
+  // Seen only from the pods (diagnose).
+  "no-pods",
+  // nothing matches the selector: not applied, or not schedulable
+  "oom-killed",
+  // exit 137 / OOMKilled: boot peak or a spike above the limit
+  "config-refused",
+  // exit 78: the gateway refused its config or could not migrate its state
+  "probe-refused",
+  // the kubelet's probe got connection refused: loopback bind or wrong probe port
+  "probe-status",
+  // the probe path answers another status: wrong path
+  "cold-start",
+  // still starting past the startup budget, or CPU throttling at start
+  "image-pull",
+  // the digest cannot be pulled from this cluster
+  "node-memory-pressure",
+  // the node is over-committed
+  // A path the checks could not run at all (no token, kubectl failed).
+  "path-not-run"
+];
+
+// components/smoke/agreement.ts
 var CAUSE_ORDER = CAUSES;
 function answered(ev) {
   return ev.checks.some((c) => c.status !== null);
@@ -825,53 +836,6 @@ function formatAgreement(a) {
   a.diagnosis.forEach((f, i) => lines.push(`  ${i + 1}. ${f.cause}: ${f.because}`));
   return lines.join("\n");
 }
-async function jobMain(env, write, print) {
-  const token = env.OPENCLAW_GATEWAY_TOKEN;
-  const refuse = (error) => {
-    print(redact(JSON.stringify({ schema: EVIDENCE_SCHEMA, ok: false, error }), [token]));
-    return 2;
-  };
-  const baseUrl = env.SMOKE_BASE_URL;
-  if (!baseUrl) return refuse("SMOKE_BASE_URL is not set");
-  const urlProblem = baseUrlProblem(baseUrl);
-  if (urlProblem) return refuse(`SMOKE_BASE_URL ${maskUrl(baseUrl)} ${urlProblem}`);
-  const tokenProblem = gatewayTokenProblem(token ?? "");
-  if (tokenProblem) return refuse(`OPENCLAW_GATEWAY_TOKEN ${tokenProblem}`);
-  const budgetMs = Number(env.SMOKE_BUDGET_MS ?? "60000");
-  if (!Number.isFinite(budgetMs) || budgetMs < 1e3 || budgetMs > 36e5) return refuse("SMOKE_BUDGET_MS must be 1000–3600000 (ms)");
-  let json;
-  let ok = false;
-  try {
-    const ev = await runChecks({ baseUrl, token, budgetMs, pathName: env.SMOKE_PATH_NAME ?? "inCluster" });
-    ok = ev.ok;
-    json = terminationMessage(redactDeep(ev, [token]), [token]);
-  } catch (e) {
-    return refuse(`checks crashed: ${cleanText(redact(String(e?.message ?? e), [token]), MAX_REASON_CHARS)}`);
-  }
-  try {
-    write(env.SMOKE_TERMINATION_LOG ?? "/dev/termination-log", json);
-  } catch {
-  }
-  print(json);
-  return ok ? 0 : 1;
-}
-function terminationMessage(ev, secrets) {
-  const fits = (t) => Buffer.byteLength(t, "utf8") <= TERMINATION_MESSAGE_BYTES;
-  let text = redact(JSON.stringify(ev), secrets);
-  for (const max of [160, 80]) {
-    if (fits(text)) return text;
-    const shorter = { ...ev, checks: ev.checks.map((c) => ({ ...c, reason: c.reason === null ? null : cleanText(c.reason, max) })) };
-    text = redact(JSON.stringify(shorter), secrets);
-  }
-  if (fits(text)) return text;
-  const bare = {
-    ...ev,
-    url: cleanText(ev.url, 120),
-    gatewayVersion: ev.gatewayVersion === null ? null : cleanText(ev.gatewayVersion, 24),
-    checks: ev.checks.map(({ detail: _detail, ...c }) => ({ ...c, reason: c.reason === null ? null : cleanText(c.reason, 60) }))
-  };
-  return redact(JSON.stringify(bare), secrets);
-}
 
 // components/smoke/ingress.ts
 var import_node_https = require("node:https");
@@ -993,29 +957,12 @@ async function runIngressPath(t, token, budgetMs) {
   return { ...ev, url: `${ev.url} (resolved to ${t.address}:${t.port}, TLS verified against the stack's CA bundle)`, certificate };
 }
 
-// components/smoke/kube.ts
-var import_node_child_process = require("node:child_process");
-var import_node_fs = require("node:fs");
-var import_node_os = require("node:os");
-var import_node_path = require("node:path");
+// components/smoke/target.ts
 function serviceUrl(t) {
   return `http://${t.serviceName}.${t.namespace}.svc.cluster.local:${t.port}`;
 }
-function kubectlBase(t, kubeconfigPath) {
-  const a = [];
-  if (kubeconfigPath) a.push("--kubeconfig", kubeconfigPath);
-  if (t.context) a.push("--context", t.context);
-  a.push("--namespace", t.namespace);
-  return a;
-}
-function portForwardArgs(t, kubeconfigPath) {
-  const podTimeout = `${Math.max(5, Math.ceil(t.budgetMs / 1e3))}s`;
-  return [...kubectlBase(t, kubeconfigPath), "port-forward", `deployment/${t.deploymentName}`, `:${t.port}`, "--address", "127.0.0.1", `--pod-running-timeout=${podTimeout}`];
-}
-function parseForwardingLine(line) {
-  const m = /Forwarding from 127\.0\.0\.1:(\d+) -> \d+/.exec(line);
-  return m ? Number(m[1]) : null;
-}
+
+// components/smoke/job-manifest.ts
 function jobName(t) {
   const id = t.runId.toLowerCase().replace(/[^a-z0-9-]/g, "").slice(0, 40);
   return `openclaw-smoke-${id}`.slice(0, 63).replace(/-+$/, "");
@@ -1091,31 +1038,29 @@ function smokeJob(t) {
     }
   };
 }
-function failedPathEvidence(pathName, url, budgetMs, reason, startedAt) {
-  const now = /* @__PURE__ */ new Date();
-  return {
-    schema: EVIDENCE_SCHEMA,
-    pathName,
-    url,
-    ok: false,
-    startedAt: startedAt.toISOString(),
-    finishedAt: now.toISOString(),
-    durationMs: now.getTime() - startedAt.getTime(),
-    budgetMs,
-    gatewayVersion: null,
-    checks: ["startup", "liveness", "readiness", "toolCall"].map((name) => ({
-      name,
-      method: name === "toolCall" ? "POST" : "GET",
-      path: { startup: HEALTH.startup.path, liveness: HEALTH.liveness.path, readiness: HEALTH.readiness.path, toolCall: TOOL_CALL.path }[name],
-      ok: false,
-      status: null,
-      latencyMs: null,
-      attempts: 0,
-      passedAfterMs: null,
-      failure: "path-not-run",
-      reason
-    }))
-  };
+
+// components/smoke/kube.ts
+var import_node_child_process2 = require("node:child_process");
+
+// components/smoke/kubectl.ts
+var import_node_child_process = require("node:child_process");
+var import_node_fs = require("node:fs");
+var import_node_os = require("node:os");
+var import_node_path = require("node:path");
+function kubectlBase(t, kubeconfigPath) {
+  const a = [];
+  if (kubeconfigPath) a.push("--kubeconfig", kubeconfigPath);
+  if (t.context) a.push("--context", t.context);
+  a.push("--namespace", t.namespace);
+  return a;
+}
+function portForwardArgs(t, kubeconfigPath) {
+  const podTimeout = `${Math.max(5, Math.ceil(t.budgetMs / 1e3))}s`;
+  return [...kubectlBase(t, kubeconfigPath), "port-forward", `deployment/${t.deploymentName}`, `:${t.port}`, "--address", "127.0.0.1", `--pod-running-timeout=${podTimeout}`];
+}
+function parseForwardingLine(line) {
+  const m = /Forwarding from 127\.0\.0\.1:(\d+) -> \d+/.exec(line);
+  return m ? Number(m[1]) : null;
 }
 function kubectlError(stderr) {
   const lines = stderr.split("\n").map((l) => l.replace(/^[EWI]\d{4} [\d:.]+\s+\d+ [\w.-]+:\d+\] /, "").trim()).filter(Boolean);
@@ -1150,11 +1095,99 @@ function withKubeconfig(t, fn) {
   (0, import_node_fs.writeFileSync)(path, t.kubeconfig, { mode: 384 });
   return fn(path).finally(() => (0, import_node_fs.rmSync)(dir, { recursive: true, force: true }));
 }
+
+// components/smoke/live.ts
+function effectiveBind(argv) {
+  let bind;
+  for (let i = 0; i < argv.length; i++) {
+    if (argv[i] === "--bind" && argv[i + 1] !== void 0) bind = argv[i + 1];
+    else if (argv[i].startsWith("--bind=")) bind = argv[i].slice("--bind=".length);
+  }
+  return bind;
+}
+function liveContextFrom(deployment, service) {
+  const ctx = {};
+  const containers = deployment?.spec?.template?.spec?.containers ?? [];
+  const gw = containers.find((c) => c?.name === GATEWAY.containerName) ?? containers[0];
+  if (!gw) return ctx;
+  ctx.bind = effectiveBind([...gw.command ?? [], ...gw.args ?? []].map(String));
+  const ports = gw.ports ?? [];
+  const gwPort = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
+  if (typeof gwPort?.containerPort === "number") ctx.containerPort = gwPort.containerPort;
+  const target = service?.spec?.ports?.[0]?.targetPort;
+  if (typeof target === "number") ctx.targetPort = target;
+  else if (typeof target === "string") {
+    const named = ports.find((p) => p?.name === target);
+    ctx.targetPort = typeof named?.containerPort === "number" ? named.containerPort : /^\d+$/.test(target) ? Number(target) : 0;
+  }
+  return ctx;
+}
+function liveIngressContextFrom(ingress, service) {
+  const ctx = {};
+  const ports = service?.spec?.ports ?? [];
+  ctx.servicePorts = ports.filter((p) => typeof p?.port === "number").map((p) => ({ ...typeof p.name === "string" ? { name: p.name } : {}, port: p.port }));
+  const gw = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
+  if (gw) ctx.gatewayServicePort = typeof gw.name === "string" ? gw.name : gw.port;
+  const backends = (ingress?.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []).flatMap((p) => p?.backend?.service ? [p.backend.service] : []);
+  const mine = backends.find((b) => b?.name === service?.metadata?.name) ?? backends[0];
+  const port = mine?.port;
+  if (typeof port?.name === "string") ctx.ingressBackendPort = port.name;
+  else if (typeof port?.number === "number") ctx.ingressBackendPort = port.number;
+  return ctx;
+}
+async function liveContext(t, kc) {
+  const get = async (what) => {
+    const r = await run(t.kubectl ?? "kubectl", [...kubectlBase(t, kc), "get", what, "-o", "json"], void 0, 3e4);
+    if (r.code !== 0) return void 0;
+    try {
+      return JSON.parse(r.stdout);
+    } catch {
+      return void 0;
+    }
+  };
+  const [deployment, service, ingress] = await Promise.all([
+    get(`deployment/${t.deploymentName}`),
+    get(`service/${t.serviceName}`),
+    t.ingress ? get(`ingress/${t.ingress.ingressName}`) : Promise.resolve(void 0)
+  ]);
+  return {
+    ...deployment ? liveContextFrom(deployment, service) : {},
+    ...ingress && service ? liveIngressContextFrom(ingress, service) : {}
+  };
+}
+
+// components/smoke/kube.ts
+function failedPathEvidence(pathName, url, budgetMs, reason, startedAt) {
+  const now = /* @__PURE__ */ new Date();
+  return {
+    schema: EVIDENCE_SCHEMA,
+    pathName,
+    url,
+    ok: false,
+    startedAt: startedAt.toISOString(),
+    finishedAt: now.toISOString(),
+    durationMs: now.getTime() - startedAt.getTime(),
+    budgetMs,
+    gatewayVersion: null,
+    checks: ["startup", "liveness", "readiness", "toolCall"].map((name) => ({
+      name,
+      method: name === "toolCall" ? "POST" : "GET",
+      path: { startup: HEALTH.startup.path, liveness: HEALTH.liveness.path, readiness: HEALTH.readiness.path, toolCall: TOOL_CALL.path }[name],
+      ok: false,
+      status: null,
+      latencyMs: null,
+      attempts: 0,
+      passedAfterMs: null,
+      failure: "path-not-run",
+      reason
+    }))
+  };
+}
 function portForwardWith(t, token, kc) {
   const startedAt = /* @__PURE__ */ new Date();
   const url = `kubectl port-forward deployment/${t.deploymentName} -> 127.0.0.1`;
   return new Promise((resolve) => {
-    const child = (0, import_node_child_process.spawn)(t.kubectl ?? "kubectl", portForwardArgs(t, kc), { stdio: ["ignore", "pipe", "pipe"] });
+    const child = (0, import_node_child_process2.spawn)(t.kubectl ?? "kubectl", portForwardArgs(t, kc), { stdio: ["ignore", "pipe", "pipe"] });
     let out = "";
     let err = "";
     let settled = false;
@@ -1248,64 +1281,6 @@ async function readTokenFromSecret(t, kc) {
   if (!token) return { error: `Secret ${t.namespace}/${t.tokenSecretName} has no key ${t.tokenSecretKey}` };
   return { token };
 }
-function effectiveBind(argv) {
-  let bind;
-  for (let i = 0; i < argv.length; i++) {
-    if (argv[i] === "--bind" && argv[i + 1] !== void 0) bind = argv[i + 1];
-    else if (argv[i].startsWith("--bind=")) bind = argv[i].slice("--bind=".length);
-  }
-  return bind;
-}
-function liveContextFrom(deployment, service) {
-  const ctx = {};
-  const containers = deployment?.spec?.template?.spec?.containers ?? [];
-  const gw = containers.find((c) => c?.name === GATEWAY.containerName) ?? containers[0];
-  if (!gw) return ctx;
-  ctx.bind = effectiveBind([...gw.command ?? [], ...gw.args ?? []].map(String));
-  const ports = gw.ports ?? [];
-  const gwPort = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
-  if (typeof gwPort?.containerPort === "number") ctx.containerPort = gwPort.containerPort;
-  const target = service?.spec?.ports?.[0]?.targetPort;
-  if (typeof target === "number") ctx.targetPort = target;
-  else if (typeof target === "string") {
-    const named = ports.find((p) => p?.name === target);
-    ctx.targetPort = typeof named?.containerPort === "number" ? named.containerPort : /^\d+$/.test(target) ? Number(target) : 0;
-  }
-  return ctx;
-}
-function liveIngressContextFrom(ingress, service) {
-  const ctx = {};
-  const ports = service?.spec?.ports ?? [];
-  ctx.servicePorts = ports.filter((p) => typeof p?.port === "number").map((p) => ({ ...typeof p.name === "string" ? { name: p.name } : {}, port: p.port }));
-  const gw = ports.find((p) => p?.name === GATEWAY.portName) ?? ports[0];
-  if (gw) ctx.gatewayServicePort = typeof gw.name === "string" ? gw.name : gw.port;
-  const backends = (ingress?.spec?.rules ?? []).flatMap((r) => r?.http?.paths ?? []).flatMap((p) => p?.backend?.service ? [p.backend.service] : []);
-  const mine = backends.find((b) => b?.name === service?.metadata?.name) ?? backends[0];
-  const port = mine?.port;
-  if (typeof port?.name === "string") ctx.ingressBackendPort = port.name;
-  else if (typeof port?.number === "number") ctx.ingressBackendPort = port.number;
-  return ctx;
-}
-async function liveContext(t, kc) {
-  const get = async (what) => {
-    const r = await run(t.kubectl ?? "kubectl", [...kubectlBase(t, kc), "get", what, "-o", "json"], void 0, 3e4);
-    if (r.code !== 0) return void 0;
-    try {
-      return JSON.parse(r.stdout);
-    } catch {
-      return void 0;
-    }
-  };
-  const [deployment, service, ingress] = await Promise.all([
-    get(`deployment/${t.deploymentName}`),
-    get(`service/${t.serviceName}`),
-    t.ingress ? get(`ingress/${t.ingress.ingressName}`) : Promise.resolve(void 0)
-  ]);
-  return {
-    ...deployment ? liveContextFrom(deployment, service) : {},
-    ...ingress && service ? liveIngressContextFrom(ingress, service) : {}
-  };
-}
 async function runBothPaths(t, token, script, ctx = {}) {
   return withKubeconfig(t, async (kc) => {
     const startedAt = /* @__PURE__ */ new Date();
@@ -1324,6 +1299,8 @@ async function runBothPaths(t, token, script, ctx = {}) {
     return { portForward, inCluster, ...ingress ? { ingress } : {}, agreement, token: tok };
   });
 }
+
+// components/smoke/record.ts
 function smokeRecord(t, run2, valuesHash, token) {
   const ctx = t.context ? ` --context ${t.context}` : "";
   const record = {
@@ -1362,6 +1339,53 @@ function smokeFailureMessage(record, token) {
 }
 
 // components/smoke/job.ts
+async function jobMain(env, write, print) {
+  const token = env.OPENCLAW_GATEWAY_TOKEN;
+  const refuse = (error) => {
+    print(redact(JSON.stringify({ schema: EVIDENCE_SCHEMA, ok: false, error }), [token]));
+    return 2;
+  };
+  const baseUrl = env.SMOKE_BASE_URL;
+  if (!baseUrl) return refuse("SMOKE_BASE_URL is not set");
+  const urlProblem = baseUrlProblem(baseUrl);
+  if (urlProblem) return refuse(`SMOKE_BASE_URL ${maskUrl(baseUrl)} ${urlProblem}`);
+  const tokenProblem = gatewayTokenProblem(token ?? "");
+  if (tokenProblem) return refuse(`OPENCLAW_GATEWAY_TOKEN ${tokenProblem}`);
+  const budgetMs = Number(env.SMOKE_BUDGET_MS ?? "60000");
+  if (!Number.isFinite(budgetMs) || budgetMs < 1e3 || budgetMs > 36e5) return refuse("SMOKE_BUDGET_MS must be 1000–3600000 (ms)");
+  let json;
+  let ok = false;
+  try {
+    const ev = await runChecks({ baseUrl, token, budgetMs, pathName: env.SMOKE_PATH_NAME ?? "inCluster" });
+    ok = ev.ok;
+    json = terminationMessage(redactDeep(ev, [token]), [token]);
+  } catch (e) {
+    return refuse(`checks crashed: ${cleanText(redact(String(e?.message ?? e), [token]), MAX_REASON_CHARS)}`);
+  }
+  try {
+    write(env.SMOKE_TERMINATION_LOG ?? "/dev/termination-log", json);
+  } catch {
+  }
+  print(json);
+  return ok ? 0 : 1;
+}
+function terminationMessage(ev, secrets) {
+  const fits = (t) => Buffer.byteLength(t, "utf8") <= TERMINATION_MESSAGE_BYTES;
+  let text = redact(JSON.stringify(ev), secrets);
+  for (const max of [160, 80]) {
+    if (fits(text)) return text;
+    const shorter = { ...ev, checks: ev.checks.map((c) => ({ ...c, reason: c.reason === null ? null : cleanText(c.reason, max) })) };
+    text = redact(JSON.stringify(shorter), secrets);
+  }
+  if (fits(text)) return text;
+  const bare = {
+    ...ev,
+    url: cleanText(ev.url, 120),
+    gatewayVersion: ev.gatewayVersion === null ? null : cleanText(ev.gatewayVersion, 24),
+    checks: ev.checks.map(({ detail: _detail, ...c }) => ({ ...c, reason: c.reason === null ? null : cleanText(c.reason, 60) }))
+  };
+  return redact(JSON.stringify(bare), secrets);
+}
 if (require.main === module) {
   jobMain(process.env, (p, t) => (0, import_node_fs2.writeFileSync)(p, t), (t) => process.stdout.write(`${t}
 `)).then(
@@ -1379,6 +1403,9 @@ if (require.main === module) {
 0 && (module.exports = {
   CAUSE_ORDER,
   EVIDENCE_SCHEMA,
+  MAX_REASON_CHARS,
+  SCAN_CHARS,
+  TERMINATION_MESSAGE_BYTES,
   baseUrlProblem,
   cleanText,
   comparePaths,
@@ -1395,7 +1422,9 @@ if (require.main === module) {
   inspectCertificate,
   jobMain,
   jobName,
+  kubectlBase,
   kubectlError,
+  liveContext,
   liveContextFrom,
   liveIngressContextFrom,
   maskUrl,
@@ -1404,6 +1433,7 @@ if (require.main === module) {
   publicUrl,
   redact,
   redactDeep,
+  run,
   runBothPaths,
   runChecks,
   runIngressPath,
@@ -1412,5 +1442,6 @@ if (require.main === module) {
   smokeFailureMessage,
   smokeJob,
   smokeRecord,
-  terminationMessage
+  terminationMessage,
+  withKubeconfig
 });

@@ -5,8 +5,10 @@
 // script for real; the pod-IP path also runs the library in-process.
 import { spawnSync } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { comparePaths, runChecks } from "../../components/smoke/checks";
-import { smokeFailureMessage, smokeRecord, type ClusterTarget } from "../../components/smoke/kube";
+import { comparePaths } from "../../components/smoke/agreement";
+import { runChecks } from "../../components/smoke/checks";
+import { smokeFailureMessage, smokeRecord } from "../../components/smoke/record";
+import { type ClusterTarget } from "../../components/smoke/target";
 import { startGateway, type RunningGateway } from "../support/gateway";
 import { createNetns, type Netns } from "../support/netns";
 import { byName, runJobScript } from "./support";

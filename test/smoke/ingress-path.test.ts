@@ -14,9 +14,11 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { compareThreePaths, diagnoseIngress, formatEvidence, type Evidence } from "../../components/smoke/checks";
+import { compareThreePaths, diagnoseIngress } from "../../components/smoke/agreement";
+import { formatEvidence, type Evidence } from "../../components/smoke/checks";
 import { ingressFetch, inspectCertificate, runIngressPath, type IngressTarget } from "../../components/smoke/ingress";
-import { liveIngressContextFrom, smokeFailureMessage, smokeRecord } from "../../components/smoke/kube";
+import { liveIngressContextFrom } from "../../components/smoke/live";
+import { smokeFailureMessage, smokeRecord } from "../../components/smoke/record";
 import type { ChangeTicket } from "../../components/ticket";
 import { ingressTargetFromTicket, parseArgs } from "../../scripts/smoke";
 

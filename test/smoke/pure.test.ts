@@ -7,27 +7,14 @@ import { describe, expect, it } from "vitest";
 import { parseStackConfig } from "../../components/config";
 import { buildManifests } from "../../components/manifests";
 import { smokeBundle } from "../../components/smoke/bundle";
-import {
-  CAUSE_ORDER,
-  comparePaths,
-  EVIDENCE_SCHEMA,
-  jobMain,
-  publicUrl,
-  redact,
-  type CheckName,
-  type Evidence,
-  type FailureKind,
-} from "../../components/smoke/checks";
-import {
-  failedPathEvidence,
-  jobName,
-  kubectlError,
-  parseForwardingLine,
-  portForwardArgs,
-  scriptConfigMap,
-  serviceUrl,
-  smokeJob,
-} from "../../components/smoke/kube";
+import { CAUSE_ORDER, comparePaths } from "../../components/smoke/agreement";
+import { EVIDENCE_SCHEMA, publicUrl, type CheckName, type Evidence, type FailureKind } from "../../components/smoke/checks";
+import { jobMain } from "../../components/smoke/job";
+import { redact } from "../../components/smoke/redact";
+import { failedPathEvidence } from "../../components/smoke/kube";
+import { jobName, scriptConfigMap, smokeJob } from "../../components/smoke/job-manifest";
+import { kubectlError, parseForwardingLine, portForwardArgs } from "../../components/smoke/kubectl";
+import { serviceUrl } from "../../components/smoke/target";
 import { SMOKE } from "../../policy-pack/rules/names";
 import { stackConfig, TEST_TOKEN } from "../support/program";
 import { freeLoopbackPort, node24 } from "../support/gateway";

@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { smokeBundle } from "../../components/smoke/bundle";
 import type { Evidence } from "../../components/smoke/checks";
-import type { ClusterTarget } from "../../components/smoke/kube";
+import type { ClusterTarget } from "../../components/smoke/target";
 import { node24 } from "../support/gateway";
 import type { Netns } from "../support/netns";
 

@@ -4,8 +4,9 @@
 // the same functions run against the real cluster in test/cluster.
 import { describe, expect, it } from "vitest";
 import { diagnose, type PodDoc } from "../../components/diagnose";
-import { comparePaths, type Evidence } from "../../components/smoke/checks";
-import { effectiveBind, liveContextFrom } from "../../components/smoke/kube";
+import { comparePaths } from "../../components/smoke/agreement";
+import { type Evidence } from "../../components/smoke/checks";
+import { effectiveBind, liveContextFrom } from "../../components/smoke/live";
 import type { ChangeTicket } from "../../components/ticket";
 import type { Deployment } from "kubernetes-types/apps/v1";
 
