@@ -16,7 +16,7 @@ import type * as Tunnel from "./tunnel";
 
 let macBundleText: string | undefined;
 /** signoff-lib.cjs (tunnel.ts and contrast.ts, made by `npm run build:bundles`) as text. */
-function macSignoffBundle(): string {
+export function macSignoffBundle(): string {
   return (macBundleText ??= readFileSync(join(__dirname, "signoff-lib.cjs"), "utf8"));
 }
 
@@ -39,7 +39,7 @@ interface SignoffOutputs {
 }
 
 /** Re-run only when the Mac's generation or the cluster's image/values change. */
-function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
+export function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
   function load(text: string, id: string) {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const Module = require("module");

@@ -21,9 +21,10 @@ describe("policy-pack as a standalone package", () => {
       expect(lock.packages[`node_modules/${name}`].version, name).toBe(version);
       expect(rootLock.packages[`node_modules/${name}`]?.version, `root ${name}`).toBe(version);
     }
-    // Everything the pack imports at run time is its own dependency (yaml for the manifest loader too).
+    // Everything the pack imports at run time is its own dependency (yaml for the manifest loader too),
+    // and so is the TypeScript it runs as (Pulumi loads the pack through ts-node): `npm ci --omit=dev` serves it.
     expect(pkg.dependencies).toEqual({
-      "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.270.0", "ipaddr.js": "2.5.0", json5: "2.2.3", "mvdan-sh": "0.10.1", yaml: "2.9.1",
+      "@pulumi/policy": "1.21.0", "@pulumi/pulumi": "3.270.0", "ipaddr.js": "2.5.0", json5: "2.2.3", "mvdan-sh": "0.10.1", "ts-node": "10.9.2", typescript: "6.0.3", yaml: "2.9.1",
     });
   });
 
