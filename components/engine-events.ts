@@ -2,8 +2,8 @@
 // the steps it took per resource (with the keys that forced a replacement) and the
 // policy pack's verdict. Read from the engine's event log (`--event-log`, one JSON
 // event per line, apitype.EngineEvent of pulumi 3.274.1), the only engine output
-// that carries both: `--json` leaves the policy events out. Pure: scripts/deploy.ts
-// records the log, scripts/ticket.ts reads it.
+// that carries both: `--json` leaves the policy events out. Pure: scripts/cli/deploy.ts
+// records the log, scripts/cli/ticket.ts reads it.
 
 /** One resource the operation changed (steps of the same resource folded into one line). */
 export interface ResourceChange {

@@ -1,6 +1,6 @@
 // Memory sizing from measurements (runbook §4.2, §5): several `npm run bench:memory`
 // runs, their spread, and the request/limit/heap cap they justify within the
-// headroom ratio. Pure functions: scripts/bench-memory.ts and scripts/size.ts do the I/O.
+// headroom ratio. Pure functions: scripts/bench/memory.ts and scripts/cli/size.ts do the I/O.
 import { checkHeadroom, DEFAULT_MAX_RATIO, DEFAULT_MIN_RATIO, heapCapMiB } from "../policy-pack/rules/headroom";
 import { formatMiB } from "../policy-pack/rules/quantity";
 import { DEFAULT_LIMIT_RATIO } from "./config";

@@ -15,7 +15,7 @@ export interface ApprovalFields {
   window: { start: string; end: string } | null;
 }
 
-/** A record of scripts/deploy.ts with what the engine's event log says. */
+/** A record of scripts/cli/deploy.ts with what the engine's event log says. */
 export interface EngineEvidence {
   stack: string;
   kind: "update" | "preview";
@@ -29,7 +29,7 @@ export interface EngineEvidence {
 
 export interface TicketInputs {
   approval?: ApprovalFields;
-  /** The last recorded `pulumi up` and `pulumi preview` of this stack (scripts/deploy.ts), when there are any. */
+  /** The last recorded `pulumi up` and `pulumi preview` of this stack (scripts/cli/deploy.ts), when there are any. */
   engine?: { update?: EngineEvidence; preview?: EngineEvidence };
 }
 

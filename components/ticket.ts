@@ -23,7 +23,7 @@ export interface ProgramInfo {
   /** True when the working tree had uncommitted changes at deploy time. */
   dirty: boolean;
   /**
-   * Engine plugins as built by scripts/bootstrap-pulumi.sh (its toolchain.json). `pulumi
+   * Engine plugins as built by scripts/setup/bootstrap-pulumi.sh (its toolchain.json). `pulumi
    * plugin ls` shows registered versions only; the kubernetes provider, for one, is a
    * 2026-01-15 pseudo-version registered as 4.34.2. Empty under another Pulumi CLI.
    */

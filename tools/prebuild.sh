@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds, and starts nothing, every cached part the engine and cluster suites need,
 # in the order they are needed:
-#   toolchain  the Pulumi engine, plugins and checkers   (scripts/bootstrap-pulumi.sh)
+#   toolchain  the Pulumi engine, plugins and checkers   (scripts/setup/bootstrap-pulumi.sh)
 #   cluster    Kubernetes, etcd, CoreDNS, the enforcer and the cluster's images (tools/cluster/build.sh)
 #   images     both gateway releases' OCI images, not imported (tools/image/build.sh --no-import)
 #   ingress    the Traefik controller, needed last, by the Ingress suite (tools/cluster/ingress/build.sh)

@@ -1,5 +1,5 @@
 // The Configuration table of the README, one row per stack key, next to the schema it
-// documents: `npm run docs:config` writes it into the README, and test/unit/config-docs.test.ts
+// documents: `npm run docs:config` writes it into the README, and test/unit/config/config-docs.unit.test.ts
 // fails when a key the schema accepts has no row, a row names a key the schema does not have, or
 // the README's table is not what these rows make. Cells are Markdown; a pipe inside one is escaped.
 export interface ConfigDoc {

@@ -14,7 +14,7 @@ function shq(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
 }
 
-const SCRIPTS_DIR = path.resolve(__dirname, "../../scripts/mac");
+const SCRIPTS_DIR = path.resolve(__dirname, "remote");
 const RELEASES_DIR = path.resolve(__dirname, "releases");
 
 /** The file that marks an install root as created and owned by this install. */

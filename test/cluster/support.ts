@@ -1,7 +1,7 @@
 // The real local cluster for the cluster tests: its kubeconfig (npm run
 // cluster:status), the images (tools/image/build.sh, imported into its
 // containerd), and a private copy of the project whose `dev` stack is written
-// by the same scripts/dev/configure.sh that `npm run dev:up` uses.
+// by the same scripts/cli/dev/configure.sh that `npm run dev:up` uses.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -59,7 +59,7 @@ export class DevStack {
     const refsFile = join(ws.root, "image-refs");
     writeFileSync(refsFile, images);
     const dev = new DevStack(ws, c, refsFile);
-    expectOk(await dev.sh(["bash", "scripts/dev/configure.sh", refsFile, c.kubeconfig]), "scripts/dev/configure.sh");
+    expectOk(await dev.sh(["bash", "scripts/cli/dev/configure.sh", refsFile, c.kubeconfig]), "scripts/cli/dev/configure.sh");
     return dev;
   }
 

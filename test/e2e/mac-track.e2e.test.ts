@@ -1,7 +1,7 @@
 // The Mac track under the real engine. The program's own MacGatewayNode
 // (remote.Command / CopyToRemote, served by upstream pulumi-resource-command 1.2.1)
 // packs the release on this machine with the user's npm, copies it over SFTP and
-// installs the real pinned gateway offline on the fake Mac of test/mac/harness.ts (a
+// installs the real pinned gateway offline on the fake Mac of test/support/mac.ts (a
 // real sshd on 127.0.0.1 offering ECDSA, ed25519 and RSA host keys, a throwaway user
 // with no route to any registry, launchctl a TEST DOUBLE). The smoke checks reach it
 // through a real SSH tunnel with the pinned host key, `npm run ticket` turns the stack
@@ -15,7 +15,7 @@ import { parse, stringify } from "yaml";
 import { openTunnel, type Tunnel } from "../../components/mac/tunnel";
 import { runChecks } from "../../components/smoke/checks";
 import { freeLoopbackPort } from "../support/gateway";
-import { doubleCalls, startFakeMac, type FakeMac } from "../mac/harness";
+import { doubleCalls, startFakeMac, type FakeMac } from "../support/mac";
 import { expectOk, run, Workspace } from "./support/engine";
 
 const STACK = "mac";

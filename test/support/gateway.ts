@@ -1,5 +1,5 @@
 // Starts and stops the real OpenClaw gateway for tests (no fake server stands in
-// for it). The pinned release is provisioned by scripts/fetch-gateway.sh into a
+// for it). The pinned release is provisioned by scripts/setup/fetch-gateway.sh into a
 // cache dir; it runs on the Node 24 that `node@24` (devDependency) provides.
 //
 //   const gw = await startGateway({ bind: "lan", netns });   // ~5–10 s cold
@@ -83,7 +83,7 @@ let entryCache: string | undefined;
 /** Path of the gateway entry point, provisioning the pinned release on first use (cached). */
 export function gatewayEntry(): string {
   if (entryCache) return entryCache;
-  const out = execFileSync("bash", [join(repoRoot, "scripts", "fetch-gateway.sh")], {
+  const out = execFileSync("bash", [join(repoRoot, "scripts", "setup", "fetch-gateway.sh")], {
     encoding: "utf8",
     stdio: ["ignore", "pipe", "inherit"],
     env: { ...process.env, PATH: `${join(repoRoot, "node_modules", ".bin")}:${process.env.PATH}` },

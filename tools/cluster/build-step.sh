@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The build progress every cached cluster part uses (tools/cluster/build.sh and
-# tools/cluster/ingress/build.sh): scripts/lib/progress.sh, with the last measured
+# tools/cluster/ingress/build.sh): scripts/setup/progress.sh, with the last measured
 # duration of each step kept in the cluster's build root so lines can say what to
 # expect. Sourced after env.sh, with BUILD_LOG set; never run on its own.
-# shellcheck source=../../scripts/lib/progress.sh
-source "$CLUSTER_REPO/scripts/lib/progress.sh"
+# shellcheck source=../../scripts/setup/progress.sh
+source "$CLUSTER_REPO/scripts/setup/progress.sh"
 # shellcheck disable=SC2034 # read by progress.sh
 PROGRESS_TIMINGS="$CLUSTER_BUILD_ROOT/last-timings"
 # shellcheck disable=SC2034 # read by progress.sh

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the local cluster runs on (containerd, runc, CNI plugins, and
 # the netfilter tools), installed with apt-get when missing, as
-# scripts/setup-test.sh does for the test prerequisites. Idempotent.
+# scripts/setup/setup-test.sh does for the test prerequisites. Idempotent.
 set -euo pipefail
 # shellcheck source=env.sh
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"

@@ -62,7 +62,7 @@ if nft list table inet "$CLUSTER_GUARD_TABLE" >/dev/null 2>&1; then
 fi
 [[ -f "$S/node-ready-seconds" ]] && echo "last cluster:up: node Ready after $(cat "$S/node-ready-seconds") s, DNS Ready after $(cat "$S/up-seconds" 2>/dev/null || echo '?') s"
 echo "logs: $S/logs"
-# Machine-readable lines for scripts (tools/image, scripts/dev): the cluster's
+# Machine-readable lines for scripts (tools/image, scripts/cli/dev): the cluster's
 # kubectl (same version as the API server), its containerd socket, its kubeconfig.
 echo "BIN_DIR=$(dirname "$kubectl_bin")"
 [[ -S "$S/containerd/containerd.sock" ]] && echo "CONTAINERD_ADDRESS=$S/containerd/containerd.sock"

@@ -8,7 +8,7 @@ IMAGE_RELEASES=(2026.9.6 2026.9.5)
 # shellcheck disable=SC2034
 declare -A IMAGE_LOCKFILES=(
   [2026.9.6]=test/fixtures/gateway
-  [2026.9.5]=test/mac/fixtures/releases/2026.9.5
+  [2026.9.5]=test/fixtures/mac/releases/2026.9.5
 )
 # shellcheck disable=SC2034
 IMAGE_REPO=localhost/openclaw/openclaw

@@ -1,5 +1,5 @@
 // The real Pulumi engine for end-to-end tests: the toolchain that
-// scripts/bootstrap-pulumi.sh built, the environment scripts/pulumi-env.sh
+// scripts/setup/bootstrap-pulumi.sh built, the environment scripts/setup/pulumi-env.sh
 // defines, and a private copy of the project per test file.
 //
 //   const ws = await Workspace.create("e2e-local");   // copy of the working tree, own file backend
@@ -17,7 +17,7 @@ import { dirname, join, resolve } from "node:path";
 
 export const REPO = resolve(__dirname, "../../..");
 
-/** The environment scripts/pulumi-env.sh exports (PATH, PULUMI_*, OPENCLAW_*). */
+/** The environment scripts/setup/pulumi-env.sh exports (PATH, PULUMI_*, OPENCLAW_*). */
 export function engineEnv(): Record<string, string> {
   const out = execFileSync("bash", ["-c", `source "${REPO}/scripts/pulumi-env.sh" --stack local && env -0`], {
     encoding: "utf8",

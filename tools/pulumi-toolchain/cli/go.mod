@@ -1,4 +1,4 @@
-// Wrapper module that pins the Pulumi CLI built by scripts/bootstrap-pulumi.sh,
+// Wrapper module that pins the Pulumi CLI built by scripts/setup/bootstrap-pulumi.sh,
 // and this project's Node.js language host (langhost/) and command provider
 // (commandprovider/), built against the same sdk/v3.
 // pkg/v3 and sdk/v3 must move together; pkg's own go.mod replaces sdk with a

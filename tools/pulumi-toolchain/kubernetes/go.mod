@@ -1,4 +1,4 @@
-// Wrapper module for pulumi-resource-kubernetes, built by scripts/bootstrap-pulumi.sh.
+// Wrapper module for pulumi-resource-kubernetes, built by scripts/setup/bootstrap-pulumi.sh.
 // The only provider/v4 version the Go module proxy serves here is this
 // pseudo-version (commit f47bc2d6f199, 2026-01-15); the bootstrap registers the
 // binary under 4.34.2, the version @pulumi/kubernetes 4.34.2 asks the engine for.

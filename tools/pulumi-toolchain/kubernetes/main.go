@@ -2,7 +2,7 @@
 //
 // The upstream main (provider/cmd/pulumi-resource-kubernetes) embeds
 // schema-embed.json and terraform-mapping-embed.json, which its build
-// generates and which are not in the module zip. scripts/bootstrap-pulumi.sh
+// generates and which are not in the module zip. scripts/setup/bootstrap-pulumi.sh
 // copies this file to a build directory in the toolchain cache, writes those
 // two files there from the module's schema.json and terraform-mapping.json
 // (version stamped, as upstream's generate.go does) and builds it; nothing
