@@ -1,41 +1,22 @@
-// The README's Configuration table is made from components/config/config-docs.ts (npm run
-// docs:config), and those rows are held to the schema here: every key the schema
-// accepts has a row (down to the depth the rows go), every row names a key the schema
+// The README's Configuration table and Pulumi.yaml's config block are made from
+// components/config/config-docs.ts and the schema (npm run docs:config), and those rows are held
+// to the schema here: every key the schema accepts has a row (down to the depth the rows go), every row names a key the schema
 // has, and a default the schema applies is the default the row states.
 import * as fs from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { z } from "zod";
-import { CONFIG_DOCS, type ConfigDoc } from "../../../components/config/config-docs";
+import { CONFIG_DOCS, DECLARED_IN_PULUMI_YAML, shapeOfSchema, unwrapSchema, type ConfigDoc } from "../../../components/config/config-docs";
 import { configSchema } from "../../../components/config";
-import { readmeWithConfigTable } from "../../../scripts/gen/config-docs";
+import { pulumiYamlWithConfig, readmeWithConfigTable } from "../../../scripts/gen/config-docs";
 import { ROOT } from "../../support/program";
-
-type Def = { type: string; innerType?: z.ZodType; out?: z.ZodType; shape?: Record<string, z.ZodType>; defaultValue?: unknown };
-const defOf = (s: z.ZodType) => (s as unknown as { _zod: { def: Def } })._zod.def;
-
-/** The schema under optional/default/prefault/nullable/preprocess, and the default on the way. */
-function unwrap(s: z.ZodType): { schema: z.ZodType; default?: unknown } {
-  let d: unknown;
-  for (;;) {
-    const def = defOf(s);
-    if (def.type === "default" || def.type === "prefault") d ??= def.defaultValue;
-    if (def.innerType && ["optional", "default", "prefault", "nullable"].includes(def.type)) s = def.innerType;
-    else if (def.type === "pipe" && def.out) s = def.out;
-    else return { schema: s, default: d };
-  }
-}
-
-function shapeOf(s: z.ZodType): Record<string, z.ZodType> | undefined {
-  const def = defOf(unwrap(s).schema);
-  return def.type === "object" ? (def.shape as Record<string, z.ZodType>) : undefined;
-}
 
 /** The schema node of a dotted key, or undefined when there is none. */
 function nodeAt(key: string): z.ZodType | undefined {
   let s: z.ZodType | undefined = configSchema as unknown as z.ZodType;
   for (const part of key.split(".")) {
-    const shape: Record<string, z.ZodType> | undefined = s ? shapeOf(s) : undefined;
+    const shape: Record<string, z.ZodType> | undefined = s ? shapeOfSchema(s) : undefined;
     s = shape && Object.hasOwn(shape, part) ? shape[part] : undefined;
   }
   return s;
@@ -44,7 +25,7 @@ function nodeAt(key: string): z.ZodType | undefined {
 const docKeys = () => CONFIG_DOCS.map((d) => d.key);
 /** Keys of an object that need a row: all of them, once a row goes below that object. */
 function uncovered(prefix: string, s: z.ZodType): string[] {
-  const shape = shapeOf(s);
+  const shape = shapeOfSchema(s);
   if (!shape) return [];
   const keys = docKeys();
   const out: string[] = [];
@@ -65,6 +46,25 @@ describe("the Configuration table", () => {
     expect(next === readme, "the README's Configuration table is stale: run `npm run docs:config`").toBe(true);
   });
 
+  it("Pulumi.yaml's config block is exactly what npm run docs:config writes", () => {
+    const text = fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8");
+    const next = pulumiYamlWithConfig(text);
+    expect(next, "Pulumi.yaml lacks the # config:begin / # config:end markers").toBeDefined();
+    expect(next === text, "Pulumi.yaml's config block is stale: run `npm run docs:config`").toBe(true);
+  });
+
+  it("Pulumi.yaml declares exactly the chosen keys, with the schema's defaults, and no required key the schema makes optional", () => {
+    const project = parse(fs.readFileSync(path.join(ROOT, "Pulumi.yaml"), "utf8")) as { config: Record<string, { default?: unknown; description: string }> };
+    expect(Object.keys(project.config)).toEqual(DECLARED_IN_PULUMI_YAML);
+    for (const [key, decl] of Object.entries(project.config)) {
+      const node = unwrapSchema(nodeAt(key)!);
+      expect(decl.default, key).toEqual(node.default);
+      // Declared without a default means required in every stack: only where the schema requires it too.
+      if (decl.default === undefined) expect(node.optional, `${key} is optional in the schema`).toBe(false);
+      expect(decl.description.length, key).toBeGreaterThan(20);
+    }
+  });
+
   it("has a row for every key the schema accepts, at the depth the rows go", () => {
     expect(uncovered("", configSchema as unknown as z.ZodType)).toEqual([]);
   });
@@ -78,7 +78,7 @@ describe("the Configuration table", () => {
   it("states the default the schema applies, for every key with a scalar default", () => {
     const wrong: string[] = [];
     for (const d of CONFIG_DOCS as ConfigDoc[]) {
-      const v = unwrap(nodeAt(d.key)!).default;
+      const v = unwrapSchema(nodeAt(d.key)!).default;
       if (v === undefined || (typeof v === "object" && v !== null)) continue;
       // A long text default (where the figures come from) is named, not quoted.
       if (typeof v === "string" && v.length > 40) {
