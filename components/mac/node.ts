@@ -15,7 +15,8 @@ import * as command from "@pulumi/command";
 import * as pulumi from "@pulumi/pulumi";
 import { MacConfigError, macReleaseIssues, type ClusterImage, type MacConfig } from "./config";
 import { packRelease, type PackedRelease } from "./pack";
-import { installStdin, loadReleaseRecord, planMacInstall, type MacInstallPlan, type ReleaseRecord } from "./render";
+import { installStdin, planMacInstall, type MacInstallPlan } from "./plan";
+import { loadReleaseRecord, type ReleaseRecord } from "./release";
 import { MacContrastSignoff, type SignoffInputs } from "./signoff";
 
 export interface MacGatewayNodeArgs {

@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import type { ReleaseRecord } from "./render";
+import type { ReleaseRecord } from "./release";
 
 class MacPackError extends Error {}
 

@@ -12,7 +12,8 @@ import { join, resolve } from "node:path";
 import { macConfigSchema, type MacConfig, type MacConfigInput } from "../../components/mac/config";
 import { parseInstallResult } from "../../components/mac/node";
 import { packRelease, type PackedRelease } from "../../components/mac/pack";
-import { installStdin, loadReleaseRecord, planMacInstall, type MacInstallPlan } from "../../components/mac/render";
+import { installStdin, planMacInstall, type MacInstallPlan } from "../../components/mac/plan";
+import { loadReleaseRecord } from "../../components/mac/release";
 import { startSshHost, type SshHost } from "./sshd";
 
 export const REPO = resolve(__dirname, "../..");

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { integrityOf, lockedTarballs, offlineLockfile, packFileName, packRelease, sha256File, userNpm, writeTar } from "../../../components/mac/pack";
-import { loadReleaseRecord, type ReleaseRecord } from "../../../components/mac/render";
+import { loadReleaseRecord, type ReleaseRecord } from "../../../components/mac/release";
 
 const REPO = resolve(__dirname, "../../..");
 const dir = mkdtempSync(join(tmpdir(), "oc-mac-pack-"));

@@ -5,7 +5,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { macConfigSchema, MacConfigError, type MacConfigInput } from "../../../components/mac/config";
 import { MacGatewayNode, parseInstallResult } from "../../../components/mac/node";
-import { installStdin } from "../../../components/mac/render";
+import { installStdin } from "../../../components/mac/plan";
 
 const SECRET_SIG = "4dabf18193072939515e22adb298388d";
 const DIGEST = "sha256:" + "ab12".repeat(16);

@@ -4,7 +4,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { packRelease } from "../../../components/mac/pack";
-import { loadReleaseRecord } from "../../../components/mac/render";
+import { loadReleaseRecord } from "../../../components/mac/release";
 import { runProgram, runProgramExpectingError, TEST_TOKEN } from "../../support/program";
 
 const HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHh0ZXN0aG9zdGtleXRlc3Rob3N0a2V5dGVzdGhvc3Q";

@@ -1,13 +1,14 @@
-// Everything MacGatewayNode ships to the Mac, rendered as plain data: the launchd plist,
-// the gateway config, the manifest the install script reads, the self-extracting bundle
-// and the remote commands. Pure apart from reading the scripts and the release lockfile;
+// The install plan: everything MacGatewayNode ships to the Mac, rendered as plain data: the
+// manifest the install script reads, the self-extracting bundle (the scripts of remote/, the
+// plist, the pre-gate's arguments) and the remote commands. Pure apart from reading the
+// scripts; the plist and the gateway config are launchd.ts's, the release release.ts's, and
 // Pulumi and SSH live in node.ts.
-import { createHash } from "node:crypto";
 import * as fs from "node:fs";
 import * as path from "node:path";
 import type { MacConfig } from "./config";
-
-export const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
+import { jobEnvironment, PREGATE_PLACEHOLDERS, programArguments, renderGatewayConfig, renderPlist, type RunTarget, type VersionFields } from "./launchd";
+import { macLayout, type MacLayout } from "./layout";
+import { imageDigest, MacReleaseError, sha256, type ReleaseRecord } from "./release";
 
 /** Single-quotes a string for POSIX sh (and zsh, the Mac's login shell). */
 function shq(s: string): string {
@@ -15,215 +16,11 @@ function shq(s: string): string {
 }
 
 const SCRIPTS_DIR = path.resolve(__dirname, "remote");
-const RELEASES_DIR = path.resolve(__dirname, "releases");
 
 /** The file that marks an install root as created and owned by this install. */
 const OWNER_MARKER = ".openclaw-gateway-install";
 /** What the install creates under its root: all that `pulumi destroy` removes (with the marker, then the root if empty). */
 const OWNED_ENTRIES = ["releases", "generations", "current", "env", "state", "bin", "bundles", "packs", "pregate", ".install.lock"] as const;
-
-export interface MacLayout {
-  home: string;
-  /** Install root: releases/, generations/, current, env/, state/, bin/, bundles/, packs/. */
-  root: string;
-  packsDir: string;
-  plistPath: string;
-  logFile: string;
-  envFile: string;
-  stateDir: string;
-  bundlesDir: string;
-  current: string;
-}
-
-export function macLayout(mac: MacConfig): MacLayout {
-  const home = mac.home ?? `/Users/${mac.ssh.user}`;
-  const root = `${home}/${mac.installDir}`;
-  const short = mac.label.split(".").pop()!;
-  return {
-    home,
-    root,
-    packsDir: `${root}/packs`,
-    // components/mac/README.md, "Facts": where OpenClaw's own launchd support puts them.
-    plistPath: `${home}/Library/LaunchAgents/${mac.label}.plist`,
-    logFile: `${home}/Library/Logs/openclaw/${short}.log`,
-    envFile: `${root}/env/${mac.label}.env`,
-    stateDir: `${root}/state`,
-    bundlesDir: `${root}/bundles`,
-    current: `${root}/current`,
-  };
-}
-
-/** The npm lockfile of a release, with the integrity hashes npm ci verifies (runbook matrix: "checksum + lockfiles"). */
-export interface ReleaseRecord {
-  release: string;
-  packageJson: string;
-  lockfile: string;
-  lockSha256: string;
-  /** `sha512-…` of the openclaw tarball itself, from the lockfile. */
-  integrity: string;
-  /** Number of packages whose integrity the lockfile records. */
-  packages: number;
-}
-
-class MacReleaseError extends Error {}
-
-export function loadReleaseRecord(release: string, lockfileDir?: string): ReleaseRecord {
-  const dir = lockfileDir ? path.resolve(lockfileDir) : path.join(RELEASES_DIR, release);
-  const lockPath = path.join(dir, "package-lock.json");
-  if (!fs.existsSync(lockPath)) {
-    throw new MacReleaseError(
-      `mac.release "${release}" has no recorded lockfile at ${lockPath}; record it with \`npm run mac:lock -- ${release}\` ` +
-        `(or point mac.native.lockfileDir at a directory holding package.json and package-lock.json)`,
-    );
-  }
-  const lockfile = fs.readFileSync(lockPath, "utf8");
-  const packageJson = fs.readFileSync(path.join(dir, "package.json"), "utf8");
-  const lock = JSON.parse(lockfile) as { packages?: Record<string, { version?: string; integrity?: string }> };
-  const pkg = lock.packages?.["node_modules/openclaw"];
-  if (!pkg || pkg.version !== release || !pkg.integrity) {
-    throw new MacReleaseError(`${lockPath} locks openclaw ${pkg?.version ?? "(none)"}, not mac.release "${release}"; record the lockfile again`);
-  }
-  const packages = Object.values(lock.packages ?? {}).filter((p) => p.integrity).length;
-  return { release, packageJson, lockfile, lockSha256: sha256(lockfile), integrity: pkg.integrity, packages };
-}
-
-/** The image digest of `repo[:tag]@sha256:…`. */
-function imageDigest(ref: string): string {
-  return ref.slice(ref.indexOf("@") + 1);
-}
-
-/** The gateway's own config (no secret: the token reaches it through the env file). */
-function renderGatewayConfig(mac: MacConfig, layout: MacLayout): string {
-  const container = mac.mode === "container";
-  const config = {
-    ...mac.gateway.settings,
-    gateway: {
-      mode: "local",
-      port: mac.gateway.port,
-      // In a container the gateway must listen on the container's interface for the
-      // published port to reach it; the host side is bound below (publish address).
-      bind: container ? "lan" : mac.gateway.bind,
-      auth: { mode: mac.gateway.auth },
-    },
-    ...(container ? {} : { logging: { ...(mac.gateway.settings.logging as object | undefined), file: `${path.posix.dirname(layout.logFile)}/openclaw.log` } }),
-  };
-  return JSON.stringify(config, null, 2) + "\n";
-}
-
-export interface VersionFields {
-  release: string;
-  integrity?: string;
-  imageDigest?: string;
-}
-
-/** Version fields live in EnvironmentVariables (a key launchd documents) under this prefix. */
-const VERSION_FIELD_PREFIX = "OPENCLAW_MAC_";
-
-/**
- * Where one run of the gateway lives: launchd's job runs `current` on the configured
- * port; the pre-launchd health gate runs a generation directory on a spare loopback
- * port with its own state dir (placeholders install.sh fills in).
- */
-interface RunTarget {
-  current: string;
-  stateDir: string;
-  /** Host port (and, natively, the gateway's --port). */
-  port: string;
-  bind: "loopback" | "lan";
-  /** Container name suffix, so the pre-gate container never clashes with the job's. */
-  nameSuffix: string;
-}
-
-const PREGATE_PLACEHOLDERS = { gen: "@OPENCLAW_GEN@", port: "@OPENCLAW_PORT@", state: "@OPENCLAW_STATE@" } as const;
-
-function jobTarget(mac: MacConfig, layout: MacLayout): RunTarget {
-  return { current: layout.current, stateDir: layout.stateDir, port: String(mac.gateway.port), bind: mac.gateway.bind, nameSuffix: "" };
-}
-
-function programArguments(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): string[] {
-  const wrapper = [`/bin/sh`, `${t.current}/env-wrapper.sh`, layout.envFile];
-  const gatewayArgs = (port: string, bind: string) => ["gateway", "run", "--port", port, "--bind", bind];
-  if (mac.mode === "container") {
-    const c = mac.container!;
-    const publish = t.bind === "loopback" ? "127.0.0.1" : "0.0.0.0";
-    return [
-      ...wrapper,
-      c.cli, "run", "--rm", "--pull", "never",
-      "--name", mac.label.replace(/\./g, "-") + t.nameSuffix,
-      "-p", `${publish}:${t.port}:${mac.gateway.port}`,
-      "-e", "OPENCLAW_GATEWAY_TOKEN",
-      "-e", "OPENCLAW_CONFIG_PATH=/config/openclaw.json",
-      "-v", `${t.current}/openclaw.json:/config/openclaw.json:ro`,
-      "-v", `${t.stateDir}:/home/node/.openclaw`,
-      c.image,
-      "node", "dist/index.js", ...gatewayArgs(String(mac.gateway.port), "lan"),
-    ];
-  }
-  return [
-    ...wrapper,
-    mac.native.node,
-    `--max-old-space-size=${mac.gateway.heapMiB}`,
-    `${t.current}/app/node_modules/openclaw/openclaw.mjs`,
-    // Always explicit: these machines look like containers to OpenClaw, which then binds 0.0.0.0 (components/mac/README.md, "Facts").
-    ...gatewayArgs(t.port, t.bind),
-  ];
-}
-
-const xmlEscape = (s: string) => s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
-
-function plistValue(v: unknown, indent: string): string {
-  if (typeof v === "string") return `${indent}<string>${xmlEscape(v)}</string>`;
-  if (typeof v === "number") return `${indent}<integer>${v}</integer>`;
-  if (typeof v === "boolean") return `${indent}<${v}/>`;
-  if (Array.isArray(v)) return `${indent}<array>\n${v.map((x) => plistValue(x, indent + "\t")).join("\n")}\n${indent}</array>`;
-  const entries = Object.entries(v as Record<string, unknown>);
-  return `${indent}<dict>\n${entries.map(([k, x]) => `${indent}\t<key>${xmlEscape(k)}</key>\n${plistValue(x, indent + "\t")}`).join("\n")}\n${indent}</dict>`;
-}
-
-/** The launchd job as a plain object (the keys components/mac/README.md, "Facts" lists for OpenClaw's own agent). */
-/** The environment launchd gives the job (it passes no shell environment). */
-function jobEnvironment(mac: MacConfig, layout: MacLayout, t: RunTarget = jobTarget(mac, layout)): Record<string, string> {
-  const binDir = path.posix.dirname(mac.mode === "container" ? mac.container!.cli : mac.native.node);
-  return {
-    // launchd passes no shell environment and no PATH (openclaw issues #13692, #71776).
-    PATH: `${binDir}:/usr/bin:/bin:/usr/sbin:/sbin`,
-    HOME: layout.home,
-    OPENCLAW_CONFIG_PATH: `${t.current}/openclaw.json`,
-    OPENCLAW_STATE_DIR: t.stateDir,
-  };
-}
-
-function plistObject(mac: MacConfig, layout: MacLayout, versions?: VersionFields): Record<string, unknown> {
-  const env = jobEnvironment(mac, layout);
-  if (versions) {
-    env[`${VERSION_FIELD_PREFIX}RELEASE`] = versions.release;
-    if (versions.integrity) env[`${VERSION_FIELD_PREFIX}RELEASE_INTEGRITY`] = versions.integrity;
-    if (versions.imageDigest) env[`${VERSION_FIELD_PREFIX}IMAGE_DIGEST`] = versions.imageDigest;
-  }
-  return {
-    Label: mac.label,
-    ProgramArguments: programArguments(mac, layout),
-    EnvironmentVariables: env,
-    WorkingDirectory: layout.stateDir,
-    RunAtLoad: true,
-    KeepAlive: true,
-    ThrottleInterval: 10,
-    ExitTimeOut: 20,
-    ProcessType: "Interactive",
-    Umask: 63, // 077: the state dir and logs are the user's alone
-    StandardInPath: "/dev/null",
-    StandardOutPath: layout.logFile,
-    StandardErrorPath: layout.logFile,
-  };
-}
-
-export function renderPlist(mac: MacConfig, layout: MacLayout, versions?: VersionFields): string {
-  return (
-    `<?xml version="1.0" encoding="UTF-8"?>\n` +
-    `<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" "http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n` +
-    `<plist version="1.0">\n${plistValue(plistObject(mac, layout, versions), "")}\n</plist>\n`
-  );
-}
 
 export interface MacInstallPlan {
   layout: MacLayout;

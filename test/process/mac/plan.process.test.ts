@@ -7,7 +7,10 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { macConfigSchema, type MacConfigInput } from "../../../components/mac/config";
-import { installStdin, loadReleaseRecord, planMacInstall, renderPlist, macLayout, sha256 } from "../../../components/mac/render";
+import { renderPlist } from "../../../components/mac/launchd";
+import { macLayout } from "../../../components/mac/layout";
+import { installStdin, planMacInstall } from "../../../components/mac/plan";
+import { loadReleaseRecord, sha256 } from "../../../components/mac/release";
 
 const REPO = resolve(__dirname, "../../..");
 const DIGEST = "sha256:" + "ab12".repeat(16);
