@@ -5,9 +5,19 @@ import { cpuQuantity, memoryQuantity } from "../../policy-pack/rules/kube-values
 import type { StackConfig } from "./schema";
 import { bytesOf, DEFAULT_LIMIT_RATIO, memoryProblem } from "./values";
 
+/**
+ * The stack config as every component reads it: the schema's defaults applied, and the
+ * resources resolved: the memory request and limit given or derived from the observed
+ * figures, every quantity in the exact canonical form the manifests carry (and the pack
+ * parses back to the same bytes). Nothing in it is raw input any more.
+ */
+export type ResolvedConfig = Omit<StackConfig, "resources"> & {
+  resources: Omit<StackConfig["resources"], "memoryRequest" | "memoryLimit"> & { memoryRequest: string; memoryLimit: string };
+};
+
 /** Everything the components need, derived once from the parsed config. */
 export interface GatewaySettings {
-  config: StackConfig;
+  config: ResolvedConfig;
   image: ImageRef;
   memory: { requestBytes: number; limitBytes: number; p95Bytes: number; bootPeakBytes: number; ratio: number; minRatio: number; maxRatio: number; heapCapMiB: number };
   /** The startupProbe; its grace is failureThreshold × periodSeconds. */
@@ -59,19 +69,20 @@ export function derive(config: StackConfig): GatewaySettings {
   // runbook §5: gateways with >30 s cold start get a startupProbe of at least 60 s.
   const periodSeconds = 5;
   const graceSeconds = Math.max(60, Math.ceil(config.gateway.coldStartSeconds * 1.5));
-  return {
-    config: {
-      ...config,
-      resources: {
-        ...r,
-        // Canonical, exact forms: what the schema checked is what is rendered.
-        observed: { ...r.observed, p95WorkingSet: memoryText(m.p95Bytes), bootPeak: memoryText(m.bootPeakBytes) },
-        memoryRequest: memoryText(m.requestBytes),
-        memoryLimit: memoryText(m.limitBytes),
-        cpuRequest: (cpuQuantity(r.cpuRequest) as { canonical: string }).canonical,
-        ...(r.cpuLimit !== undefined ? { cpuLimit: (cpuQuantity(r.cpuLimit) as { canonical: string }).canonical } : {}),
-      },
+  const resolved: ResolvedConfig = {
+    ...config,
+    resources: {
+      ...r,
+      // Canonical, exact forms: what the schema checked is what is rendered.
+      observed: { ...r.observed, p95WorkingSet: memoryText(m.p95Bytes), bootPeak: memoryText(m.bootPeakBytes) },
+      memoryRequest: memoryText(m.requestBytes),
+      memoryLimit: memoryText(m.limitBytes),
+      cpuRequest: (cpuQuantity(r.cpuRequest) as { canonical: string }).canonical,
+      ...(r.cpuLimit !== undefined ? { cpuLimit: (cpuQuantity(r.cpuLimit) as { canonical: string }).canonical } : {}),
     },
+  };
+  return {
+    config: resolved,
     image,
     memory: { requestBytes: m.requestBytes, limitBytes: m.limitBytes, p95Bytes: m.p95Bytes, bootPeakBytes: m.bootPeakBytes, ratio: m.limitBytes / base, minRatio: m.minRatio, maxRatio: m.maxRatio, heapCapMiB: heapCapMiB(m.limitBytes) },
     startup: { periodSeconds, failureThreshold: Math.ceil(graceSeconds / periodSeconds) },

@@ -48,10 +48,10 @@ function gatewayContainer(x: ManifestContext, probes: GatewayProbes, refs: PodRe
       { name: "NODE_OPTIONS", value: `--max-old-space-size=${s.memory.heapCapMiB}` },
     ],
     resources: {
-      // derive() always sets both (canonical, exact forms).
-      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest!, "ephemeral-storage": "256Mi" },
+      // ResolvedConfig: both always set, in canonical exact forms.
+      requests: { cpu: c.resources.cpuRequest, memory: c.resources.memoryRequest, "ephemeral-storage": "256Mi" },
       limits: {
-        memory: c.resources.memoryLimit!,
+        memory: c.resources.memoryLimit,
         ...(c.resources.cpuLimit ? { cpu: c.resources.cpuLimit } : {}),
         "ephemeral-storage": `${ephemeralLimitMi}Mi`,
       },
