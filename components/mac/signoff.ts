@@ -5,10 +5,12 @@
 //
 // Closure serialization (components/mac/README.md, "Facts"): the provider captures plain data only: the smoke
 // bundle text and signoff-lib.cjs (tunnel.ts + contrast.ts), both made by `npm run build:bundles`
-// and loaded at run time with node's module loader. Nothing imported at the top is used at run time.
+// and evaluated at run time by evaluateCommonJs (../commonjs.ts, which imports nothing). Nothing
+// else imported here is used inside the provider.
 import * as pulumi from "@pulumi/pulumi";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { evaluateCommonJs } from "../commonjs";
 import { smokeBundle } from "../smoke/bundle";
 import type * as Checks from "../smoke/checks";
 import type * as Contrast from "./contrast";
@@ -40,19 +42,10 @@ interface SignoffOutputs {
 
 /** Re-run only when the Mac's generation or the cluster's image/values change. */
 export function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
-  function load(text: string, id: string) {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Module = require("module");
-    const m = new Module(id);
-    m.filename = `/${id}.cjs`;
-    m.paths = [];
-    m._compile(text, m.filename);
-    return m.exports;
-  }
   const clusterKey = (i: Record<string, any>) => (i.kubernetes ? `${i.kubernetes.artifact}\n${i.kubernetes.configHash}` : "");
   async function run(i: SignoffInputs): Promise<SignoffOutputs> {
-    const checks = load(smoke, "openclaw-smoke-bundle") as typeof Checks;
-    const lib = load(mac, "openclaw-mac-signoff") as typeof Tunnel & typeof Contrast;
+    const checks = evaluateCommonJs(smoke, "openclaw-smoke-bundle") as typeof Checks;
+    const lib = evaluateCommonJs(mac, "openclaw-mac-signoff") as typeof Tunnel & typeof Contrast;
     const tunnel = await lib.openTunnel({
       host: i.host, port: i.port, user: i.user, privateKey: i.privateKey, hostKey: i.hostKey,
       dialErrorLimit: i.dialErrorLimit, perDialTimeout: i.perDialTimeout, remotePort: i.remotePort,

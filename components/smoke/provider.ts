@@ -3,9 +3,10 @@
 // Pulumi serializes this provider by capturing closures (docs/facts.md §2). So it
 // captures plain data only: the bundled smoke library as a string (bundle.ts,
 // the same text the in-cluster Job runs) and the functions below, which
-// `require()` Node built-ins inside their bodies. Nothing imported at the top
-// of this file is used at run time (type imports only).
+// `require()` Node built-ins inside their bodies, and evaluateCommonJs (../commonjs.ts,
+// which imports nothing). Everything else imported here is a type.
 import type * as pulumi from "@pulumi/pulumi";
+import { evaluateCommonJs } from "../commonjs";
 import type * as Smoke from "./job";
 import type { SmokeRecord } from "./record";
 import type { ClusterTarget } from "./target";
@@ -36,15 +37,7 @@ interface SmokeOutputs {
 export function smokeProvider(bundle: string): pulumi.dynamic.ResourceProvider {
   const triggers = ["image", "valuesHash"];
 
-  function load(): typeof Smoke {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const Module = require("module");
-    const m = new Module("openclaw-smoke-bundle");
-    m.filename = "/openclaw-smoke-bundle.cjs";
-    m.paths = [];
-    m._compile(bundle, m.filename);
-    return m.exports;
-  }
+  const load = () => evaluateCommonJs(bundle, "openclaw-smoke-bundle") as typeof Smoke;
 
   function validate(news: Record<string, unknown>): Array<{ property: string; reason: string }> {
     const failures: Array<{ property: string; reason: string }> = [];
