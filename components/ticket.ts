@@ -35,7 +35,12 @@ function pluginOrigins(toolchainDir: string | undefined): PluginOrigin[] {
   if (!toolchainDir) return [];
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    const t = JSON.parse(require("node:fs").readFileSync(`${toolchainDir}/toolchain.json`, "utf8")) as Record<string, any>;
+    type Built = { registeredAs: string; builtFrom: string };
+    const t = JSON.parse(require("node:fs").readFileSync(`${toolchainDir}/toolchain.json`, "utf8")) as {
+      languageHost: { pkgAndSdk: string; builtFrom: string };
+      commandProvider: Built;
+      kubernetesProvider: Built;
+    };
     return [
       { plugin: "language nodejs", registeredAs: `on PATH (-version ${t.languageHost.pkgAndSdk})`, builtFrom: t.languageHost.builtFrom },
       { plugin: "resource command", registeredAs: t.commandProvider.registeredAs, builtFrom: t.commandProvider.builtFrom },

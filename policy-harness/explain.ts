@@ -46,7 +46,7 @@ export function explain(resources: readonly HarnessResource[], file: PackConfigF
   setPackRecognition(cfgOf(policies, file, "gateway-recognition") as never);
   const objects: KObject[] = [];
   for (const r of resources) {
-    const o = fromPulumi(r.type, r.props as Record<string, any>, r.urn, r.name, () => r.provider?.props?.namespace as string | undefined);
+    const o = fromPulumi(r.type, r.props, r.urn, r.name, () => r.provider?.props?.namespace as string | undefined);
     if (o) objects.push(o);
   }
   const cluster = new Cluster(objects);

@@ -42,7 +42,7 @@ interface SignoffOutputs {
 
 /** Re-run only when the Mac's generation or the cluster's image/values change. */
 export function signoffProvider(smoke: string, mac: string): pulumi.dynamic.ResourceProvider {
-  const clusterKey = (i: Record<string, any>) => (i.kubernetes ? `${i.kubernetes.artifact}\n${i.kubernetes.configHash}` : "");
+  const clusterKey = (i: Pick<SignoffInputs, "kubernetes">) => (i.kubernetes ? `${i.kubernetes.artifact}\n${i.kubernetes.configHash}` : "");
   async function run(i: SignoffInputs): Promise<SignoffOutputs> {
     const checks = evaluateCommonJs(smoke, "openclaw-smoke-bundle") as typeof Checks;
     const lib = evaluateCommonJs(mac, "openclaw-mac-signoff") as typeof Tunnel & typeof Contrast;
@@ -67,16 +67,16 @@ export function signoffProvider(smoke: string, mac: string): pulumi.dynamic.Reso
     return { generation: i.mac.generation, clusterKey: clusterKey(i), signedOff: contrast ? contrast.signedOff : evidence.ok, evidence, contrast };
   }
   return {
-    async diff(_id: string, olds: Record<string, any>, news: Record<string, any>) {
+    async diff(_id: string, olds: SignoffOutputs, news: SignoffInputs) {
       const changes = olds.generation !== news.mac?.generation || olds.clusterKey !== clusterKey(news);
       return { changes, replaces: [], deleteBeforeReplace: false };
     },
-    async create(inputs: Record<string, any>) {
-      const outs = await run(inputs as SignoffInputs);
+    async create(inputs: SignoffInputs) {
+      const outs = await run(inputs);
       return { id: `mac-signoff-${outs.generation}`, outs };
     },
-    async update(_id: string, _olds: Record<string, any>, news: Record<string, any>) {
-      return { outs: await run(news as SignoffInputs) };
+    async update(_id: string, _olds: SignoffOutputs, news: SignoffInputs) {
+      return { outs: await run(news) };
     },
   };
 }

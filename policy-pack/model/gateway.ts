@@ -12,6 +12,7 @@ import { checkPatterns, DEFAULT_RECOGNITION, recognize, type Recognition, type R
 import type { ContainerPort } from "../rules/probe";
 import { selectorMatches, serviceSelects, type LabelSelector, type Labels } from "../rules/selector";
 import { containerPorts, containers, envFromRefs, envOf, mounts, plain, podTemplate, type ContainerView, type EnvLookup, type KObject, type PodTemplate } from "./k8s";
+import { at, fields, items, type Fields } from "../rules/fields";
 
 /**
  * Per-policy recognition keys, kept so config files written for earlier versions still
@@ -79,10 +80,10 @@ function lookupIn(cluster: Cluster | undefined, ns: string): EnvLookup | undefin
     const o = kind === "ConfigMap" ? cluster.configMap(ns, name) : cluster.secret(ns, name);
     if (!o) return undefined;
     const out: Record<string, string> = {};
-    const data = o.raw.data;
-    if (data && typeof data === "object") for (const k of Object.keys(data)) out[k] = kind === "ConfigMap" ? String(data[k]) : "";
-    const sd = kind === "Secret" ? o.raw.stringData : undefined;
-    if (sd && typeof sd === "object") for (const k of Object.keys(sd)) out[k] = "";
+    const data = fields(o.raw.data);
+    if (data) for (const k of Object.keys(data)) out[k] = kind === "ConfigMap" ? String(data[k]) : "";
+    const sd = kind === "Secret" ? fields(o.raw.stringData) : undefined;
+    if (sd) for (const k of Object.keys(sd)) out[k] = "";
     return out;
   };
 }
@@ -175,7 +176,7 @@ export class Cluster {
         if (o.kind === "ConfigMap") n.configMaps.set(o.name, o);
         else if (o.kind === "Secret") n.secrets.set(o.name, o);
         else if (o.kind === "Service") n.services.add(o, this.selectorOf(o));
-        else n.policies.add(o, plainLabels(o.raw.spec?.podSelector?.matchLabels));
+        else n.policies.add(o, plainLabels(at(o.raw, "spec", "podSelector", "matchLabels")));
       } catch {
         this.floating.push(o);
       }
@@ -204,7 +205,7 @@ export class Cluster {
   /** A Service's spec.selector; an unknown one throws on every call, like the read it stands for. */
   private selectorOf(svc: KObject): Labels | undefined {
     if (this.selectors.has(svc)) return this.selectors.get(svc);
-    const s = plainLabels(svc.raw.spec?.selector);
+    const s = plainLabels(at(svc.raw, "spec", "selector"));
     this.selectors.set(svc, s);
     return s;
   }
@@ -232,10 +233,11 @@ function unique<T>(xs: T[]): T[] {
   return xs.length < 2 ? xs : [...new Set(xs)];
 }
 
-function plainLabels(v: any): Labels | undefined {
-  if (!v || typeof v !== "object") return undefined;
+function plainLabels(v: unknown): Labels | undefined {
+  const o = fields(v);
+  if (!o) return undefined;
   const out: Labels = {};
-  for (const k of Object.keys(v)) out[k] = String(v[k]);
+  for (const k of Object.keys(o)) out[k] = String(o[k]);
   return out;
 }
 
@@ -341,7 +343,7 @@ function configFile(gw: Gateway, cluster: Cluster, env: EnvMap): { text?: string
       const cm = cluster.configMap(ns, src.name);
       const where = `ConfigMap/${ns}/${src.name} key ${key} (mounted at ${path})`;
       if (!cm) return { source: `${where}, but that ConfigMap is not among the objects checked` };
-      const v = cm.raw.data?.[key];
+      const v = at(cm.raw, "data", key);
       if (typeof v === "string") return { text: v, source: where };
       return { source: `${where}, but the key is missing` };
     }
@@ -352,7 +354,7 @@ function configFile(gw: Gateway, cluster: Cluster, env: EnvMap): { text?: string
       const vol = volumes.get(mm.name);
       for (const src of vol ? configMapSources(vol) : []) {
         const cm = cluster.configMap(ns, src.name);
-        const v = cm?.raw.data?.[CONFIG_FILE];
+        const v = cm ? at(cm.raw, "data", CONFIG_FILE) : undefined;
         if (typeof v === "string") {
           return { text: v, source: `ConfigMap/${ns}/${src.name} key ${CONFIG_FILE} (mounted in the pod; assumed to become ${path})` };
         }
@@ -362,21 +364,20 @@ function configFile(gw: Gateway, cluster: Cluster, env: EnvMap): { text?: string
   return { source: `no ConfigMap provides ${path}` };
 }
 
-function volumesOf(spec: Record<string, any>): Map<string, Record<string, any>> {
-  const out = new Map<string, Record<string, any>>();
-  const vs = spec.volumes;
-  if (!Array.isArray(vs)) return out;
-  for (let i = 0; i < vs.length; i++) out.set(String(vs[i].name), vs[i]);
+function volumesOf(spec: Fields): Map<string, Fields> {
+  const out = new Map<string, Fields>();
+  const vs = items(spec.volumes);
+  for (let i = 0; i < vs.length; i++) out.set(String(at(vs[i], "name")), fields(vs[i]) ?? {});
   return out;
 }
 
-function configMapSources(vol: Record<string, any>): { name: string; items?: { key: string; path: string }[] }[] {
+function configMapSources(vol: Fields): { name: string; items?: { key: string; path: string }[] }[] {
   const out: { name: string; items?: { key: string; path: string }[] }[] = [];
-  const add = (cm: any) => {
-    if (cm) out.push({ name: String(cm.name), items: Array.isArray(cm.items) ? plain(cm.items) : undefined });
+  const add = (cm: unknown) => {
+    if (cm) out.push({ name: String(at(cm, "name")), items: Array.isArray(at(cm, "items")) ? plain(at(cm, "items")) : undefined });
   };
   add(vol.configMap);
-  const sources = vol.projected?.sources;
-  if (Array.isArray(sources)) for (let i = 0; i < sources.length; i++) add(sources[i].configMap);
+  const sources = items(at(vol, "projected", "sources"));
+  for (let i = 0; i < sources.length; i++) add(at(sources[i], "configMap"));
   return out;
 }

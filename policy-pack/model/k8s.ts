@@ -8,6 +8,7 @@ import type { ContainerPort, Probe } from "../rules/probe";
 import type { EnvMap } from "../rules/gateway";
 import type { Labels } from "../rules/selector";
 import type { SecurityContext } from "../rules/security";
+import { at, fields, items, str, type Fields } from "../rules/fields";
 
 export const POD_KINDS = ["Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "Pod", "ReplicationController"];
 
@@ -24,7 +25,7 @@ export class KObject {
     readonly kind: string,
     readonly apiVersion: string,
     /** The object as given (possibly a proxy). */
-    readonly raw: Record<string, any>,
+    readonly raw: Fields,
     readonly origin: Origin,
     private readonly fallbackName: string,
     private readonly defaultNamespace: string,
@@ -38,16 +39,16 @@ export class KObject {
   }
 
   get name(): string {
-    return this.memo("name", () => str(this.raw.metadata?.name) ?? this.fallbackName);
+    return this.memo("name", () => str(at(this.raw, "metadata", "name")) ?? this.fallbackName);
   }
   get namespace(): string {
-    return this.memo("ns", () => str(this.raw.metadata?.namespace) ?? this.defaultNamespace);
+    return this.memo("ns", () => str(at(this.raw, "metadata", "namespace")) ?? this.defaultNamespace);
   }
   get labels(): Labels {
-    return this.memo("labels", () => stringMap(this.raw.metadata?.labels));
+    return this.memo("labels", () => stringMap(at(this.raw, "metadata", "labels")));
   }
   get annotations(): Labels {
-    return this.memo("ann", () => stringMap(this.raw.metadata?.annotations));
+    return this.memo("ann", () => stringMap(at(this.raw, "metadata", "annotations")));
   }
   /** `Kind/namespace/name`, how every message names an object. */
   get ref(): string {
@@ -77,27 +78,17 @@ export class KObject {
    * quadratic in proxy reads. An unknown value still throws on every call (a throw is
    * not memoised). Shared between callers: never mutate it.
    */
-  plainField<T = any>(path: string): T | undefined {
-    return this.memo(`plain:${path}`, () => {
-      let v: any = this.raw;
-      for (const k of path.split(".")) {
-        if (v === null || v === undefined) return undefined;
-        v = v[k];
-      }
-      return plain<T>(v);
-    });
+  plainField<T>(path: string): T | undefined {
+    return this.memo(`plain:${path}`, () => plain<T | undefined>(at(this.raw, ...path.split("."))));
   }
 }
 
-function str(v: unknown): string | undefined {
-  return typeof v === "string" && v !== "" ? v : undefined;
-}
-
-function stringMap(v: any): Labels {
+function stringMap(v: unknown): Labels {
   const out: Labels = {};
-  if (!v || typeof v !== "object") return out;
-  for (const k of Object.keys(v)) {
-    const x = v[k];
+  const o = fields(v);
+  if (!o) return out;
+  for (const k of Object.keys(o)) {
+    const x = o[k];
     if (typeof x === "string") out[k] = x;
     else if (x !== undefined && x !== null) out[k] = String(x);
   }
@@ -105,16 +96,17 @@ function stringMap(v: any): Labels {
 }
 
 /** A deep plain copy (reading every field through the proxy). Use on small subtrees only. */
-export function plain<T = any>(v: any): T {
-  if (v === null || typeof v !== "object") return v;
+export function plain<T>(v: unknown): T {
+  if (v === null || typeof v !== "object") return v as T;
   if (Array.isArray(v)) {
     const out: unknown[] = [];
     for (let i = 0; i < v.length; i++) out.push(plain(v[i]));
     return out as T;
   }
+  const o = v as Fields;
   const out: Record<string, unknown> = {};
-  for (const k of Object.keys(v)) {
-    const x = plain(v[k]);
+  for (const k of Object.keys(o)) {
+    const x = plain(o[k]);
     if (x !== undefined) out[k] = x;
   }
   return out as T;
@@ -137,7 +129,7 @@ export function pulumiTypeOf(apiVersion: string, kind: string): string {
 /** An object from the policy engine's view of a resource, or undefined for non-Kubernetes resources. */
 export function fromPulumi(
   type: string,
-  props: Record<string, any>,
+  props: Fields,
   urn: string,
   name: string,
   providerNamespace?: () => string | undefined,
@@ -158,7 +150,7 @@ export function fromPulumi(
 // ---- pods and containers -------------------------------------------------------------
 
 export interface PodTemplate {
-  spec: Record<string, any>;
+  spec: Fields;
   labels: Labels;
   annotations: Labels;
   /** JSON path prefix of the pod spec inside the object, for messages. */
@@ -167,40 +159,39 @@ export interface PodTemplate {
 
 /** The pod template of a pod-bearing object, or undefined. */
 export function podTemplate(o: KObject): PodTemplate | undefined {
-  const r = o.raw;
+  const fromTemplate = (t: unknown, path: string): PodTemplate | undefined => {
+    const spec = fields(at(t, "spec"));
+    return spec ? { spec, labels: stringMap(at(t, "metadata", "labels")), annotations: stringMap(at(t, "metadata", "annotations")), path } : undefined;
+  };
   switch (o.kind) {
-    case "Pod":
-      return r.spec ? { spec: r.spec, labels: o.labels, annotations: o.annotations, path: "spec" } : undefined;
-    case "CronJob": {
-      const t = r.spec?.jobTemplate?.spec?.template;
-      return t?.spec ? { spec: t.spec, labels: stringMap(t.metadata?.labels), annotations: stringMap(t.metadata?.annotations), path: "spec.jobTemplate.spec.template.spec" } : undefined;
+    case "Pod": {
+      const spec = fields(o.raw.spec);
+      return spec ? { spec, labels: o.labels, annotations: o.annotations, path: "spec" } : undefined;
     }
-    default: {
-      if (!POD_KINDS.includes(o.kind)) return undefined;
-      const t = r.spec?.template;
-      return t?.spec ? { spec: t.spec, labels: stringMap(t.metadata?.labels), annotations: stringMap(t.metadata?.annotations), path: "spec.template.spec" } : undefined;
-    }
+    case "CronJob":
+      return fromTemplate(at(o.raw, "spec", "jobTemplate", "spec", "template"), "spec.jobTemplate.spec.template.spec");
+    default:
+      return POD_KINDS.includes(o.kind) ? fromTemplate(at(o.raw, "spec", "template"), "spec.template.spec") : undefined;
   }
 }
 
 export interface ContainerView {
   kind: "container" | "initContainer" | "ephemeralContainer";
   index: number;
-  raw: Record<string, any>;
+  raw: Fields;
   name: string;
   image?: string;
   command: string[];
   args: string[];
 }
 
-export function containers(spec: Record<string, any>, which: ContainerView["kind"][] = ["container", "initContainer"]): ContainerView[] {
+export function containers(spec: Fields, which: ContainerView["kind"][] = ["container", "initContainer"]): ContainerView[] {
   const out: ContainerView[] = [];
-  const fields: Record<ContainerView["kind"], string> = { container: "containers", initContainer: "initContainers", ephemeralContainer: "ephemeralContainers" };
+  const fieldOf: Record<ContainerView["kind"], string> = { container: "containers", initContainer: "initContainers", ephemeralContainer: "ephemeralContainers" };
   for (const kind of which) {
-    const list = spec[fields[kind]];
-    if (!Array.isArray(list)) continue;
+    const list = items(spec[fieldOf[kind]]);
     for (let i = 0; i < list.length; i++) {
-      const c = list[i];
+      const c = fields(list[i]) ?? {};
       out.push({
         kind,
         index: i,
@@ -215,20 +206,19 @@ export function containers(spec: Record<string, any>, which: ContainerView["kind
   return out;
 }
 
-function strings(v: any): string[] {
-  if (!Array.isArray(v)) return [];
+function strings(v: unknown): string[] {
+  const list = items(v);
   const out: string[] = [];
-  for (let i = 0; i < v.length; i++) out.push(String(v[i]));
+  for (let i = 0; i < list.length; i++) out.push(String(list[i]));
   return out;
 }
 
 export function containerPorts(c: ContainerView): ContainerPort[] {
-  const ports = c.raw.ports;
-  if (!Array.isArray(ports)) return [];
+  const ports = items(c.raw.ports);
   const out: ContainerPort[] = [];
   for (let i = 0; i < ports.length; i++) {
     const p = ports[i];
-    out.push({ name: str(p.name), containerPort: Number(p.containerPort), protocol: str(p.protocol) ?? "TCP" });
+    out.push({ name: str(at(p, "name")), containerPort: Number(at(p, "containerPort")), protocol: str(at(p, "protocol")) ?? "TCP" });
   }
   return out;
 }
@@ -250,7 +240,9 @@ export interface Resources {
 
 export function resources(c: ContainerView): Resources {
   const r = c.raw.resources;
-  return { requests: r?.requests ? plain(r.requests) : {}, limits: r?.limits ? plain(r.limits) : {} };
+  const requests = at(r, "requests");
+  const limits = at(r, "limits");
+  return { requests: requests ? plain(requests) : {}, limits: limits ? plain(limits) : {} };
 }
 
 /** Reads a ConfigMap's data or a Secret's keys (values "") from the objects checked; undefined when absent. */
@@ -258,15 +250,14 @@ export type EnvLookup = (kind: "ConfigMap" | "Secret", name: string) => Record<s
 
 /** envFrom sources of a container, in order. */
 export function envFromRefs(c: ContainerView): { kind: "ConfigMap" | "Secret"; name: string; prefix: string; optional: boolean }[] {
-  const from = c.raw.envFrom;
+  const from = items(c.raw.envFrom);
   const out: { kind: "ConfigMap" | "Secret"; name: string; prefix: string; optional: boolean }[] = [];
-  if (!Array.isArray(from)) return out;
   for (let i = 0; i < from.length; i++) {
-    const f = from[i];
-    if (!f || typeof f !== "object") continue;
+    const f = fields(from[i]);
+    if (!f) continue;
     const prefix = str(f.prefix) ?? "";
-    if (f.configMapRef) out.push({ kind: "ConfigMap", name: String(f.configMapRef.name), prefix, optional: f.configMapRef.optional === true });
-    else if (f.secretRef) out.push({ kind: "Secret", name: String(f.secretRef.name), prefix, optional: f.secretRef.optional === true });
+    if (f.configMapRef) out.push({ kind: "ConfigMap", name: String(at(f.configMapRef, "name")), prefix, optional: at(f.configMapRef, "optional") === true });
+    else if (f.secretRef) out.push({ kind: "Secret", name: String(at(f.secretRef, "name")), prefix, optional: at(f.secretRef, "optional") === true });
   }
   return out;
 }
@@ -283,27 +274,27 @@ export function envOf(c: ContainerView, lookup?: EnvLookup): EnvMap {
     if (!m) continue;
     for (const [k, v] of Object.entries(m)) env[r.prefix + k] = r.kind === "ConfigMap" ? { value: v } : { ref: `Secret ${r.name} key ${k} (envFrom)` };
   }
-  const list = c.raw.env;
-  if (Array.isArray(list)) {
-    for (let i = 0; i < list.length; i++) {
-      const e = list[i];
-      if (!e || typeof e !== "object") continue;
-      const name = String(e.name);
-      if (e.valueFrom) {
-        const vf = e.valueFrom;
-        if (vf.configMapKeyRef) {
-          const cm = String(vf.configMapKeyRef.name);
-          const key = String(vf.configMapKeyRef.key);
-          const v = lookup?.("ConfigMap", cm)?.[key];
-          env[name] = typeof v === "string" ? { value: v } : { ref: `configMap ${cm} key ${key}` };
-        } else if (vf.secretKeyRef) {
-          env[name] = { ref: `secret ${String(vf.secretKeyRef.name)} key ${String(vf.secretKeyRef.key)}` };
-        } else {
-          env[name] = { ref: "a field reference" };
-        }
+  const list = items(c.raw.env);
+  for (let i = 0; i < list.length; i++) {
+    const e = fields(list[i]);
+    if (!e) continue;
+    const name = String(e.name);
+    const vf = e.valueFrom;
+    if (vf) {
+      const cmRef = at(vf, "configMapKeyRef");
+      if (cmRef) {
+        const cm = String(at(cmRef, "name"));
+        const key = String(at(cmRef, "key"));
+        const v = lookup?.("ConfigMap", cm)?.[key];
+        env[name] = typeof v === "string" ? { value: v } : { ref: `configMap ${cm} key ${key}` };
+      } else if (at(vf, "secretKeyRef")) {
+        const secretRef = at(vf, "secretKeyRef");
+        env[name] = { ref: `secret ${String(at(secretRef, "name"))} key ${String(at(secretRef, "key"))}` };
       } else {
-        env[name] = { value: e.value === undefined || e.value === null ? "" : String(e.value), literal: true };
+        env[name] = { ref: "a field reference" };
       }
+    } else {
+      env[name] = { value: e.value === undefined || e.value === null ? "" : String(e.value), literal: true };
     }
   }
   return env;
@@ -311,12 +302,11 @@ export function envOf(c: ContainerView, lookup?: EnvLookup): EnvMap {
 
 /** Volume mounts of a container: mountPath → { volume, subPath }. */
 export function mounts(c: ContainerView): { mountPath: string; name: string; subPath?: string }[] {
-  const list = c.raw.volumeMounts;
-  if (!Array.isArray(list)) return [];
+  const list = items(c.raw.volumeMounts);
   const out = [];
   for (let i = 0; i < list.length; i++) {
     const m = list[i];
-    out.push({ mountPath: String(m.mountPath), name: String(m.name), subPath: str(m.subPath) });
+    out.push({ mountPath: String(at(m, "mountPath")), name: String(at(m, "name")), subPath: str(at(m, "subPath")) });
   }
   return out;
 }

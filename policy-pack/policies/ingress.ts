@@ -117,7 +117,7 @@ export const ingressReachesGateway = stackPolicy<ReachConfig>(
     const reported = new Map<KObject, Set<string>>();
     for (const r of routesToGateway(ctx)) {
       const { ingress: ing, service: svc } = r;
-      const spec = ing.plainField<Record<string, any>>("spec") ?? {};
+      const spec = ing.plainField<unknown>("spec");
       const ports = servicePorts(svc);
       for (const b of ingressBackends(spec).filter((x) => x.serviceName === svc.name)) {
         const where = `backend ${b.host ?? "(default)"}${b.path ?? ""} → Service/${svc.namespace}/${svc.name} port ${b.port.name !== undefined ? `"${b.port.name}"` : String(b.port.number)}`;

@@ -8,6 +8,7 @@ import {
 } from "../rules/networkpolicy";
 import { probeTarget, resolvePort, type ContainerPort } from "../rules/probe";
 import { formatSelector } from "../rules/selector";
+import { at } from "../rules/fields";
 import { containerPorts, containers, plain, probe, type KObject } from "../model/k8s";
 import { customBindHost, gatewaysOf, GATEWAY_MATCH_SCHEMA, settingsOf, type Gateway, type GatewayMatchConfig, type GatewaySettings } from "../model/gateway";
 import { stackPolicy, type StackContext } from "./framework";
@@ -46,7 +47,8 @@ const portsOf = new WeakMap<KObject, ServicePort[]>();
 export function servicePorts(svc: KObject): ServicePort[] {
   let ports = portsOf.get(svc);
   if (!ports) {
-    ports = Array.isArray(svc.raw.spec?.ports) ? plain<ServicePort[]>(svc.raw.spec.ports) : [];
+    const given = at(svc.raw, "spec", "ports");
+    ports = Array.isArray(given) ? plain<ServicePort[]>(given) : [];
     portsOf.set(svc, ports);
   }
   return ports;

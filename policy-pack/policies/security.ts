@@ -1,6 +1,7 @@
 // Security: the Pod Security Standards "restricted" profile for gateway pods.
 
 import { checkRestricted, type PodSecurityInput } from "../rules/security";
+import { at, fields, items } from "../rules/fields";
 import { containers, plain, podTemplate, POD_KINDS, securityContext } from "../model/k8s";
 import { gatewaysOf, GATEWAY_MATCH_SCHEMA, type GatewayMatchConfig } from "../model/gateway";
 import { resourcePolicy } from "./framework";
@@ -31,18 +32,21 @@ export const restrictedSecurityContext = resourcePolicy<SecurityConfig>(
     if (!pod) return [];
     if (cfg.scope === "gateway" && gatewaysOf(o, cfg).length === 0) return [];
     const spec = pod.spec;
-    const vols = Array.isArray(spec.volumes) ? spec.volumes : [];
+    const vols = items(spec.volumes);
     const input: PodSecurityInput = {
       hostNetwork: spec.hostNetwork === true,
       hostPID: spec.hostPID === true,
       hostIPC: spec.hostIPC === true,
       securityContext: spec.securityContext ? plain(spec.securityContext) : undefined,
-      volumes: vols.map((v: Record<string, unknown>) => ({ name: String(v.name), types: Object.keys(v).filter((k) => k !== "name") })),
+      volumes: vols.map((v) => ({ name: String(at(v, "name")), types: Object.keys(fields(v) ?? {}).filter((k) => k !== "name") })),
       containers: containers(spec, ["container", "initContainer", "ephemeralContainer"]).map((c) => ({
         name: c.name,
         kind: c.kind,
         securityContext: securityContext(c),
-        ports: Array.isArray(c.raw.ports) ? c.raw.ports.map((p: Record<string, unknown>) => ({ hostPort: typeof p.hostPort === "number" ? p.hostPort : undefined })) : [],
+        ports: items(c.raw.ports).map((p) => {
+          const hostPort = at(p, "hostPort");
+          return { hostPort: typeof hostPort === "number" ? hostPort : undefined };
+        }),
       })),
     };
     return checkRestricted(input, { requireReadOnlyRootFilesystem: cfg.requireReadOnlyRootFilesystem });

@@ -3,6 +3,7 @@
 // controller that forwards the traffic. Pure functions over plain objects; the
 // stack config (components/config/) and the pack (policies/ingress.ts) share them.
 
+import { at, items } from "./fields";
 import { cidrVoidsIsolation, ipBlockAdmits, networkPolicyAdmits, sourceFromSpec, type NetworkPolicy, type NetworkPolicyPeer, type SourceSpec } from "./networkpolicy";
 
 /** Annotation on the Ingress: where its controller's traffic comes from (JSON of a ControllerSource). */
@@ -82,29 +83,40 @@ export interface IngressBackend {
 }
 
 /** Every service backend of an Ingress (rules' paths and the default backend). */
-export function ingressBackends(spec: Record<string, any> | undefined): IngressBackend[] {
+export function ingressBackends(spec: unknown): IngressBackend[] {
   const out: IngressBackend[] = [];
-  const push = (host: string | undefined, path: string | undefined, b: any) => {
-    const svc = b?.service;
-    if (!svc || typeof svc.name !== "string") return;
-    out.push({ host, path, serviceName: svc.name, port: { name: typeof svc.port?.name === "string" ? svc.port.name : undefined, number: typeof svc.port?.number === "number" ? svc.port.number : undefined } });
+  const push = (host: string | undefined, path: string | undefined, b: unknown) => {
+    const svc = at(b, "service");
+    const name = at(svc, "name");
+    if (!svc || typeof name !== "string") return;
+    const portName = at(svc, "port", "name");
+    const portNumber = at(svc, "port", "number");
+    out.push({ host, path, serviceName: name, port: { name: typeof portName === "string" ? portName : undefined, number: typeof portNumber === "number" ? portNumber : undefined } });
   };
-  if (spec?.defaultBackend) push(undefined, undefined, spec.defaultBackend);
-  for (const r of Array.isArray(spec?.rules) ? spec!.rules : []) {
-    for (const p of Array.isArray(r?.http?.paths) ? r.http.paths : []) push(typeof r.host === "string" ? r.host : undefined, typeof p?.path === "string" ? p.path : undefined, p?.backend);
+  const defaultBackend = at(spec, "defaultBackend");
+  if (defaultBackend) push(undefined, undefined, defaultBackend);
+  for (const r of items(at(spec, "rules"))) {
+    const host = at(r, "host");
+    for (const p of items(at(r, "http", "paths"))) {
+      const path = at(p, "path");
+      push(typeof host === "string" ? host : undefined, typeof path === "string" ? path : undefined, at(p, "backend"));
+    }
   }
   return out;
 }
 
 /** Hosts of an Ingress's rules that no `spec.tls` entry covers ("*" for a rule without a host). */
-export function hostsWithoutTls(spec: Record<string, any> | undefined): string[] {
-  const tls: Array<{ hosts?: unknown }> = Array.isArray(spec?.tls) ? spec!.tls : [];
+export function hostsWithoutTls(spec: unknown): string[] {
+  const tls = items(at(spec, "tls"));
   const covered = (host: string) =>
-    tls.some((t) => Array.isArray(t.hosts) && t.hosts.some((h) => h === host || (typeof h === "string" && h.startsWith("*.") && host.split(".").slice(1).join(".") === h.slice(2))));
+    tls.some((t) => items(at(t, "hosts")).some((h) => h === host || (typeof h === "string" && h.startsWith("*.") && host.split(".").slice(1).join(".") === h.slice(2))));
   const hosts = new Set<string>();
-  for (const r of Array.isArray(spec?.rules) ? spec!.rules : []) hosts.add(typeof r?.host === "string" ? r.host : "*");
-  if (spec?.defaultBackend) hosts.add("*");
-  return [...hosts].filter((h) => h === "*" ? tls.length === 0 : !covered(h));
+  for (const r of items(at(spec, "rules"))) {
+    const host = at(r, "host");
+    hosts.add(typeof host === "string" ? host : "*");
+  }
+  if (at(spec, "defaultBackend")) hosts.add("*");
+  return [...hosts].filter((h) => (h === "*" ? tls.length === 0 : !covered(h)));
 }
 
 /** The Service port a backend names, resolved against the Service's ports; undefined when it names none of them. */

@@ -27,9 +27,25 @@ export type ScriptParse = { ok: true; commands: ScriptCommand[] } | { ok: false;
 /** Longest script parsed; a longer one is reported as not understood rather than walked. */
 const MAX_SCRIPT_CHARS = 64 * 1024;
 
+/** The fields of mvdan-sh's syntax nodes read here (the library ships no types): words and their parts, parameter expansions, statements, calls. */
+interface ShNode {
+  Parts?: ShNode[];
+  Value?: unknown;
+  Param?: { Value?: unknown };
+  Exp?: unknown;
+  Repl?: unknown;
+  Length?: unknown;
+  Index?: unknown;
+  Slice?: unknown;
+  Excl?: unknown;
+  Background?: unknown;
+  Args?: ShNode[];
+}
+
 interface SyntaxModule {
   NewParser(): { Parse(src: string, name: string): unknown };
-  Walk(node: unknown, f: (n: any) => boolean): void;
+  /** Calls f for each node, and with null when leaving one. */
+  Walk(node: unknown, f: (n: ShNode | null | undefined) => boolean): void;
   NodeType(n: unknown): string;
 }
 
@@ -63,7 +79,7 @@ export function scriptCommands(script: string, env: (name: string) => string | u
   const commands: ScriptCommand[] = [];
   const stack: boolean[] = [];
   let usesVariables = false;
-  const word = (w: any): string => {
+  const word = (w: ShNode): string => {
     let out = "";
     for (const p of w.Parts ?? []) {
       const t = sx.NodeType(p);
@@ -84,14 +100,14 @@ export function scriptCommands(script: string, env: (name: string) => string | u
     }
     return out;
   };
-  const param = (p: any): string => {
+  const param = (p: ShNode): string => {
     // ${X:-default}, ${#X}, ${X/a/b}: only the plain form is resolved.
     if (p.Exp || p.Repl || p.Length || p.Index || p.Slice || p.Excl) return UNKNOWN_WORD;
     const v = env(String(p.Param?.Value ?? ""));
     return v === undefined ? UNKNOWN_WORD : v;
   };
   try {
-    sx.Walk(file, (n: any) => {
+    sx.Walk(file, (n) => {
       if (n === null || n === undefined) {
         stack.pop();
         return true;

@@ -34,7 +34,10 @@ function run(cmd: string, args: string[]): string {
   }
 }
 
-function readJson(file: string, what: string): any {
+/** A `kubectl get … -o json` list, as saved or as kubectl prints it: its items are taken as the documents they claim to be. */
+type List<T> = { items?: T[] };
+
+function readJson<T>(file: string, what: string): List<T> {
   let text: string;
   try {
     text = fs.readFileSync(file, "utf8");
@@ -42,7 +45,7 @@ function readJson(file: string, what: string): any {
     throw new UsageError(`${what} ${file}: cannot read the file`);
   }
   try {
-    return JSON.parse(text);
+    return JSON.parse(text) as List<T>;
   } catch {
     throw new UsageError(`${what} ${file}: not JSON (save it with \`kubectl get … -o json\` or \`pulumi stack output --json\`)`);
   }
@@ -81,11 +84,11 @@ function main(argv: string[]): number {
   const target: { context?: string | null; kubeconfig?: string | null } = ticket.cluster ?? {};
   const context = a.context ?? target.context ?? undefined;
   const kubeconfig = a.context ? undefined : (target.kubeconfig ?? undefined);
-  const kube = (...args: string[]) =>
-    JSON.parse(run("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), ...(context ? ["--context", context] : []), ...args, "-o", "json"]));
-  const pods: PodDoc[] = (a.pods ? readJson(a.pods, "--pods") : kube("--namespace", ns, "get", "pods", "-l", selector)).items ?? [];
-  const events: EventDoc[] = (a.events ? readJson(a.events, "--events") : kube("--namespace", ns, "get", "events")).items ?? [];
-  const nodes: NodeDoc[] = (a.nodes ? readJson(a.nodes, "--nodes") : a.pods ? { items: [] } : kube("get", "nodes")).items ?? [];
+  const kube = <T>(...args: string[]) =>
+    JSON.parse(run("kubectl", [...(kubeconfig ? ["--kubeconfig", kubeconfig] : []), ...(context ? ["--context", context] : []), ...args, "-o", "json"])) as List<T>;
+  const pods = (a.pods ? readJson<PodDoc>(a.pods, "--pods") : kube<PodDoc>("--namespace", ns, "get", "pods", "-l", selector)).items ?? [];
+  const events = (a.events ? readJson<EventDoc>(a.events, "--events") : kube<EventDoc>("--namespace", ns, "get", "events")).items ?? [];
+  const nodes = (a.nodes ? readJson<NodeDoc>(a.nodes, "--nodes") : a.pods ? { items: [] } : kube<NodeDoc>("get", "nodes")).items ?? [];
 
   const d = diagnose({ pods, events, nodes, ticket });
   if (a.json) {
