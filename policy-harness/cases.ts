@@ -42,8 +42,11 @@ export function loadCases(dir = path.join(FIXTURES, "cases")): Case[] {
   });
 }
 
-export function goodDocs(): Record<string, any>[] {
-  return fs.readFileSync(GOOD, "utf8").split(/^---$/m).map((d) => parse(d)).filter((d) => d && typeof d === "object");
+/** A document of the good fixture: a named Kubernetes object, its other fields as YAML gives them. */
+export type FixtureDoc = { apiVersion: string; kind: string; metadata: { name: string; [field: string]: unknown }; [field: string]: unknown };
+
+export function goodDocs(): FixtureDoc[] {
+  return fs.readFileSync(GOOD, "utf8").split(/^---$/m).map((d) => parse(d) as unknown).filter((d): d is FixtureDoc => !!d && typeof d === "object");
 }
 
 function pointer(p: string): string[] {
@@ -52,7 +55,7 @@ function pointer(p: string): string[] {
 }
 
 /** The good fixture's objects with the case's patch applied. */
-export function applyCase(c: Case, docs = goodDocs()): Record<string, any>[] {
+export function applyCase(c: Case, docs = goodDocs()): FixtureDoc[] {
   let objs = structuredClone(docs);
   const find = (target: string) => {
     const [kind, name] = target.split("/");
@@ -62,7 +65,7 @@ export function applyCase(c: Case, docs = goodDocs()): Record<string, any>[] {
   };
   for (const op of c.patch) {
     if (op.op === "add") {
-      objs.push(structuredClone(op.value) as Record<string, any>);
+      objs.push(structuredClone(op.value) as FixtureDoc);
       continue;
     }
     if (op.op === "delete") {
@@ -71,13 +74,14 @@ export function applyCase(c: Case, docs = goodDocs()): Record<string, any>[] {
       continue;
     }
     const keys = pointer(op.path!);
-    let cur: any = find(op.target!);
+    // A JSON pointer walks mappings and sequences alike: index both as records.
+    let cur = find(op.target!) as Record<string, unknown>;
     for (const k of keys.slice(0, -1)) {
       if (cur[k] === undefined) {
         if (op.op === "remove") throw new Error(`case ${c.name}: ${op.path} does not exist in ${op.target}`);
         cur[k] = {};
       }
-      cur = cur[k];
+      cur = cur[k] as Record<string, unknown>;
     }
     const last = keys[keys.length - 1];
     if (op.op === "set") {

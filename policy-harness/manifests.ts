@@ -13,6 +13,7 @@ import * as fs from "fs";
 import * as path from "path";
 import { Composer, Parser } from "yaml";
 import { POD_KINDS, pulumiTypeOf } from "../policy-pack/model/k8s";
+import { at as get, fields, type Fields } from "../policy-pack/rules/fields";
 import type { HarnessResource } from "./engine";
 
 export class ManifestError extends Error {}
@@ -152,7 +153,7 @@ const YAML_OPTIONS = {
   merge: true,
   prettyErrors: true,
   uniqueKeys: true,
-  customTags: (tags: any[]) => tags.filter((t) => !/timestamp$/.test(String(t.tag)) && t.format !== "TIME"),
+  customTags: (tags: Array<{ tag?: unknown; format?: string }>) => tags.filter((t) => !/timestamp$/.test(String(t.tag)) && t.format !== "TIME"),
 };
 
 /** Depth of nesting, without recursion. */
@@ -245,28 +246,31 @@ function describe(v: unknown): string {
 
 function toObject(v: unknown, file: string, doc: number, where: string, defaultNamespace: string): ManifestObject {
   if (!v || typeof v !== "object" || Array.isArray(v)) throw new ManifestError(`${where}: is ${describe(v)}, expected a Kubernetes object (a mapping with apiVersion, kind, metadata)`);
-  const o = v as Record<string, any>;
-  if (typeof o.apiVersion !== "string" || o.apiVersion === "") throw new ManifestError(`${where}: apiVersion is missing or not a string`);
-  if (typeof o.kind !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(o.kind)) throw new ManifestError(`${where}: kind is missing or not a Kubernetes kind`);
-  if (!o.metadata || typeof o.metadata !== "object" || Array.isArray(o.metadata)) throw new ManifestError(`${where}: ${o.kind} has no metadata mapping`);
-  if (typeof o.metadata.name !== "string" || o.metadata.name === "") throw new ManifestError(`${where}: ${o.kind} has no metadata.name (a string)`);
-  if (o.metadata.namespace !== undefined && o.metadata.namespace !== null && typeof o.metadata.namespace !== "string") {
-    throw new ManifestError(`${where}: metadata.namespace is ${describe(o.metadata.namespace)}, expected a string`);
+  const o = v as Fields;
+  const { apiVersion, kind } = o;
+  if (typeof apiVersion !== "string" || apiVersion === "") throw new ManifestError(`${where}: apiVersion is missing or not a string`);
+  if (typeof kind !== "string" || !/^[A-Z][A-Za-z0-9]*$/.test(kind)) throw new ManifestError(`${where}: kind is missing or not a Kubernetes kind`);
+  const metadata = fields(o.metadata);
+  if (!metadata || Array.isArray(metadata)) throw new ManifestError(`${where}: ${kind} has no metadata mapping`);
+  const name = metadata.name;
+  if (typeof name !== "string" || name === "") throw new ManifestError(`${where}: ${kind} has no metadata.name (a string)`);
+  if (metadata.namespace !== undefined && metadata.namespace !== null && typeof metadata.namespace !== "string") {
+    throw new ManifestError(`${where}: metadata.namespace is ${describe(metadata.namespace)}, expected a string`);
   }
   for (const k of ["labels", "annotations"]) {
-    const m = o.metadata[k];
+    const m = metadata[k];
     if (m !== undefined && m !== null && (typeof m !== "object" || Array.isArray(m))) throw new ManifestError(`${where}: metadata.${k} is ${describe(m)}, expected a mapping`);
   }
-  const ns = typeof o.metadata.namespace === "string" && o.metadata.namespace ? o.metadata.namespace : defaultNamespace;
-  const ref = `${o.kind}/${ns}/${o.metadata.name}`;
-  checkShape(o, `${where} (${ref})`);
-  const type = pulumiTypeOf(o.apiVersion, o.kind);
+  const ns = typeof metadata.namespace === "string" && metadata.namespace ? metadata.namespace : defaultNamespace;
+  const ref = `${kind}/${ns}/${name}`;
+  checkShape(o, kind, `${where} (${ref})`);
+  const type = pulumiTypeOf(apiVersion, kind);
   return {
     resource: {
       type,
       props: o,
-      urn: `urn:pulumi:manifests::policy-check::${type}::${file}#${doc}:${ns}/${o.metadata.name}`,
-      name: o.metadata.name,
+      urn: `urn:pulumi:manifests::policy-check::${type}::${file}#${doc}:${ns}/${name}`,
+      name,
       provider: { type: "pulumi:providers:kubernetes", props: { namespace: defaultNamespace }, urn: "urn:pulumi:manifests::policy-check::pulumi:providers:kubernetes::default", name: "default" },
     },
     file,
@@ -276,7 +280,7 @@ function toObject(v: unknown, file: string, doc: number, where: string, defaultN
 }
 
 /** The fields the policies read must have the shapes the Kubernetes API gives them. */
-function checkShape(o: Record<string, any>, where: string): void {
+function checkShape(o: Fields, kind: string, where: string): void {
   const fail = (field: string, v: unknown, want: string) => {
     throw new ManifestError(`${where}: ${field} is ${describe(v)}, expected ${want}`);
   };
@@ -305,72 +309,75 @@ function checkShape(o: Record<string, any>, where: string): void {
       if (!absent(x) && typeof x === "object") fail(`${field}[${i}]`, x, "a string");
     });
   };
-  const each = (v: unknown, field: string, f: (x: any, at: string) => void) => {
+  const each = (v: unknown, field: string, f: (x: Fields, at: string) => void) => {
     sequence(v, field);
     ((v as unknown[]) ?? []).forEach((x, i) => {
       const at = `${field}[${i}]`;
       mapping(x, at);
-      if (x && typeof x === "object") f(x, at);
+      const fx = fields(x);
+      if (fx) f(fx, at);
     });
   };
-  const selector = (v: any, field: string) => {
+  const selector = (v: unknown, field: string) => {
     mapping(v, field);
     if (!v) return;
-    stringMap(v.matchLabels, `${field}.matchLabels`);
-    each(v.matchExpressions, `${field}.matchExpressions`, (e, at) => {
+    stringMap(get(v, "matchLabels"), `${field}.matchLabels`);
+    each(get(v, "matchExpressions"), `${field}.matchExpressions`, (e, at) => {
       string(e.key, `${at}.key`);
       string(e.operator, `${at}.operator`);
       stringList(e.values, `${at}.values`);
     });
   };
-  const probe = (p: any, at: string) => {
-    mapping(p, at);
+  const probe = (value: unknown, at: string) => {
+    mapping(value, at);
+    const p = fields(value);
     if (!p) return;
     for (const k of ["httpGet", "tcpSocket", "grpc", "exec"]) mapping(p[k], `${at}.${k}`);
     if (p.httpGet) {
-      string(p.httpGet.path, `${at}.httpGet.path`);
-      intOrString(p.httpGet.port, `${at}.httpGet.port`);
-      string(p.httpGet.host, `${at}.httpGet.host`);
-      string(p.httpGet.scheme, `${at}.httpGet.scheme`);
+      string(get(p.httpGet, "path"), `${at}.httpGet.path`);
+      intOrString(get(p.httpGet, "port"), `${at}.httpGet.port`);
+      string(get(p.httpGet, "host"), `${at}.httpGet.host`);
+      string(get(p.httpGet, "scheme"), `${at}.httpGet.scheme`);
     }
     if (p.tcpSocket) {
-      intOrString(p.tcpSocket.port, `${at}.tcpSocket.port`);
-      string(p.tcpSocket.host, `${at}.tcpSocket.host`);
+      intOrString(get(p.tcpSocket, "port"), `${at}.tcpSocket.port`);
+      string(get(p.tcpSocket, "host"), `${at}.tcpSocket.host`);
     }
-    if (p.grpc) intOrString(p.grpc.port, `${at}.grpc.port`);
-    if (p.exec) stringList(p.exec.command, `${at}.exec.command`);
+    if (p.grpc) intOrString(get(p.grpc, "port"), `${at}.grpc.port`);
+    if (p.exec) stringList(get(p.exec, "command"), `${at}.exec.command`);
     for (const k of ["initialDelaySeconds", "periodSeconds", "failureThreshold", "timeoutSeconds", "successThreshold"]) {
       if (!absent(p[k]) && typeof p[k] !== "number") fail(`${at}.${k}`, p[k], "a number");
     }
   };
 
   mapping(o.spec, "spec");
-  if (o.kind === "ConfigMap") {
+  if (kind === "ConfigMap") {
     mapping(o.data, "data");
-    for (const [k, x] of Object.entries(o.data ?? {})) if (typeof x !== "string") fail(`data.${k}`, x, "a string");
+    for (const [k, x] of Object.entries(fields(o.data) ?? {})) if (typeof x !== "string") fail(`data.${k}`, x, "a string");
   }
-  if (o.kind === "Secret") {
+  if (kind === "Secret") {
     stringMap(o.data, "data");
     stringMap(o.stringData, "stringData");
   }
-  if (o.kind === "Service") {
-    stringMap(o.spec?.selector, "spec.selector");
-    each(o.spec?.ports, "spec.ports", (p, at) => {
+  if (kind === "Service") {
+    stringMap(get(o, "spec", "selector"), "spec.selector");
+    each(get(o, "spec", "ports"), "spec.ports", (p, at) => {
       if (typeof p.port !== "number") fail(`${at}.port`, p.port, "a number");
       intOrString(p.targetPort, `${at}.targetPort`);
       string(p.name, `${at}.name`);
       string(p.protocol, `${at}.protocol`);
     });
   }
-  if (o.kind === "NetworkPolicy") {
-    selector(o.spec?.podSelector, "spec.podSelector");
-    stringList(o.spec?.policyTypes, "spec.policyTypes");
-    each(o.spec?.ingress, "spec.ingress", (r, at) => {
+  if (kind === "NetworkPolicy") {
+    selector(get(o, "spec", "podSelector"), "spec.podSelector");
+    stringList(get(o, "spec", "policyTypes"), "spec.policyTypes");
+    each(get(o, "spec", "ingress"), "spec.ingress", (r, at) => {
       each(r.from, `${at}.from`, (peer, pat) => {
         mapping(peer.ipBlock, `${pat}.ipBlock`);
         if (peer.ipBlock) {
-          if (typeof peer.ipBlock.cidr !== "string") fail(`${pat}.ipBlock.cidr`, peer.ipBlock.cidr, "a string");
-          stringList(peer.ipBlock.except, `${pat}.ipBlock.except`);
+          const cidr = get(peer.ipBlock, "cidr");
+          if (typeof cidr !== "string") fail(`${pat}.ipBlock.cidr`, cidr, "a string");
+          stringList(get(peer.ipBlock, "except"), `${pat}.ipBlock.except`);
         }
         selector(peer.namespaceSelector, `${pat}.namespaceSelector`);
         selector(peer.podSelector, `${pat}.podSelector`);
@@ -382,28 +389,29 @@ function checkShape(o: Record<string, any>, where: string): void {
       });
     });
   }
-  if (!POD_KINDS.includes(o.kind)) return;
-  const base = o.kind === "Pod" ? "spec" : o.kind === "CronJob" ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec";
-  const tmpl = o.kind === "Pod" ? undefined : o.kind === "CronJob" ? "spec.jobTemplate.spec.template.metadata" : "spec.template.metadata";
-  const dig = (p: string) => p.split(".").reduce<any>((x, k) => (x && typeof x === "object" ? x[k] : undefined), o);
+  if (!POD_KINDS.includes(kind)) return;
+  const base = kind === "Pod" ? "spec" : kind === "CronJob" ? "spec.jobTemplate.spec.template.spec" : "spec.template.spec";
+  const tmpl = kind === "Pod" ? undefined : kind === "CronJob" ? "spec.jobTemplate.spec.template.metadata" : "spec.template.metadata";
+  const dig = (p: string) => p.split(".").reduce<unknown>((x, k) => (x && typeof x === "object" ? (x as Fields)[k] : undefined), o);
   if (tmpl) {
     const m = dig(tmpl);
     mapping(m, tmpl);
     if (m) {
-      stringMap(m.labels, `${tmpl}.labels`);
-      stringMap(m.annotations, `${tmpl}.annotations`);
+      stringMap(get(m, "labels"), `${tmpl}.labels`);
+      stringMap(get(m, "annotations"), `${tmpl}.annotations`);
     }
   }
-  const spec = dig(base);
-  if (spec === undefined) throw new ManifestError(`${where}: ${base} is missing`);
-  mapping(spec, base);
+  const specValue = dig(base);
+  if (specValue === undefined) throw new ManifestError(`${where}: ${base} is missing`);
+  mapping(specValue, base);
+  const spec = fields(specValue) ?? {};
   mapping(spec.securityContext, `${base}.securityContext`);
   each(spec.volumes, `${base}.volumes`, (v, at) => {
     string(v.name, `${at}.name`);
     mapping(v.configMap, `${at}.configMap`);
     mapping(v.projected, `${at}.projected`);
-    if (v.projected) each(v.projected.sources, `${at}.projected.sources`, (s, sat) => mapping(s.configMap, `${sat}.configMap`));
-    if (v.configMap) each(v.configMap.items, `${at}.configMap.items`, (x, iat) => {
+    if (v.projected) each(get(v.projected, "sources"), `${at}.projected.sources`, (s, sat) => mapping(s.configMap, `${sat}.configMap`));
+    if (v.configMap) each(get(v.configMap, "items"), `${at}.configMap.items`, (x, iat) => {
       string(x.key, `${iat}.key`);
       string(x.path, `${iat}.path`);
     });
@@ -416,8 +424,8 @@ function checkShape(o: Record<string, any>, where: string): void {
       stringList(c.args, `${at}.args`);
       for (const m of ["resources", "securityContext"]) mapping(c[m], `${at}.${m}`);
       if (c.resources) {
-        mapping(c.resources.requests, `${at}.resources.requests`);
-        mapping(c.resources.limits, `${at}.resources.limits`);
+        mapping(get(c.resources, "requests"), `${at}.resources.requests`);
+        mapping(get(c.resources, "limits"), `${at}.resources.limits`);
       }
       for (const m of ["readinessProbe", "livenessProbe", "startupProbe"]) probe(c[m], `${at}.${m}`);
       each(c.ports, `${at}.ports`, (p, pat) => {
@@ -429,13 +437,13 @@ function checkShape(o: Record<string, any>, where: string): void {
         if (typeof e.name !== "string") fail(`${eat}.name`, e.name, "a string");
         if (!absent(e.value) && typeof e.value === "object") fail(`${eat}.value`, e.value, "a string");
         mapping(e.valueFrom, `${eat}.valueFrom`);
-        if (e.valueFrom) for (const k of ["configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef"]) mapping(e.valueFrom[k], `${eat}.valueFrom.${k}`);
+        if (e.valueFrom) for (const k of ["configMapKeyRef", "secretKeyRef", "fieldRef", "resourceFieldRef"]) mapping(get(e.valueFrom, k), `${eat}.valueFrom.${k}`);
       });
       each(c.envFrom, `${at}.envFrom`, (e, eat) => {
         string(e.prefix, `${eat}.prefix`);
         for (const k of ["configMapRef", "secretRef"]) {
           mapping(e[k], `${eat}.${k}`);
-          if (e[k]) string(e[k].name, `${eat}.${k}.name`);
+          if (e[k]) string(get(e[k], "name"), `${eat}.${k}.name`);
         }
       });
       each(c.volumeMounts, `${at}.volumeMounts`, (m, mat) => {

@@ -12,7 +12,7 @@ import { performance } from "perf_hooks";
 import { policies } from "../../policy-pack/policies";
 import { analyze, type HarnessResource } from "../../policy-harness/engine";
 import { loadConfigFile } from "../../policy-harness/config";
-import { goodDocs } from "../../policy-harness/cases";
+import { goodDocs, type FixtureDoc } from "../../policy-harness/cases";
 import { pulumiTypeOf } from "../../policy-pack/model/k8s";
 import { parseCommandLine, usageExit } from "../cli/lib/args";
 
@@ -36,7 +36,7 @@ function gateways(n: number): HarnessResource[] {
     const ns = `bench-${Math.floor(i / 10)}`;
     const docs = JSON.parse(
       template.replace(/openclaw-staging/g, ns).replace(/openclaw-gateway/g, `gw-${i}`).replace(/"app.kubernetes.io\/instance":"staging"/g, `"app.kubernetes.io/instance":"i${i}"`),
-    ) as Record<string, any>[];
+    ) as FixtureDoc[];
     for (const d of docs) {
       const type = pulumiTypeOf(d.apiVersion, d.kind);
       out.push({ type, props: d, urn: `urn:pulumi:bench::bench::${type}::${ns}/${d.metadata.name}`, name: d.metadata.name });

@@ -1,6 +1,8 @@
 // Every policy against the good gateway and each YAML case that breaks it in one way,
 // through the in-process engine mirror.
 import * as path from "path";
+import type { Deployment, DeploymentSpec } from "kubernetes-types/apps/v1";
+import type { PodSpec } from "kubernetes-types/core/v1";
 import { describe, expect, it } from "vitest";
 import { policies } from "../../../policy-pack/policies";
 import { analyze, mandatory } from "../../../policy-harness/engine";
@@ -159,10 +161,11 @@ describe("the cases are real manifests", () => {
 describe("other pod-bearing kinds", () => {
   // The good gateway's Deployment as a StatefulSet and as a bare Pod, through the manifest loader.
   function as(kind: "StatefulSet" | "Pod", bind: string): string {
-    const docs = goodDocs().map((d) => {
-      if (d.kind !== "Deployment") return d;
-      d.spec.template.spec.containers[0].args[3] = bind;
-      if (kind === "Pod") return { apiVersion: "v1", kind, metadata: { ...d.metadata, labels: d.spec.template.metadata.labels, annotations: d.spec.template.metadata.annotations }, spec: d.spec.template.spec };
+    const docs = goodDocs().map((doc) => {
+      if (doc.kind !== "Deployment") return doc;
+      const d = doc as unknown as Deployment & { spec: DeploymentSpec & { template: { spec: PodSpec } } };
+      d.spec.template.spec.containers[0].args![3] = bind;
+      if (kind === "Pod") return { apiVersion: "v1", kind, metadata: { ...d.metadata, labels: d.spec.template.metadata?.labels, annotations: d.spec.template.metadata?.annotations }, spec: d.spec.template.spec };
       return { ...d, kind, spec: { ...d.spec, serviceName: "openclaw-gateway", strategy: undefined } };
     });
     return docs.map((d) => JSON.stringify(d)).join("\n---\n");
