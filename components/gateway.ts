@@ -1,5 +1,5 @@
 // OpenClawGateway: the gateway on Kubernetes as one component. The objects
-// themselves are plain data from manifests.ts; this file only registers them.
+// themselves are plain data from manifests/; this file only registers them.
 import * as k8s from "@pulumi/kubernetes";
 import * as pulumi from "@pulumi/pulumi";
 import type { GatewaySettings } from "./config";
