@@ -27,7 +27,8 @@ afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 function badEngines(node: string): { packages: string[]; version: string } {
   const npmCli = spawnSync("sh", ["-c", 'readlink -f "$(command -v npm)"'], { encoding: "utf8" }).stdout.trim();
   const version = spawnSync(node, ["--version"], { encoding: "utf8" }).stdout.trim();
-  const r = spawnSync(node, [npmCli, "ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
+  // --loglevel=warn: an inherited npm_config_loglevel (say, from `npm run -s`) would silence the warnings counted here.
+  const r = spawnSync(node, [npmCli, "ci", "--dry-run", "--ignore-scripts", "--no-audit", "--no-fund", "--loglevel=warn"], { cwd: dir, encoding: "utf8", timeout: 120_000 });
   expect(r.status, r.stderr).toBe(0);
   const packages = [...(r.stdout + r.stderr).matchAll(/EBADENGINE\s+package: '(@?[^@']+)@/g)].map((m) => m[1]);
   return { packages: [...new Set(packages)].sort(), version };
