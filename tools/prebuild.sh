@@ -55,7 +55,7 @@ phase() { # phase NAME CMD...
   printf '[prebuild] %s ready: wall %d s\n' "$name" "$((SECONDS - t0))" >&2
 }
 
-phase toolchain bash "$repo/scripts/bootstrap-pulumi.sh"
+phase toolchain bash "$repo/scripts/setup/bootstrap-pulumi.sh"
 phase cluster bash "$repo/tools/cluster/build.sh"
 phase images bash "$repo/tools/image/build.sh" --no-import
 # Traefik is the largest single build; the cores are this script's alone when

@@ -11,7 +11,7 @@ import { bytesOf, DEFAULT_LIMIT_RATIO, memoryProblem } from "./values";
  * figures, every quantity in the exact canonical form the manifests carry (and the pack
  * parses back to the same bytes). Nothing in it is raw input any more.
  */
-export type ResolvedConfig = Omit<StackConfig, "resources"> & {
+type ResolvedConfig = Omit<StackConfig, "resources"> & {
   resources: Omit<StackConfig["resources"], "memoryRequest" | "memoryLimit"> & { memoryRequest: string; memoryLimit: string };
 };
 

@@ -19,7 +19,7 @@ export const REPO = resolve(__dirname, "../../..");
 
 /** The environment scripts/setup/pulumi-env.sh exports (PATH, PULUMI_*, OPENCLAW_*). */
 export function engineEnv(): Record<string, string> {
-  const out = execFileSync("bash", ["-c", `source "${REPO}/scripts/pulumi-env.sh" --stack local && env -0`], {
+  const out = execFileSync("bash", ["-c", `source "${REPO}/scripts/setup/pulumi-env.sh" --stack local && env -0`], {
     encoding: "utf8",
     env: process.env,
   });

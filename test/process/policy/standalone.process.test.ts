@@ -34,9 +34,11 @@ describe("policy-pack as a standalone package", () => {
         e.isDirectory() ? sources(path.join(dir, e.name)) : e.name.endsWith(".ts") ? [path.join(dir, e.name)] : []);
     const imported = new Set<string>();
     for (const f of [path.join(PACK, "index.ts"), ...["policies", "rules", "model"].flatMap((d) => sources(path.join(PACK, d)))]) {
-      for (const m of fs.readFileSync(f, "utf8").matchAll(/(?:from|require\()\s*"([^".][^"]*)"/g)) {
-        if (m[1].startsWith("node:")) continue;
-        imported.add(m[1].startsWith("@") ? m[1].split("/").slice(0, 2).join("/") : m[1].split("/")[0]);
+      // Import statements (at a line's start, not "from" in a comment) and require calls.
+      for (const m of fs.readFileSync(f, "utf8").matchAll(/^\s*import\b[^;]*?\bfrom\s+"([^".][^"]*)"|\brequire\("([^".][^"]*)"\)/gm)) {
+        const name = m[1] ?? m[2];
+        if (name.startsWith("node:")) continue;
+        imported.add(name.startsWith("@") ? name.split("/").slice(0, 2).join("/") : name.split("/")[0]);
       }
     }
     for (const builtin of ["fs", "path", "os", "crypto", "util", "child_process"]) imported.delete(builtin);

@@ -58,7 +58,7 @@ describe("the cached toolchain check", () => {
   beforeAll(() => {
     cache = path.join(tmp, "cache");
     env = { OPENCLAW_INFRA_CACHE: cache };
-    toolchain = bash(`bash ${ROOT}/scripts/pulumi-env.sh printenv OPENCLAW_TOOLCHAIN`, env).stdout.trim();
+    toolchain = bash(`bash ${ROOT}/scripts/setup/pulumi-env.sh printenv OPENCLAW_TOOLCHAIN`, env).stdout.trim();
     // A toolchain whose tools are stand-ins that cannot answer a version check: only
     // the fingerprint path can accept it.
     fs.mkdirSync(path.join(toolchain, "bin"), { recursive: true });
@@ -69,29 +69,29 @@ describe("the cached toolchain check", () => {
   });
 
   it("without a record of a full verify it runs the tools' own checks (and fails on stand-ins)", () => {
-    const r = bash(`bash ${ROOT}/scripts/bootstrap-pulumi.sh`, env);
+    const r = bash(`bash ${ROOT}/scripts/setup/bootstrap-pulumi.sh`, env);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/pulumi version printed '', expected v3\.274\.1/);
   });
 
   it("trusts an unchanged toolchain from its fingerprint, re-checks a changed one", () => {
     // What a full verify writes after the tools answered, made here from the script's own fingerprint.
-    const fp = bash(`source <(sed -n '/^fingerprint() {/,/^}/p' ${ROOT}/scripts/bootstrap-pulumi.sh); source ${ROOT}/scripts/pulumi-env.sh 2>/dev/null; fingerprint ${toolchain}`, env);
+    const fp = bash(`source <(sed -n '/^fingerprint() {/,/^}/p' ${ROOT}/scripts/setup/bootstrap-pulumi.sh); source ${ROOT}/scripts/setup/pulumi-env.sh 2>/dev/null; fingerprint ${toolchain}`, env);
     expect(fp.status, fp.stderr).toBe(0);
     fs.writeFileSync(path.join(toolchain, ".verified"), `summary pulumi v3.274.1 (stand-in)\nverified 2026-01-01T00:00:00Z\n${fp.stdout}`);
     const t0 = Date.now();
-    const ok = bash(`bash ${ROOT}/scripts/bootstrap-pulumi.sh`, env);
+    const ok = bash(`bash ${ROOT}/scripts/setup/bootstrap-pulumi.sh`, env);
     expect(ok.status, ok.stderr).toBe(0);
     expect(ok.stderr).toContain("pulumi v3.274.1 (stand-in)");
     expect(ok.stderr).toContain("verified 2026-01-01T00:00:00Z by each tool's own version output");
     expect(Date.now() - t0).toBeLessThan(5000);
 
     // --verify always runs the tools.
-    expect(bash(`bash ${ROOT}/scripts/bootstrap-pulumi.sh --verify`, env).status).toBe(1);
+    expect(bash(`bash ${ROOT}/scripts/setup/bootstrap-pulumi.sh --verify`, env).status).toBe(1);
 
     // A binary replaced since: the fingerprint no longer matches, the tools are run again.
     fs.writeFileSync(path.join(toolchain, "bin", "kube-score"), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
-    const changed = bash(`bash ${ROOT}/scripts/bootstrap-pulumi.sh`, env);
+    const changed = bash(`bash ${ROOT}/scripts/setup/bootstrap-pulumi.sh`, env);
     expect(changed.status).toBe(1);
     expect(changed.stderr).toMatch(/pulumi version printed/);
   });
