@@ -125,6 +125,9 @@ for h in /sys/fs/cgroup/*/; do
   fi
 done
 
+# No pooled connections to the pods (maxIdleConnsPerHost=-1): a NetworkPolicy that stops
+# admitting the controller applies to new connections only, and a kept-alive one from the
+# previous request let the Ingress path pass the fault test that must see it fail.
 # The binary and the kubeconfig sit under root's home, whose directories uid 65534
 # cannot search: both are handed over as open file descriptors (the binary is
 # executed through /proc/self/fd/3, the kubeconfig read from /proc/self/fd/4).
@@ -143,6 +146,7 @@ export OPENCLAW_CLUSTER_STATE="$S"
     --providers.kubernetesingress=true --providers.kubernetesingress.ingressClass="$INGRESS_CLASS" \
     --providers.kubernetesingress.ingressEndpoint.ip="$INGRESS_ADDR" \
     --serversTransport.forwardingTimeouts.dialTimeout=2s \
+    --serversTransport.maxIdleConnsPerHost=-1 \
     --log.level=INFO --accesslog=true
 ) >"$S/logs/ingress-controller.log" 2>&1 </dev/null 7>&- &
 pid="$!"
