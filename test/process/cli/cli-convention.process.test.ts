@@ -173,15 +173,19 @@ describe("stack commands find the Pulumi CLI themselves", () => {
   });
 });
 
+/** A copy of the sources the compiled tools are built from, with the project's node_modules. */
+function copySources(copy: string): void {
+  for (const d of ["scripts", "components", "policy-pack", "policy-harness"]) {
+    fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true, filter: (src) => !src.includes("node_modules") });
+  }
+  for (const f of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
+  fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+}
+
 describe("the compiled tools are never stale", () => {
   it("a changed source is rebuilt before the next run; an mtime-only change is not", () => {
-    // A copy of the sources the ticket tool reads, with the project's node_modules.
     const copy = path.join(tmp, "repo");
-    for (const d of ["scripts", "components", "policy-pack", "policy-harness"]) {
-      fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}test${path.sep}`) });
-    }
-    for (const f of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    copySources(copy);
     const launcher = path.join(copy, "scripts/cli/run.js");
     const help = () => spawnSync(path.join(BIN, "node"), [launcher, "ticket", "--help"], { cwd: copy, encoding: "utf8" });
     const built = path.join(copy, ".build/cli/ticket.js");
@@ -203,11 +207,7 @@ describe("the compiled tools are never stale", () => {
 
   it("policy:check from its code cache prints what the plain bundle prints; a changed source remakes the cache", () => {
     const copy = path.join(tmp, "repo-warm");
-    for (const d of ["scripts", "components", "policy-pack", "policy-harness"]) {
-      fs.cpSync(path.join(ROOT, d), path.join(copy, d), { recursive: true, filter: (src) => !src.includes("node_modules") && !src.includes(`${path.sep}test${path.sep}`) });
-    }
-    for (const f of ["package.json", "tsconfig.json"]) fs.copyFileSync(path.join(ROOT, f), path.join(copy, f));
-    fs.symlinkSync(path.join(ROOT, "node_modules"), path.join(copy, "node_modules"));
+    copySources(copy);
     const check = (args: string[], env: NodeJS.ProcessEnv = {}) =>
       spawnSync(path.join(BIN, "node"), [path.join(copy, "scripts/cli/run.js"), "policy-check", ...args], { cwd: copy, encoding: "utf8", env: { ...process.env, ...env } });
     const cache = path.join(copy, ".build/cli/policy-check.code-cache");
